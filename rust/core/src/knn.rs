@@ -1,0 +1,524 @@
+//! k-nearest-neighbour estimators: KSG mutual information (algorithms 1 and
+//! 2), Frenzel–Pompe conditional mutual information, Kozachenko–Leonenko
+//! entropy. All return *local* (per-sample) values in nats; the estimate is
+//! their mean.
+//!
+//! References: A. Kraskov, H. Stögbauer, P. Grassberger, "Estimating mutual
+//! information", Phys. Rev. E 69, 066138 (2004); S. Frenzel, B. Pompe,
+//! "Partial mutual information for coupling analysis of multivariate time
+//! series", PRL 99, 204101 (2007); L. F. Kozachenko, N. N. Leonenko, Probl.
+//! Inf. Transm. 23, 95 (1987). Algorithm-2 CMI follows J. T. Lizier's JIDT.
+//!
+//! Conventions (shared by JIDT, scikit-learn, NPEET, infomeasure):
+//! distances are max norms over each variable's columns, the joint distance
+//! the max over variables; the point itself is excluded from every search and
+//! count. Algorithm 1 counts strictly inside ε_i (the k-th joint-neighbour
+//! distance), algorithm 2 counts `≤` the per-variable extents of the k joint
+//! neighbours.
+
+use crate::kdtree::{Euclidean, KdTree, MaxNorm, Metric, Neighbours, Sorted1D};
+use crate::special::{digamma, ln_gamma};
+use crate::{Error, Interrupt, MatRef, Result};
+use rayon::prelude::*;
+use std::ops::Range;
+
+/// KSG algorithm 1 or 2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Algorithm {
+    One,
+    Two,
+}
+
+impl Algorithm {
+    pub fn from_int(a: u8) -> Result<Self> {
+        match a {
+            1 => Ok(Algorithm::One),
+            2 => Ok(Algorithm::Two),
+            _ => Err(Error::invalid("algorithm", format!("must be 1 or 2, got {a}"))),
+        }
+    }
+}
+
+/// Norm for the Kozachenko–Leonenko entropy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Norm {
+    Max,
+    Euclidean,
+}
+
+/// Which samples may not be each other's neighbours besides the point itself:
+/// a Theiler window `|i − j| ≤ window` within the same trial (dynamic
+/// correlation exclusion). `trial` holds the trial id of each sample (samples
+/// of one trial contiguous); `None` means one trial.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Exclusion<'a> {
+    pub window: usize,
+    pub trial: Option<&'a [u32]>,
+}
+
+impl Exclusion<'_> {
+    #[inline]
+    fn excludes(&self, i: usize, j: usize) -> bool {
+        i == j
+            || (self.window > 0
+                && i.abs_diff(j) <= self.window
+                && self.trial.map_or(true, |t| t[i] == t[j]))
+    }
+    /// Samples j ≠ i inside the window (candidates to subtract from counts).
+    fn window_of(&self, i: usize, n: usize) -> impl Iterator<Item = usize> + '_ {
+        let lo = i.saturating_sub(self.window);
+        let hi = (i + self.window + 1).min(n);
+        (lo..hi).filter(move |&j| j != i && self.excludes(i, j))
+    }
+    fn n_excluded(&self, i: usize, n: usize) -> usize {
+        if self.window == 0 {
+            0
+        } else {
+            self.window_of(i, n).count()
+        }
+    }
+}
+
+/// Counting structure for one marginal space.
+enum Counter {
+    Sorted(Sorted1D),
+    Tree(KdTree, Vec<f64>),
+}
+
+impl Counter {
+    fn new(m: MatRef<'_>) -> Self {
+        if m.d == 1 {
+            Counter::Sorted(Sorted1D::new(m.data.iter().copied()))
+        } else {
+            Counter::Tree(KdTree::new(m), m.data.to_vec())
+        }
+    }
+    /// Count of j (self included) within the per-column radii `r`.
+    fn count(&self, i: usize, r: &[f64], strict: bool) -> usize {
+        match self {
+            Counter::Sorted(s) => s.count(i, r[0], strict),
+            Counter::Tree(t, data) => {
+                let d = t.dim();
+                t.count_box(&data[i * d..(i + 1) * d], r, strict)
+            }
+        }
+    }
+    fn passes(&self, i: usize, j: usize, r: &[f64], strict: bool) -> bool {
+        let cmp = |a: f64, b: f64, rc: f64| {
+            let t = (a - b).abs();
+            if strict {
+                t < rc
+            } else {
+                t <= rc
+            }
+        };
+        match self {
+            Counter::Sorted(s) => cmp(s.value(j), s.value(i), r[0]),
+            Counter::Tree(t, data) => {
+                let d = t.dim();
+                (0..d).all(|c| cmp(data[j * d + c], data[i * d + c], r[c]))
+            }
+        }
+    }
+}
+
+/// Copy the given joint columns into their own row-major matrix.
+fn gather(joint: MatRef<'_>, cols: &[usize]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(joint.n * cols.len());
+    for i in 0..joint.n {
+        let row = joint.row(i);
+        out.extend(cols.iter().map(|&c| row[c]));
+    }
+    out
+}
+
+/// Specification of one k-NN computation in a joint space.
+pub struct KnnSpec<'a> {
+    /// The joint data, samples by columns.
+    pub joint: MatRef<'a>,
+    /// Column ranges of the variables (X, Y[, Z]) in the joint space.
+    pub groups: Vec<Range<usize>>,
+    /// Marginal spaces to count in, each a list of group ids.
+    pub spaces: Vec<Vec<usize>>,
+    pub k: usize,
+    pub algorithm: Algorithm,
+    pub exclusion: Exclusion<'a>,
+}
+
+/// Rows per unit of parallel work: large enough to amortise scheduling,
+/// small enough that an interrupt is noticed within milliseconds.
+const CHUNK: usize = 2048;
+
+/// Core of every KSG-type estimator: for each sample, find its k nearest
+/// neighbours in the joint space (max norm) and count the samples within the
+/// matching radius in each marginal space. `local` turns the counts (one per
+/// space, self and excluded samples removed) into the sample's local value.
+pub fn knn_local_values<F>(spec: &KnnSpec<'_>, interrupt: &Interrupt, local: F) -> Result<Vec<f64>>
+where
+    F: Fn(&[usize]) -> f64 + Sync,
+{
+    let KnnSpec { joint, ref groups, ref spaces, k, algorithm, exclusion } = *spec;
+    let n = joint.n;
+    check_k(k, n, &exclusion)?;
+    let tree = KdTree::new(joint);
+    let space_cols: Vec<Vec<usize>> =
+        spaces.iter().map(|s| s.iter().flat_map(|&g| groups[g].clone()).collect()).collect();
+    let gathered: Vec<Vec<f64>> = space_cols.iter().map(|cols| gather(joint, cols)).collect();
+    let counters: Vec<Counter> = gathered
+        .iter()
+        .zip(&space_cols)
+        .map(|(data, cols)| Counter::new(MatRef { data, n, d: cols.len() }))
+        .collect();
+    interrupt.check()?;
+    let strict = algorithm == Algorithm::One;
+    let chunks: Vec<Result<Vec<f64>>> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            interrupt.check()?;
+            let mut nbrs: Neighbours = Vec::with_capacity(k + 1);
+            let mut ext = vec![0.0f64; groups.len()];
+            let mut radii: Vec<Vec<f64>> = space_cols.iter().map(|cols| vec![0.0; cols.len()]).collect();
+            let mut counts = vec![0usize; spaces.len()];
+            let range = c * CHUNK..((c + 1) * CHUNK).min(n);
+            let mut out = Vec::with_capacity(range.len());
+            // Queries run in tree order: neighbouring queries touch the same
+            // nodes, which keeps the search in cache.
+            for t in range {
+                let t = t as u32;
+                let i = tree.original(t);
+                let q = tree.point(t);
+                tree.knn::<MaxNorm, _>(q, k, &|u| exclusion.excludes(i, tree.original(u)), &mut nbrs);
+                match algorithm {
+                    Algorithm::One => {
+                        let eps = nbrs[k - 1].0;
+                        for r in radii.iter_mut() {
+                            r.fill(eps);
+                        }
+                    }
+                    Algorithm::Two => {
+                        ext.fill(0.0);
+                        for &(_, u) in nbrs.iter() {
+                            let p = tree.point(u);
+                            for (g, cols) in groups.iter().enumerate() {
+                                for c in cols.clone() {
+                                    ext[g] = ext[g].max((p[c] - q[c]).abs());
+                                }
+                            }
+                        }
+                        for (s, r) in spaces.iter().zip(radii.iter_mut()) {
+                            let mut o = 0;
+                            for &g in s {
+                                for _ in groups[g].clone() {
+                                    r[o] = ext[g];
+                                    o += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+                for (s, ctr) in counters.iter().enumerate() {
+                    let mut cnt = ctr.count(i, &radii[s], strict) - 1;
+                    if exclusion.window > 0 {
+                        cnt -= exclusion.window_of(i, n).filter(|&j| ctr.passes(i, j, &radii[s], strict)).count();
+                    }
+                    counts[s] = cnt;
+                }
+                out.push(local(&counts));
+            }
+            Ok(out)
+        })
+        .collect();
+    // Scatter tree-ordered values back to sample order (fixed, sequential).
+    let mut values = vec![0.0; n];
+    let mut t = 0u32;
+    for chunk in chunks {
+        for v in chunk? {
+            values[tree.original(t)] = v;
+            t += 1;
+        }
+    }
+    Ok(values)
+}
+
+fn check_k(k: usize, n: usize, exclusion: &Exclusion<'_>) -> Result<()> {
+    if k < 1 {
+        return Err(Error::invalid("k", "must be at least 1"));
+    }
+    if n == 0 {
+        return Err(Error::invalid("x", "no samples"));
+    }
+    // every sample needs k candidates outside its exclusion window
+    let worst = (0..n).map(|i| exclusion.n_excluded(i, n)).max().unwrap_or(0);
+    if k + worst >= n {
+        return Err(Error::invalid(
+            "k",
+            format!("k={k} needs more than {} samples (got {n}{})", k + worst, if worst > 0 { ", after the Theiler window" } else { "" }),
+        ));
+    }
+    Ok(())
+}
+
+fn hstack(parts: &[MatRef<'_>]) -> Result<(Vec<f64>, Vec<Range<usize>>)> {
+    let n = parts[0].n;
+    if let Some(p) = parts.iter().find(|p| p.n != n) {
+        return Err(Error::invalid("y", format!("all variables need the same number of samples ({n} vs {})", p.n)));
+    }
+    let d: usize = parts.iter().map(|p| p.d).sum();
+    let mut groups = Vec::new();
+    let mut o = 0;
+    for p in parts {
+        groups.push(o..o + p.d);
+        o += p.d;
+    }
+    let mut joint = Vec::with_capacity(n * d);
+    for i in 0..n {
+        for p in parts {
+            joint.extend_from_slice(p.row(i));
+        }
+    }
+    Ok((joint, groups))
+}
+
+/// Local KSG mutual information I(X;Y), nats.
+///
+/// Algorithm 1: i_t = ψ(k) + ψ(N) − ψ(n_x+1) − ψ(n_y+1), counts strict.
+/// Algorithm 2: i_t = ψ(k) − 1/k + ψ(N) − ψ(n_x) − ψ(n_y), counts `≤`.
+pub fn mutual_info_local(
+    x: MatRef<'_>,
+    y: MatRef<'_>,
+    k: usize,
+    algorithm: Algorithm,
+    exclusion: Exclusion<'_>,
+    interrupt: &Interrupt,
+) -> Result<Vec<f64>> {
+    let (joint, groups) = hstack(&[x, y])?;
+    let n = x.n;
+    let spec = KnnSpec {
+        joint: MatRef { data: &joint, n, d: x.d + y.d },
+        groups,
+        spaces: vec![vec![0], vec![1]],
+        k,
+        algorithm,
+        exclusion,
+    };
+    let psi_k = digamma(k as f64);
+    let psi_n = digamma(n as f64);
+    match algorithm {
+        Algorithm::One => knn_local_values(&spec, interrupt, |c| {
+            psi_k + psi_n - digamma(c[0] as f64 + 1.0) - digamma(c[1] as f64 + 1.0)
+        }),
+        Algorithm::Two => knn_local_values(&spec, interrupt, |c| {
+            psi_k - 1.0 / k as f64 + psi_n - digamma(c[0] as f64) - digamma(c[1] as f64)
+        }),
+    }
+}
+
+/// Local conditional mutual information I(X;Y|Z), nats.
+///
+/// Algorithm 1 (Frenzel–Pompe): ψ(k) − ψ(n_xz+1) − ψ(n_yz+1) + ψ(n_z+1).
+/// Algorithm 2 (JIDT): ψ(k) − 2/k + ψ(n_z) − ψ(n_xz) − ψ(n_yz) + 1/n_xz + 1/n_yz.
+pub fn conditional_mutual_info_local(
+    x: MatRef<'_>,
+    y: MatRef<'_>,
+    z: MatRef<'_>,
+    k: usize,
+    algorithm: Algorithm,
+    exclusion: Exclusion<'_>,
+    interrupt: &Interrupt,
+) -> Result<Vec<f64>> {
+    let (joint, groups) = hstack(&[x, y, z])?;
+    let n = x.n;
+    cmi_from_joint(MatRef { data: &joint, n, d: x.d + y.d + z.d }, groups, k, algorithm, exclusion, interrupt)
+}
+
+/// Conditional MI on a prepared joint matrix whose column groups are X, Y, Z
+/// (the transfer-entropy path builds its embedding straight into one).
+pub fn cmi_from_joint(
+    joint: MatRef<'_>,
+    groups: Vec<Range<usize>>,
+    k: usize,
+    algorithm: Algorithm,
+    exclusion: Exclusion<'_>,
+    interrupt: &Interrupt,
+) -> Result<Vec<f64>> {
+    let spec = KnnSpec { joint, groups, spaces: vec![vec![0, 2], vec![1, 2], vec![2]], k, algorithm, exclusion };
+    let psi_k = digamma(k as f64);
+    match algorithm {
+        Algorithm::One => knn_local_values(&spec, interrupt, |c| {
+            psi_k - digamma(c[0] as f64 + 1.0) - digamma(c[1] as f64 + 1.0) + digamma(c[2] as f64 + 1.0)
+        }),
+        Algorithm::Two => {
+            let kf = k as f64;
+            knn_local_values(&spec, interrupt, |c| {
+                let (nxz, nyz, nz) = (c[0] as f64, c[1] as f64, c[2] as f64);
+                psi_k - 2.0 / kf + digamma(nz) - digamma(nxz) - digamma(nyz) + 1.0 / nxz + 1.0 / nyz
+            })
+        }
+    }
+}
+
+/// Local Kozachenko–Leonenko entropy, nats:
+/// h_i = ψ(N) − ψ(k) + ln c_d + d·ln(2ρ_i), ρ_i the distance to the k-th
+/// neighbour and c_d the volume of the unit-*diameter* ball of the norm
+/// (1 for the max norm, π^{d/2}/(Γ(d/2+1)·2^d) for the Euclidean norm).
+pub fn entropy_local(x: MatRef<'_>, k: usize, norm: Norm, interrupt: &Interrupt) -> Result<Vec<f64>> {
+    let n = x.n;
+    check_k(k, n, &Exclusion::default())?;
+    let d = x.d as f64;
+    let ln_cd = match norm {
+        Norm::Max => 0.0,
+        Norm::Euclidean => d / 2.0 * std::f64::consts::PI.ln() - ln_gamma(d / 2.0 + 1.0) - d * 2f64.ln(),
+    };
+    let base = digamma(n as f64) - digamma(k as f64) + ln_cd;
+    let tree = KdTree::new(x);
+    let chunks: Vec<Result<Vec<f64>>> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            interrupt.check()?;
+            let mut nbrs = Vec::with_capacity(k + 1);
+            let range = c * CHUNK..((c + 1) * CHUNK).min(n);
+            let mut out = Vec::with_capacity(range.len());
+            for t in range {
+                let t = t as u32;
+                let q = tree.point(t);
+                let rho = match norm {
+                    Norm::Max => {
+                        tree.knn::<MaxNorm, _>(q, k, &|u| u == t, &mut nbrs);
+                        MaxNorm::finish(nbrs[k - 1].0)
+                    }
+                    Norm::Euclidean => {
+                        tree.knn::<Euclidean, _>(q, k, &|u| u == t, &mut nbrs);
+                        Euclidean::finish(nbrs[k - 1].0)
+                    }
+                };
+                if rho == 0.0 {
+                    return Err(Error::invalid(
+                        "x",
+                        "duplicate samples: the distance to the k-th neighbour is 0, so the entropy is -inf; add noise (noise>0) or raise k",
+                    ));
+                }
+                out.push(base + d * (2.0 * rho).ln());
+            }
+            Ok(out)
+        })
+        .collect();
+    let mut values = vec![0.0; n];
+    let mut t = 0u32;
+    for chunk in chunks {
+        for v in chunk? {
+            values[tree.original(t)] = v;
+            t += 1;
+        }
+    }
+    Ok(values)
+}
+
+/// KSG mutual information between every pair of columns of `data` (n × p),
+/// parallel across pairs. Returns the p × p matrix (row-major) with the
+/// diagonal set to NaN (the MI of a column with itself is infinite).
+pub fn mutual_info_matrix(
+    data: MatRef<'_>,
+    k: usize,
+    algorithm: Algorithm,
+    interrupt: &Interrupt,
+) -> Result<Vec<f64>> {
+    let p = data.d;
+    let cols: Vec<Vec<f64>> = (0..p).map(|c| (0..data.n).map(|i| data.data[i * p + c]).collect()).collect();
+    let pairs: Vec<(usize, usize)> = (0..p).flat_map(|a| (a + 1..p).map(move |b| (a, b))).collect();
+    let vals: Vec<Result<f64>> = pairs
+        .par_iter()
+        .map(|&(a, b)| {
+            let x = MatRef { data: &cols[a], n: data.n, d: 1 };
+            let y = MatRef { data: &cols[b], n: data.n, d: 1 };
+            mutual_info_local(x, y, k, algorithm, Exclusion::default(), interrupt).map(|v| crate::mean(&v))
+        })
+        .collect();
+    let mut m = vec![f64::NAN; p * p];
+    for (&(a, b), v) in pairs.iter().zip(vals) {
+        let v = v?;
+        m[a * p + b] = v;
+        m[b * p + a] = v;
+    }
+    Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lcg(seed: &mut u64) -> f64 {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
+    }
+
+    /// Brute-force O(n²) KSG, written straight from the formulas.
+    fn brute_mi(x: &[f64], y: &[f64], k: usize, alg: Algorithm) -> f64 {
+        let n = x.len();
+        let mut total = 0.0;
+        for i in 0..n {
+            let mut d: Vec<(f64, usize)> =
+                (0..n).filter(|&j| j != i).map(|j| ((x[i] - x[j]).abs().max((y[i] - y[j]).abs()), j)).collect();
+            d.sort_by(|a, b| a.0.total_cmp(&b.0));
+            match alg {
+                Algorithm::One => {
+                    let e = d[k - 1].0;
+                    let nx = (0..n).filter(|&j| j != i && (x[i] - x[j]).abs() < e).count();
+                    let ny = (0..n).filter(|&j| j != i && (y[i] - y[j]).abs() < e).count();
+                    total += digamma(k as f64) + digamma(n as f64) - digamma(nx as f64 + 1.0) - digamma(ny as f64 + 1.0);
+                }
+                Algorithm::Two => {
+                    let ex = d[..k].iter().map(|p| (x[i] - x[p.1]).abs()).fold(0.0, f64::max);
+                    let ey = d[..k].iter().map(|p| (y[i] - y[p.1]).abs()).fold(0.0, f64::max);
+                    let nx = (0..n).filter(|&j| j != i && (x[i] - x[j]).abs() <= ex).count();
+                    let ny = (0..n).filter(|&j| j != i && (y[i] - y[j]).abs() <= ey).count();
+                    total += digamma(k as f64) - 1.0 / k as f64 + digamma(n as f64)
+                        - digamma(nx as f64)
+                        - digamma(ny as f64);
+                }
+            }
+        }
+        total / n as f64
+    }
+
+    #[test]
+    fn mi_matches_brute_force() {
+        let mut s = 3u64;
+        for &n in &[10usize, 57, 400] {
+            let x: Vec<f64> = (0..n).map(|_| lcg(&mut s)).collect();
+            let y: Vec<f64> = x.iter().map(|v| v + 0.5 * lcg(&mut s)).collect();
+            for k in [1, 3, 6] {
+                for alg in [Algorithm::One, Algorithm::Two] {
+                    let loc = mutual_info_local(
+                        MatRef { data: &x, n, d: 1 },
+                        MatRef { data: &y, n, d: 1 },
+                        k,
+                        alg,
+                        Exclusion::default(),
+                        &Interrupt::new(),
+                    )
+                    .unwrap();
+                    let want = brute_mi(&x, &y, k, alg);
+                    assert!((crate::mean(&loc) - want).abs() < 1e-12, "n={n} k={k} {alg:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_k_is_an_error() {
+        let x = [0.0, 1.0, 2.0];
+        let m = MatRef { data: &x, n: 3, d: 1 };
+        assert!(mutual_info_local(m, m, 3, Algorithm::One, Exclusion::default(), &Interrupt::new()).is_err());
+        assert!(mutual_info_local(m, m, 0, Algorithm::One, Exclusion::default(), &Interrupt::new()).is_err());
+        assert!(entropy_local(m, 3, Norm::Max, &Interrupt::new()).is_err());
+    }
+
+    #[test]
+    fn interrupt_stops() {
+        let x: Vec<f64> = (0..10_000).map(|i| (i as f64).sin()).collect();
+        let m = MatRef { data: &x, n: x.len(), d: 1 };
+        let stop = Interrupt::new();
+        stop.raise();
+        assert_eq!(mutual_info_local(m, m, 3, Algorithm::One, Exclusion::default(), &stop), Err(Error::Cancelled));
+    }
+}

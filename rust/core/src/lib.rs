@@ -1,0 +1,57 @@
+//! infoflux-core: the algorithms behind infoflux, in pure Rust (no Python).
+//!
+//! One module per estimator family. Every long computation takes an
+//! [`Interrupt`] so the bindings can stop it on Ctrl-C, and runs on the
+//! rayon pool of the caller, so `pool.install(..)` decides the thread count.
+//! Results never depend on the number of threads: work is split into
+//! per-sample values that are reduced in a fixed order.
+
+pub mod error;
+pub mod kdtree;
+pub mod knn;
+pub mod special;
+pub mod te;
+
+pub use error::{Error, Interrupt, Result};
+
+/// A borrowed row-major matrix of `n` samples by `d` columns.
+#[derive(Clone, Copy, Debug)]
+pub struct MatRef<'a> {
+    pub data: &'a [f64],
+    pub n: usize,
+    pub d: usize,
+}
+
+impl<'a> MatRef<'a> {
+    pub fn new(data: &'a [f64], n: usize, d: usize) -> Result<Self> {
+        if data.len() != n * d {
+            return Err(Error::invalid(
+                "data",
+                format!("buffer of {} values cannot hold {n} x {d}", data.len()),
+            ));
+        }
+        Ok(Self { data, n, d })
+    }
+    #[inline]
+    pub fn row(&self, i: usize) -> &'a [f64] {
+        &self.data[i * self.d..(i + 1) * self.d]
+    }
+}
+
+/// Sum in a fixed order (pairwise, like NumPy) so the total does not depend on
+/// how the per-sample values were scheduled across threads.
+pub fn fixed_order_sum(v: &[f64]) -> f64 {
+    if v.len() <= 128 {
+        return v.iter().sum();
+    }
+    let mid = v.len() / 2;
+    fixed_order_sum(&v[..mid]) + fixed_order_sum(&v[mid..])
+}
+
+pub fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        fixed_order_sum(v) / v.len() as f64
+    }
+}

@@ -1,0 +1,1 @@
+//! Transfer entropy with the KSG estimator (filled in by the TE work).

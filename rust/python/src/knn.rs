@@ -1,0 +1,98 @@
+//! Bindings of the k-NN estimators. Inputs arrive validated, contiguous and
+//! float64 from `infoflux._knn`; outputs are local values (the Python side
+//! takes the mean and converts units).
+
+use crate::engine::{mat, run};
+use infoflux_core::knn::{self, Algorithm, Exclusion, Norm};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+fn algorithm(a: u8) -> PyResult<Algorithm> {
+    Algorithm::from_int(a).map_err(crate::engine::to_py)
+}
+
+#[pyfunction]
+#[pyo3(signature = (x, y, k, algorithm_, window, n_threads))]
+fn mi_local<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    y: PyReadonlyArray2<'py, f64>,
+    k: usize,
+    algorithm_: u8,
+    window: usize,
+    n_threads: Option<i64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let alg = algorithm(algorithm_)?;
+    let (xm, ym) = (mat(&x, "x")?, mat(&y, "y")?);
+    let v = run(py, n_threads, |irq| {
+        knn::mutual_info_local(xm, ym, k, alg, Exclusion { window, trial: None }, irq)
+    })?;
+    Ok(v.into_pyarray(py))
+}
+
+#[pyfunction]
+#[pyo3(signature = (x, y, z, k, algorithm_, window, n_threads))]
+#[allow(clippy::too_many_arguments)]
+fn cmi_local<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    y: PyReadonlyArray2<'py, f64>,
+    z: PyReadonlyArray2<'py, f64>,
+    k: usize,
+    algorithm_: u8,
+    window: usize,
+    n_threads: Option<i64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let alg = algorithm(algorithm_)?;
+    let (xm, ym, zm) = (mat(&x, "x")?, mat(&y, "y")?, mat(&z, "z")?);
+    let v = run(py, n_threads, |irq| {
+        knn::conditional_mutual_info_local(xm, ym, zm, k, alg, Exclusion { window, trial: None }, irq)
+    })?;
+    Ok(v.into_pyarray(py))
+}
+
+#[pyfunction]
+#[pyo3(signature = (x, k, metric, n_threads))]
+fn entropy_local<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    k: usize,
+    metric: &str,
+    n_threads: Option<i64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let norm = match metric {
+        "chebyshev" => Norm::Max,
+        "euclidean" => Norm::Euclidean,
+        other => return Err(PyValueError::new_err(format!("metric: must be 'chebyshev' or 'euclidean', got {other:?}"))),
+    };
+    let xm = mat(&x, "x")?;
+    let v = run(py, n_threads, |irq| knn::entropy_local(xm, k, norm, irq))?;
+    Ok(v.into_pyarray(py))
+}
+
+#[pyfunction]
+#[pyo3(signature = (x, k, algorithm_, n_threads))]
+fn mi_matrix<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    k: usize,
+    algorithm_: u8,
+    n_threads: Option<i64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let alg = algorithm(algorithm_)?;
+    let xm = mat(&x, "X")?;
+    let p = xm.d;
+    let v = run(py, n_threads, |irq| knn::mutual_info_matrix(xm, k, alg, irq))?;
+    let arr = numpy::ndarray::Array2::from_shape_vec((p, p), v)
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+    Ok(arr.into_pyarray(py))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(mi_local, m)?)?;
+    m.add_function(wrap_pyfunction!(cmi_local, m)?)?;
+    m.add_function(wrap_pyfunction!(entropy_local, m)?)?;
+    m.add_function(wrap_pyfunction!(mi_matrix, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! PyO3 bindings of infoflux-core: conversion, error mapping and GIL release.
+//! No algorithm lives here; each family registers its functions from its own
+//! module.
+
+use pyo3::prelude::*;
+
+mod engine;
+mod knn;
+mod te;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    knn::register(m)?;
+    te::register(m)?;
+    Ok(())
+}
