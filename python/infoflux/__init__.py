@@ -7,5 +7,12 @@ Continuous estimators return nats by default; couplings return bits.
 """
 
 from infoflux._core import __version__
+from infoflux._knn import conditional_mutual_info, entropy, mutual_info, mutual_info_matrix
 
-__all__ = ["__version__"]
+__all__ = [
+    "__version__",
+    "conditional_mutual_info",
+    "entropy",
+    "mutual_info",
+    "mutual_info_matrix",
+]

@@ -93,15 +93,20 @@ impl Counter {
             Counter::Tree(KdTree::new(m), m.data.to_vec())
         }
     }
-    /// Count of j (self included) within the per-column radii `r`.
-    fn count(&self, i: usize, r: &[f64], strict: bool) -> usize {
-        match self {
-            Counter::Sorted(s) => s.count(i, r[0], strict),
+    /// Count of j ≠ i within the per-column radii `r`. `hint` carries the
+    /// previous query's boundaries for the sorted (1-D) case.
+    fn count(&self, i: usize, r: &[f64], strict: bool, hint: &mut (usize, usize)) -> usize {
+        let with_self = match self {
+            Counter::Sorted(s) => s.count_hinted(i, r[0], strict, hint),
             Counter::Tree(t, data) => {
                 let d = t.dim();
                 t.count_box(&data[i * d..(i + 1) * d], r, strict)
             }
-        }
+        };
+        // i itself is inside unless a strict radius is 0 (exact duplicates
+        // with algorithm 1: then nothing is strictly closer than ε = 0)
+        let self_inside = r.iter().all(|&rc| if strict { 0.0 < rc } else { 0.0 <= rc });
+        with_self - self_inside as usize
     }
     fn passes(&self, i: usize, j: usize, r: &[f64], strict: bool) -> bool {
         let cmp = |a: f64, b: f64, rc: f64| {
@@ -179,6 +184,7 @@ where
             let mut ext = vec![0.0f64; groups.len()];
             let mut radii: Vec<Vec<f64>> = space_cols.iter().map(|cols| vec![0.0; cols.len()]).collect();
             let mut counts = vec![0usize; spaces.len()];
+            let mut hints = vec![(0usize, 0usize); spaces.len()];
             let range = c * CHUNK..((c + 1) * CHUNK).min(n);
             let mut out = Vec::with_capacity(range.len());
             // Queries run in tree order: neighbouring queries touch the same
@@ -187,7 +193,7 @@ where
                 let t = t as u32;
                 let i = tree.original(t);
                 let q = tree.point(t);
-                tree.knn::<MaxNorm, _>(q, k, &|u| exclusion.excludes(i, tree.original(u)), &mut nbrs);
+                tree.knn_point::<MaxNorm, _>(t, k, &|u| exclusion.excludes(i, tree.original(u)), &mut nbrs);
                 match algorithm {
                     Algorithm::One => {
                         let eps = nbrs[k - 1].0;
@@ -217,7 +223,7 @@ where
                     }
                 }
                 for (s, ctr) in counters.iter().enumerate() {
-                    let mut cnt = ctr.count(i, &radii[s], strict) - 1;
+                    let mut cnt = ctr.count(i, &radii[s], strict, &mut hints[s]);
                     if exclusion.window > 0 {
                         cnt -= exclusion.window_of(i, n).filter(|&j| ctr.passes(i, j, &radii[s], strict)).count();
                     }
@@ -380,14 +386,13 @@ pub fn entropy_local(x: MatRef<'_>, k: usize, norm: Norm, interrupt: &Interrupt)
             let mut out = Vec::with_capacity(range.len());
             for t in range {
                 let t = t as u32;
-                let q = tree.point(t);
                 let rho = match norm {
                     Norm::Max => {
-                        tree.knn::<MaxNorm, _>(q, k, &|u| u == t, &mut nbrs);
+                        tree.knn_point::<MaxNorm, _>(t, k, &|u| u == t, &mut nbrs);
                         MaxNorm::finish(nbrs[k - 1].0)
                     }
                     Norm::Euclidean => {
-                        tree.knn::<Euclidean, _>(q, k, &|u| u == t, &mut nbrs);
+                        tree.knn_point::<Euclidean, _>(t, k, &|u| u == t, &mut nbrs);
                         Euclidean::finish(nbrs[k - 1].0)
                     }
                 };

@@ -1,0 +1,145 @@
+"""Argument checking and preprocessing shared by the estimators.
+
+Errors name the argument, the way scikit-learn's do, and are raised before
+any work starts: nothing invalid reaches the Rust core.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from infoflux._arrays import to_numpy
+
+
+def as_samples(obj: Any, name: str, *, n: Optional[int] = None) -> np.ndarray:
+    """Validate a sample array and return it as C-contiguous float64 (n, d).
+
+    1-D input is one variable (n,) -> (n, 1). Fortran-ordered and strided
+    views are accepted (copied); float32 and integer dtypes are converted.
+    """
+    a = to_numpy(obj, name)
+    if a.dtype == object or a.dtype.kind not in "biuf":
+        kind = "complex" if a.dtype.kind == "c" else str(a.dtype)
+        raise TypeError(f"{name}: expected real numbers, got an array of dtype {kind}")
+    if a.ndim == 1:
+        a = a[:, None]
+    elif a.ndim != 2:
+        raise ValueError(f"{name}: expected a 1-D array of samples or a 2-D (n_samples, n_dims) array, got {a.ndim}-D with shape {a.shape}")
+    if a.shape[0] == 0:
+        raise ValueError(f"{name}: is empty (no samples)")
+    if a.shape[1] == 0:
+        raise ValueError(f"{name}: has no columns")
+    if n is not None and a.shape[0] != n:
+        raise ValueError(f"{name}: has {a.shape[0]} samples but the first argument has {n}; all variables need the same number of samples")
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    if not np.isfinite(a).all():
+        bad = np.argwhere(~np.isfinite(a))[0]
+        raise ValueError(f"{name}: contains NaN or infinity (first at row {bad[0]}, column {bad[1]})")
+    return a
+
+
+def check_int(value: Any, name: str, *, low: int, high: Optional[int] = None) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
+    v = int(value)
+    if v < low:
+        raise ValueError(f"{name}: must be >= {low}, got {v}")
+    if high is not None and v > high:
+        raise ValueError(f"{name}: must be <= {high}, got {v}")
+    return v
+
+
+def check_k(k: Any, n: int, *, extra: int = 0) -> int:
+    """k neighbours need k + 1 samples (k + 1 + extra with exclusions)."""
+    k = check_int(k, "k", low=1)
+    if k + extra >= n:
+        raise ValueError(f"k: k={k} needs at least {k + extra + 1} samples, got {n}")
+    return k
+
+
+def check_algorithm(algorithm: Any) -> int:
+    if isinstance(algorithm, (bool, np.bool_)) or algorithm not in (1, 2):
+        raise ValueError(f"algorithm: must be 1 or 2 (KSG algorithm), got {algorithm!r}")
+    return int(algorithm)
+
+
+def log_base(base: Any) -> float:
+    """ln(base): estimators compute nats and divide by this."""
+    if isinstance(base, str):
+        if base == "e":
+            return 1.0
+        raise ValueError(f"base: expected a positive number other than 1 (or 'e'), got {base!r}")
+    if isinstance(base, (bool, np.bool_)) or not isinstance(base, numbers.Real):
+        raise TypeError(f"base: expected a positive number, got {type(base).__name__}")
+    b = float(base)
+    if not (b > 0 and math.isfinite(b)) or b == 1.0:
+        raise ValueError(f"base: expected a positive number other than 1, got {base!r}")
+    return math.log(b)
+
+
+def check_noise(noise: Any) -> float:
+    if isinstance(noise, (bool, np.bool_)) or not isinstance(noise, numbers.Real):
+        raise TypeError(f"noise: expected a non-negative number, got {type(noise).__name__}")
+    v = float(noise)
+    if not (v >= 0 and math.isfinite(v)):
+        raise ValueError(f"noise: expected a finite non-negative number, got {noise!r}")
+    return v
+
+
+def check_threads(n_threads: Any) -> Optional[int]:
+    if n_threads is None:
+        return None
+    if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, numbers.Integral):
+        raise TypeError(f"n_threads: expected an integer or None, got {type(n_threads).__name__}")
+    return int(n_threads)
+
+
+def rng_from(seed: Any) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or isinstance(seed, (numbers.Integral, np.random.SeedSequence)) and not isinstance(seed, bool):
+        return np.random.default_rng(seed)
+    raise TypeError(f"seed: expected an int, None or numpy.random.Generator, got {type(seed).__name__}")
+
+
+def standardize(a: np.ndarray) -> np.ndarray:
+    """JIDT's NORMALISE: per column (v - mean) / std with ddof=1.
+
+    A constant column is only centred (its std is 0).
+    """
+    if a.shape[0] < 2:
+        return a - a.mean(axis=0)
+    mean = a.mean(axis=0)
+    std = a.std(axis=0, ddof=1)
+    std[std == 0] = 1.0
+    return (a - mean) / std
+
+
+def preprocess(arrays: Sequence[np.ndarray], normalize: bool, noise: float, seed: Any) -> list[np.ndarray]:
+    """Optional unit-variance normalisation, then optional Gaussian noise.
+
+    The noise on each column has standard deviation ``noise`` times the
+    column's standard deviation (after normalisation that is ``noise``
+    itself), so its effect does not depend on units. Draws come from one
+    ``numpy.random.default_rng(seed)`` stream, variable by variable in
+    argument order, each an (n, d) standard-normal block.
+    """
+    if not isinstance(normalize, (bool, np.bool_)):
+        raise TypeError(f"normalize: expected True or False, got {type(normalize).__name__}")
+    out = [standardize(a) if normalize else a for a in arrays]
+    if noise > 0:
+        rng = rng_from(seed)
+        noisy = []
+        for a in out:
+            if normalize or a.shape[0] < 2:
+                scale = np.ones(a.shape[1])
+            else:
+                scale = a.std(axis=0, ddof=1)
+                scale = np.where(scale > 0, scale, 1.0)
+            noisy.append(np.ascontiguousarray(a + noise * scale * rng.standard_normal(a.shape)))
+        out = noisy
+    return [np.ascontiguousarray(a, dtype=np.float64) for a in out]

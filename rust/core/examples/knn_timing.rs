@@ -1,0 +1,42 @@
+//! Rough timing of the neighbour-search stages (development aid):
+//! cargo run --release --example knn_timing -p infoflux-core -- 1000000
+use infoflux_core::kdtree::{KdTree, MaxNorm, Sorted1D};
+use infoflux_core::knn::{mutual_info_local, Algorithm, Exclusion};
+use infoflux_core::{Interrupt, MatRef};
+use std::time::Instant;
+
+fn main() {
+    let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let mut s = 1u64;
+    let mut u = || {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((s >> 11) as f64) / ((1u64 << 53) as f64)
+    };
+    let x: Vec<f64> = (0..n).map(|_| u()).collect();
+    let y: Vec<f64> = x.iter().map(|v| v + u()).collect();
+    let xy: Vec<f64> = x.iter().zip(&y).flat_map(|(a, b)| [*a, *b]).collect();
+    let m = MatRef { data: &xy, n, d: 2 };
+    let t = Instant::now();
+    let tree = KdTree::new(m);
+    println!("build 2d: {:?}", t.elapsed());
+    let t = Instant::now();
+    let mut out = Vec::new();
+    let mut acc = 0.0;
+    for p in 0..n as u32 {
+        tree.knn_point::<MaxNorm, _>(p, 3, &|u| u == p, &mut out);
+        acc += out[2].0;
+    }
+    println!("knn 2d (1 thread): {:?} {acc}", t.elapsed());
+    let t = Instant::now();
+    let sx = Sorted1D::new(x.iter().copied());
+    println!("sort 1d: {:?}", t.elapsed());
+    let t = Instant::now();
+    let mut c = 0;
+    for i in 0..n {
+        c += sx.count(i, 0.001, true);
+    }
+    println!("count 1d (1 thread): {:?} {c}", t.elapsed());
+    let t = Instant::now();
+    let v = mutual_info_local(MatRef { data: &x, n, d: 1 }, MatRef { data: &y, n, d: 1 }, 3, Algorithm::One, Exclusion::default(), &Interrupt::new()).unwrap();
+    println!("mi total (all threads): {:?} {}", t.elapsed(), infoflux_core::mean(&v));
+}
