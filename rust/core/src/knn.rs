@@ -368,16 +368,18 @@ pub fn mutual_info_local(
         algorithm,
         exclusion,
     };
+    knn_local_values(&spec, interrupt, mi_local_formula(k, algorithm, n))
+}
+
+/// The local MI value from the counts (n_x, n_y), self excluded.
+pub fn mi_local_formula(k: usize, algorithm: Algorithm, n: usize) -> impl Fn(&[usize]) -> f64 + Sync {
     let psi_k = digamma(k as f64);
-    let tab = DigammaTable::new(n + 2);
     let psi_n = digamma(n as f64);
-    match algorithm {
-        Algorithm::One => knn_local_values(&spec, interrupt, |c| {
-            psi_k + psi_n - tab.psi(c[0] + 1) - tab.psi(c[1] + 1)
-        }),
-        Algorithm::Two => knn_local_values(&spec, interrupt, |c| {
-            psi_k - 1.0 / k as f64 + psi_n - tab.psi(c[0]) - tab.psi(c[1])
-        }),
+    let tab = DigammaTable::new(n + 2);
+    let kf = k as f64;
+    move |c: &[usize]| match algorithm {
+        Algorithm::One => psi_k + psi_n - tab.psi(c[0] + 1) - tab.psi(c[1] + 1),
+        Algorithm::Two => psi_k - 1.0 / kf + psi_n - tab.psi(c[0]) - tab.psi(c[1]),
     }
 }
 
@@ -491,15 +493,26 @@ pub fn mutual_info_matrix(
     algorithm: Algorithm,
     interrupt: &Interrupt,
 ) -> Result<Vec<f64>> {
-    let p = data.d;
-    let cols: Vec<Vec<f64>> = (0..p).map(|c| (0..data.n).map(|i| data.data[i * p + c]).collect()).collect();
+    let (n, p) = (data.n, data.d);
+    check_k(k, n, &Exclusion::default())?;
+    let cols: Vec<Vec<f64>> = (0..p).map(|c| (0..n).map(|i| data.data[i * p + c]).collect()).collect();
+    // one sorted copy per column, shared by the p - 1 pairs it appears in
+    let counters: Vec<Counter> = cols.par_iter().map(|c| Counter::new(MatRef { data: c, n, d: 1 })).collect();
     let pairs: Vec<(usize, usize)> = (0..p).flat_map(|a| (a + 1..p).map(move |b| (a, b))).collect();
     let vals: Vec<Result<f64>> = pairs
         .par_iter()
         .map(|&(a, b)| {
-            let x = MatRef { data: &cols[a], n: data.n, d: 1 };
-            let y = MatRef { data: &cols[b], n: data.n, d: 1 };
-            mutual_info_local(x, y, k, algorithm, Exclusion::default(), interrupt).map(|v| crate::mean(&v))
+            let joint: Vec<f64> = cols[a].iter().zip(&cols[b]).flat_map(|(u, v)| [*u, *v]).collect();
+            let spec = KnnSpec {
+                joint: MatRef { data: &joint, n, d: 2 },
+                groups: vec![0..1, 1..2],
+                spaces: vec![vec![0], vec![1]],
+                k,
+                algorithm,
+                exclusion: Exclusion::default(),
+            };
+            knn_local_values_with(&spec, &[&counters[a], &counters[b]], interrupt, mi_local_formula(k, algorithm, n))
+                .map(|v| crate::mean(&v))
         })
         .collect();
     let mut m = vec![f64::NAN; p * p];
