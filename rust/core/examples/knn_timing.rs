@@ -6,6 +6,13 @@ use infoflux_core::{Interrupt, MatRef};
 use std::time::Instant;
 
 fn main() {
+    if std::env::args().nth(2).as_deref() == Some("build") {
+        let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
+        let xy: Vec<f64> = (0..2 * n).map(|i| ((i as f64) * 0.618034).fract() + ((i * i) as f64 * 1e-7).sin()).collect();
+        let t = KdTree::new(MatRef { data: &xy, n, d: 2 });
+        println!("{}", t.len());
+        return;
+    }
     if std::env::args().nth(2).as_deref() == Some("phases") {
         let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
         phases(n);
