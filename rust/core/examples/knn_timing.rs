@@ -6,6 +6,23 @@ use infoflux_core::{Interrupt, MatRef};
 use std::time::Instant;
 
 fn main() {
+    if std::env::args().nth(2).as_deref() == Some("mi") {
+        let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
+        let mut s = 1u64;
+        let mut u = || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 11) as f64) / ((1u64 << 53) as f64)
+        };
+        // Gaussian-ish marginals (sum of uniforms), rho ~ 0.6
+        let x: Vec<f64> = (0..n).map(|_| u() + u() + u() - 1.5).collect();
+        let y: Vec<f64> = x.iter().map(|v| 0.6 * v + 0.8 * (u() + u() + u() - 1.5)).collect();
+        for _ in 0..3 {
+            let t = Instant::now();
+            let v = mutual_info_local(MatRef { data: &x, n, d: 1 }, MatRef { data: &y, n, d: 1 }, 3, Algorithm::One, Exclusion::default(), &Interrupt::new()).unwrap();
+            println!("mi n={n}: {:?} {}", t.elapsed(), infoflux_core::mean(&v));
+        }
+        return;
+    }
     if std::env::args().nth(2).as_deref() == Some("build") {
         let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
         let xy: Vec<f64> = (0..2 * n).map(|i| ((i as f64) * 0.618034).fract() + ((i * i) as f64 * 1e-7).sin()).collect();

@@ -555,6 +555,11 @@ impl Sorted1D {
         Sorted1D { vals, rank, order }
     }
 
+    /// Sample ids in ascending order of value.
+    pub fn order(&self) -> &[u32] {
+        &self.order
+    }
+
     /// The original row of rank `r`.
     #[inline]
     pub fn original(&self, r: usize) -> usize {
@@ -585,8 +590,20 @@ impl Sorted1D {
         }
     }
 
+    /// As [`count_hinted`](Self::count_hinted) for the sample of rank `r`.
+    pub fn count_at_rank(&self, rank: usize, r: f64, strict: bool, hint: &mut (usize, usize)) -> usize {
+        if strict {
+            self.count_q::<true>(self.vals[rank], r, hint)
+        } else {
+            self.count_q::<false>(self.vals[rank], r, hint)
+        }
+    }
+
     fn count_g<const STRICT: bool>(&self, i: usize, r: f64, hint: &mut (usize, usize)) -> usize {
-        let q = self.vals[self.rank[i] as usize];
+        self.count_q::<STRICT>(self.vals[self.rank[i] as usize], r, hint)
+    }
+
+    fn count_q<const STRICT: bool>(&self, q: f64, r: f64, hint: &mut (usize, usize)) -> usize {
         let v = &self.vals;
         // Both predicates are monotone over the whole sorted array because
         // fl(a − b) is monotone in a and in b: "fl(v_j − q) within r" is true

@@ -16,6 +16,7 @@
 //! distance), algorithm 2 counts `≤` the per-variable extents of the k joint
 //! neighbours.
 
+use crate::grid::Grid;
 use crate::kdtree::{Euclidean, KdTree, MaxNorm, Metric, Neighbours, Sorted1D};
 use crate::special::{digamma, ln_gamma, DigammaTable};
 use crate::{Error, Interrupt, MatRef, Result};
@@ -95,12 +96,13 @@ impl Counter {
             Counter::Tree(KdTree::with_leaf(m, crate::kdtree::COUNT_LEAF))
         }
     }
-    /// Count of j ≠ i within the per-column radii `r`. `hint` carries the
-    /// previous query's boundaries for the sorted (1-D) case.
-    fn count(&self, i: usize, r: &[f64], strict: bool, hint: &mut (usize, usize)) -> usize {
+    /// Count of j ≠ i within the per-column radii `r`, for the sample at
+    /// position `pos` of this counter's order. `hint` carries the previous
+    /// query's boundaries for the sorted (1-D) case.
+    fn count(&self, pos: usize, r: &[f64], strict: bool, hint: &mut (usize, usize)) -> usize {
         let with_self = match self {
-            Counter::Sorted(s) => s.count_hinted(i, r[0], strict, hint),
-            Counter::Tree(t) => t.count_point(t.position(i), r, strict),
+            Counter::Sorted(s) => s.count_at_rank(pos, r[0], strict, hint),
+            Counter::Tree(t) => t.count_point(pos as u32, r, strict),
         };
         // i itself is inside unless a strict radius is 0 (exact duplicates
         // with algorithm 1: then nothing is strictly closer than ε = 0)
@@ -157,6 +159,52 @@ pub struct KnnSpec<'a> {
     pub exclusion: Exclusion<'a>,
 }
 
+/// The joint-space neighbour search: the rank grid in two dimensions, where
+/// building a tree would cost more than the queries (see `grid`), the k-d
+/// tree otherwise.
+enum JointSearch {
+    Tree(KdTree),
+    Grid(Grid),
+}
+
+impl JointSearch {
+    /// `sorted`: the joint columns' ascending orders where a 1-D counter
+    /// already holds them (saves re-sorting for the grid).
+    fn new(joint: MatRef<'_>, sorted: [Option<&[u32]>; 2]) -> Self {
+        if joint.d == 2 && joint.n >= 64 {
+            let x: Vec<f64> = (0..joint.n).map(|i| joint.data[2 * i]).collect();
+            let y: Vec<f64> = (0..joint.n).map(|i| joint.data[2 * i + 1]).collect();
+            JointSearch::Grid(match sorted {
+                [Some(ox), Some(oy)] => Grid::from_orders(&x, &y, ox, oy),
+                _ => Grid::new(&x, &y),
+            })
+        } else {
+            JointSearch::Tree(KdTree::new(joint))
+        }
+    }
+    #[inline]
+    fn original(&self, t: u32) -> usize {
+        match self {
+            JointSearch::Tree(s) => s.original(t),
+            JointSearch::Grid(s) => s.original(t),
+        }
+    }
+    #[inline]
+    fn point(&self, t: u32) -> &[f64] {
+        match self {
+            JointSearch::Tree(s) => s.point(t),
+            JointSearch::Grid(s) => &s.point(t)[..],
+        }
+    }
+    #[inline]
+    fn knn<F: Fn(u32) -> bool>(&self, t: u32, k: usize, skip: &F, out: &mut Neighbours) {
+        match self {
+            JointSearch::Tree(s) => s.knn_point::<MaxNorm, F>(t, k, skip, out),
+            JointSearch::Grid(s) => s.knn(t, k, skip, out),
+        }
+    }
+}
+
 /// Rows per unit of parallel work: large enough to amortise scheduling,
 /// small enough that an interrupt is noticed within milliseconds.
 const CHUNK: usize = 2048;
@@ -183,7 +231,7 @@ fn space_columns(spec: &KnnSpec<'_>) -> Vec<Vec<usize>> {
 /// One counter per counting space of `spec`.
 pub fn build_counters(spec: &KnnSpec<'_>) -> Vec<Counter> {
     space_columns(spec)
-        .iter()
+        .par_iter()
         .map(|cols| {
             let data = gather(spec.joint, cols);
             Counter::new(MatRef { data: &data, n: spec.joint.n, d: cols.len() })
@@ -203,7 +251,16 @@ where
     if counters.len() != spaces.len() {
         return Err(Error::Internal("one counter per space expected".into()));
     }
-    let tree = KdTree::new(joint);
+    // a counter over exactly one joint column already has that column sorted
+    let mut sorted: [Option<&[u32]>; 2] = [None, None];
+    for (space, ctr) in spaces.iter().zip(counters) {
+        if let (Counter::Sorted(srt), [g]) = (ctr, space.as_slice()) {
+            if groups[*g].len() == 1 && groups[*g].start < 2 {
+                sorted[groups[*g].start] = Some(srt.order());
+            }
+        }
+    }
+    let tree = JointSearch::new(joint, sorted);
     interrupt.check()?;
     let g_n = groups.len();
     let strict = algorithm == Algorithm::One;
@@ -220,7 +277,7 @@ where
             for t in range {
                 let t = t as u32;
                 let i = tree.original(t);
-                tree.knn_point::<MaxNorm, _>(t, k, &|u| exclusion.excludes(i, tree.original(u)), &mut nbrs);
+                tree.knn(t, k, &|u| exclusion.excludes(i, tree.original(u)), &mut nbrs);
                 match algorithm {
                     Algorithm::One => out.extend(std::iter::repeat(nbrs[k - 1].0).take(g_n)),
                     Algorithm::Two => {
@@ -258,22 +315,32 @@ where
     let mut counts: Vec<Vec<u32>> = Vec::with_capacity(spaces.len());
     for (s, ctr) in counters.iter().enumerate() {
         let col_group: Vec<usize> = spaces[s].iter().flat_map(|&g| groups[g].clone().map(move |_| g)).collect();
+        let nc = col_group.len();
+        // radii gathered into this counter's order first: one tight loop of
+        // independent loads instead of a cache miss inside every count
+        let rad = &rad;
+        let col_group = &col_group;
+        let rad_s: Vec<f64> = (0..n)
+            .into_par_iter()
+            .with_min_len(CHUNK)
+            .flat_map_iter(|pos| {
+                let i = ctr.at(pos);
+                col_group.iter().map(move |&g| rad[i * g_n + g])
+            })
+            .collect();
         let chunks: Vec<Result<Vec<u32>>> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
                 interrupt.check()?;
                 let mut hint = (0usize, 0usize);
-                let mut r = vec![0.0f64; col_group.len()];
                 let range = c * CHUNK..((c + 1) * CHUNK).min(n);
                 let mut out = Vec::with_capacity(range.len());
                 for pos in range {
-                    let i = ctr.at(pos);
-                    for (rc, &g) in r.iter_mut().zip(&col_group) {
-                        *rc = rad[i * g_n + g];
-                    }
-                    let mut cnt = ctr.count(i, &r, strict, &mut hint);
+                    let r = &rad_s[pos * nc..(pos + 1) * nc];
+                    let mut cnt = ctr.count(pos, r, strict, &mut hint);
                     if exclusion.window > 0 {
-                        cnt -= exclusion.window_of(i, n).filter(|&j| ctr.passes(i, j, &r, strict)).count();
+                        let i = ctr.at(pos);
+                        cnt -= exclusion.window_of(i, n).filter(|&j| ctr.passes(i, j, r, strict)).count();
                     }
                     out.push(cnt as u32);
                 }

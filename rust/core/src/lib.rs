@@ -7,6 +7,7 @@
 //! per-sample values that are reduced in a fixed order.
 
 pub mod error;
+pub mod grid;
 pub mod kdtree;
 pub mod knn;
 pub mod special;
