@@ -1,0 +1,417 @@
+"""k-NN estimators written once against the Python array API standard.
+
+The same functions run on NumPy (how CI tests them), CuPy and PyTorch (how
+CUDA inputs are computed on the GPU): every operation goes through the
+namespace ``xp`` that ``array_api_compat.array_namespace`` returns for the
+input, so intermediates stay on the input's device and nothing is copied to
+the host except scalars (the estimate, a validity flag) and, for the noise,
+one host-to-device upload.
+
+The numbers follow the Rust core (``rust/core/src/knn.rs``) operation for
+operation so that float64 results agree to rounding:
+
+* distances are ``|a - b|`` per coordinate, the max over a variable's
+  columns, the joint distance the max over variables (max is exact, so the
+  order does not matter); the Euclidean norm sums squares in column order and
+  takes the square root last;
+* the point itself (and, with ``window > 0``, every j with |i - j| <= window)
+  is neither a neighbour nor counted;
+* algorithm 1 counts strictly inside ε_i (the k-th joint-neighbour
+  distance), algorithm 2 counts ``<=`` the per-variable extents of the k
+  joint neighbours;
+* ψ is the same recurrence + asymptotic series as ``special.rs``.
+
+Memory stays bounded: the joint k-NN search and the counts in marginal
+spaces of more than one column run over row tiles of shape (tile, n), the
+tile height chosen so that the tile's temporaries fit in a memory budget
+(half the free device memory where the library reports it, else 256 MiB).
+Counts in one-column marginal spaces use a sorted copy of the column and an
+exact vectorised bisection (O(n log n), no tile). The joint search itself is
+brute force, O(n^2) work per estimate.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional, Sequence
+
+# Bytes budget for one tile's temporaries when the library cannot report its
+# free memory (NumPy): small enough for CI machines, large enough that the
+# per-tile Python overhead is negligible.
+DEFAULT_HOST_BUDGET = 256 * 2**20
+# Fraction of the free device memory a tile may use: the rest is headroom for
+# the allocator's fragmentation and for other users of the device.
+DEVICE_BUDGET_FRACTION = 0.5
+
+# When not None, the estimators append (label, device) of their main
+# intermediates here; the GPU tests use it to prove nothing went to the host.
+TRACE: Optional[list] = None
+
+
+def _trace(label: str, a: Any) -> None:
+    if TRACE is not None:
+        from array_api_compat import device
+
+        TRACE.append((label, device(a)))
+
+
+# ----------------------------------------------------------------- digamma
+
+_EULER = 0.5772156649015329
+
+
+def _series(inv2):
+    # Bernoulli terms B2n/(2n) of the asymptotic expansion, Horner form, in
+    # the same order as rust/core/src/special.rs so the roundings match.
+    return inv2 * (1.0 / 12.0 - inv2 * (1.0 / 120.0 - inv2 * (1.0 / 252.0 - inv2 * (
+        1.0 / 240.0 - inv2 * (1.0 / 132.0 - inv2 * (691.0 / 32760.0 - inv2 / 12.0))))))
+
+
+def digamma_scalar(x: float) -> float:
+    """ψ(x) for a Python float x > 0, the algorithm of :func:`digamma`."""
+    if not x > 0.0:
+        return math.nan
+    acc = 0.0
+    while x < 10.0:
+        acc -= 1.0 / x
+        x += 1.0
+    inv = 1.0 / x
+    return acc + math.log(x) - 0.5 * inv - _series(inv * inv)
+
+
+def digamma(xp: Any, x: Any) -> Any:
+    """Elementwise ψ(x) for x > 0 (float64 array), with array operations only.
+
+    Upward recurrence ψ(x) = ψ(x + 1) - 1/x until x >= 10, then the
+    asymptotic series ln x - 1/(2x) - Σ B₂ₙ/(2n x²ⁿ) to x⁻¹⁴ (error below
+    1e-17 there). Ten recurrence steps bring any x > 0 to >= 10, so the loop
+    has a fixed length and needs no data-dependent control flow. x <= 0
+    gives NaN.
+    """
+    acc = xp.zeros_like(x)
+    for _ in range(10):
+        small = x < 10.0
+        # acc - 0.0 and x + 0.0 are exact, so where() reproduces the scalar loop
+        acc = acc - xp.where(small, 1.0 / x, 0.0)
+        x = xp.where(small, x + 1.0, x)
+    inv = 1.0 / x
+    out = acc + xp.log(x) - 0.5 * inv - _series(inv * inv)
+    return xp.where(x > 0.0, out, xp.nan)
+
+
+# ------------------------------------------------------------------ helpers
+
+def _free_bytes(xp: Any, a: Any) -> Optional[int]:
+    """Free memory on ``a``'s device if the library reports it, else None."""
+    from array_api_compat import is_cupy_array, is_torch_array
+
+    try:
+        if is_torch_array(a) and a.is_cuda:
+            import torch
+
+            return int(torch.cuda.mem_get_info(a.device)[0])
+        if is_cupy_array(a):
+            import cupy
+
+            with cupy.cuda.Device(a.device.id):
+                return int(cupy.cuda.runtime.memGetInfo()[0])
+    except Exception:  # a library too old to say: fall back to the default budget
+        return None
+    return None
+
+
+def tile_rows(xp: Any, a: Any, n: int, arrays_per_row: int, tile_size: Optional[int] = None) -> int:
+    """Rows per tile so that ``arrays_per_row`` (tile, n) float64 temporaries
+    fit in the memory budget (or ``tile_size`` if given)."""
+    if tile_size is not None:
+        if isinstance(tile_size, bool) or not isinstance(tile_size, int) or tile_size < 1:
+            raise ValueError(f"tile_size: expected a positive integer (rows per tile), got {tile_size!r}")
+        return min(tile_size, n)
+    free = _free_bytes(xp, a)
+    budget = DEFAULT_HOST_BUDGET if free is None else int(free * DEVICE_BUDGET_FRACTION)
+    rows = budget // max(1, n * 8 * arrays_per_row)
+    return int(max(1, min(n, rows)))
+
+
+def _take_rows(xp: Any, m: Any, idx: Any) -> Any:
+    """m[r, idx[r]] for a 2-D m and 1-D idx (a gather without
+    take_along_axis, which older array-API versions lack)."""
+    t, n = m.shape
+    flat = xp.reshape(m, (t * n,))
+    return xp.take(flat, xp.arange(t, dtype=idx.dtype, device=_dev(m)) * n + idx)
+
+
+def _dev(a: Any) -> Any:
+    from array_api_compat import device
+
+    return device(a)
+
+
+def _excluded(xp: Any, i0: int, i1: int, n: int, window: int, dev: Any) -> Any:
+    """(tile, n) mask of the pairs that may not be neighbours: j == i, and
+    |i - j| <= window (Theiler window) when window > 0."""
+    rows = xp.arange(i0, i1, dtype=xp.int64, device=dev)[:, None]
+    cols = xp.arange(0, n, dtype=xp.int64, device=dev)[None, :]
+    if window == 0:
+        return rows == cols
+    return xp.abs(rows - cols) <= window
+
+
+def _group_distances(xp: Any, cols: Sequence[Any], q: Sequence[Any], group: range) -> Any:
+    """(tile, n) max-norm distances over the columns of one variable."""
+    d = None
+    for c in group:
+        dc = xp.abs(q[c][:, None] - cols[c][None, :])
+        d = dc if d is None else xp.maximum(d, dc)
+    return d
+
+
+def _k_smallest(xp: Any, dist: Any, k: int) -> list:
+    """Column indices of the k smallest entries of each row, in increasing
+    order (ties: lowest column first), by k rounds of argmin + masking.
+
+    The array API has no top-k; k is small (typically 3 to 10), so k passes
+    over the tile cost less than a sort of each row.
+    """
+    t, n = dist.shape
+    cols = xp.arange(0, n, dtype=xp.int64, device=_dev(dist))[None, :]
+    out = []
+    work = dist
+    for m in range(k):
+        idx = xp.argmin(work, axis=1)
+        idx = xp.astype(idx, xp.int64)
+        out.append(idx)
+        if m + 1 < k:
+            work = xp.where(cols == idx[:, None], xp.inf, work)
+    return out
+
+
+# ---------------------------------------------------------- 1-D counting
+
+def _first_true(xp: Any, n: int, m: int, pred, dev: Any) -> Any:
+    """For each of m queries, the first j in [0, n] where the monotone
+    (false...false true...true) predicate pred(j) holds; n if none.
+
+    Vectorised bisection: ceil(log2(n + 1)) rounds, each one gather.
+    """
+    lo = xp.zeros((m,), dtype=xp.int64, device=dev)
+    hi = xp.full((m,), n, dtype=xp.int64, device=dev)
+    for _ in range(max(1, (n + 1).bit_length())):
+        mid = (lo + hi) // 2
+        ok = pred(xp.clip(mid, 0, n - 1)) | (mid >= n)
+        open_ = lo < hi
+        hi = xp.where(open_ & ok, mid, hi)
+        lo = xp.where(open_ & ~ok, mid + 1, lo)
+    return lo
+
+
+def count_1d(xp: Any, v: Any, radius: Any, strict: bool, window: int = 0) -> Any:
+    """#{j ≠ i (outside the window): |v_j - v_i| < radius_i (strict) or
+    <= radius_i} for every i of a 1-D float array v.
+
+    ``fl(|s - a|)`` is monotone in s on either side of a (subtraction is
+    correctly rounded, hence monotone), so in sorted order the matches form
+    one contiguous run around a; its ends are found by bisection with the
+    exact comparison the brute-force count makes, so the counts are exact,
+    not off by a rounding at the boundary.
+    """
+    n = v.shape[0]
+    dev = _dev(v)
+    order = xp.argsort(v, stable=True)
+    s = xp.take(v, order)
+
+    def inside(d, r=radius):
+        return d < r if strict else d <= r
+
+    # left end: first j whose value is >= v_i or already close enough
+    left = _first_true(xp, n, n, lambda j: (xp.take(s, j) >= v) | inside(v - xp.take(s, j)), dev)
+    # right end: first j whose value is > v_i and too far
+    right = _first_true(xp, n, n, lambda j: (xp.take(s, j) > v) & ~inside(xp.take(s, j) - v), dev)
+    cnt = right - left
+    # the point itself is in the run unless a strict radius is 0 (as in Rust)
+    self_in = (radius > 0.0) if strict else (radius >= 0.0)
+    cnt = cnt - xp.astype(self_in, xp.int64)
+    for o in range(1, window + 1):
+        # samples within the Theiler window that passed: remove them
+        if o >= n:
+            break
+        d = xp.abs(v[o:] - v[:-o])
+        fwd = xp.astype(inside(d, radius[:-o]), xp.int64)  # i, its partner j = i + o
+        bwd = xp.astype(inside(d, radius[o:]), xp.int64)  # i, its partner j = i - o
+        zero = xp.zeros((o,), dtype=xp.int64, device=dev)
+        cnt = cnt - xp.concat([fwd, zero]) - xp.concat([zero, bwd])
+    return cnt
+
+
+# ------------------------------------------------------------- KSG engine
+
+def knn_counts(
+    xp: Any,
+    joint: Any,
+    groups: Sequence[range],
+    spaces: Sequence[Sequence[int]],
+    k: int,
+    algorithm: int,
+    window: int = 0,
+    tile_size: Optional[int] = None,
+) -> list:
+    """Neighbour counts of every sample in each marginal space.
+
+    ``joint`` is (n, D) float; ``groups`` the column ranges of the variables;
+    ``spaces`` lists the marginal spaces as lists of group ids. Returns one
+    int64 array of shape (n,) per space: the number of j (not i, not in the
+    window) whose distance in every group of the space is < ε_i
+    (algorithm 1) or <= that group's extent among the k joint neighbours
+    (algorithm 2).
+    """
+    n, D = joint.shape
+    dev = _dev(joint)
+    strict = algorithm == 1
+    cols = [joint[:, c] for c in range(D)]
+    one_col = [len(s) == 1 and len(groups[s[0]]) == 1 for s in spaces]
+    # per-row radius of every group, filled tile by tile
+    radius_parts: list = [[] for _ in groups]
+    tile_counts: list = [[] for _ in spaces]
+    rows = tile_rows(xp, joint, n, len(groups) + 4, tile_size)
+    for i0 in range(0, n, rows):
+        i1 = min(n, i0 + rows)
+        q = [c[i0:i1] for c in cols]
+        dg = [_group_distances(xp, cols, q, g) for g in groups]
+        dj = dg[0]
+        for d in dg[1:]:
+            dj = xp.maximum(dj, d)
+        excl = _excluded(xp, i0, i1, n, window, dev)
+        dj = xp.where(excl, xp.inf, dj)
+        _trace("joint distances", dj)
+        nbrs = _k_smallest(xp, dj, k)
+        if strict:
+            eps = _take_rows(xp, dj, nbrs[-1])
+            rad = [eps for _ in groups]
+        else:
+            rad = []
+            for d in dg:
+                e = _take_rows(xp, d, nbrs[0])
+                for idx in nbrs[1:]:
+                    e = xp.maximum(e, _take_rows(xp, d, idx))
+                rad.append(e)
+        for g, r in enumerate(rad):
+            radius_parts[g].append(r)
+        for s, space in enumerate(spaces):
+            if one_col[s]:
+                continue
+            inside = None
+            for g in space:
+                m = dg[g] < rad[g][:, None] if strict else dg[g] <= rad[g][:, None]
+                inside = m if inside is None else inside & m
+            inside = inside & ~excl
+            tile_counts[s].append(xp.sum(xp.astype(inside, xp.int64), axis=1))
+    radius = [xp.concat(p) for p in radius_parts]
+    out = []
+    for s, space in enumerate(spaces):
+        if one_col[s]:
+            g = space[0]
+            out.append(count_1d(xp, cols[groups[g][0]], radius[g], strict, window))
+        else:
+            out.append(xp.concat(tile_counts[s]))
+        _trace("counts", out[-1])
+    return out
+
+
+def _f64(xp: Any, c: Any) -> Any:
+    return xp.astype(c, xp.float64)
+
+
+def mi_local(xp: Any, x: Any, y: Any, k: int, algorithm: int, window: int = 0, tile_size: Optional[int] = None) -> Any:
+    """Local KSG mutual information (nats), shape (n,), float64."""
+    n = x.shape[0]
+    joint = xp.concat([x, y], axis=1)
+    dx, dy = x.shape[1], y.shape[1]
+    groups = [range(0, dx), range(dx, dx + dy)]
+    nx, ny = knn_counts(xp, joint, groups, [[0], [1]], k, algorithm, window, tile_size)
+    psi_k, psi_n = digamma_scalar(float(k)), digamma_scalar(float(n))
+    if algorithm == 1:
+        return psi_k + psi_n - digamma(xp, _f64(xp, nx) + 1.0) - digamma(xp, _f64(xp, ny) + 1.0)
+    return psi_k - 1.0 / k + psi_n - digamma(xp, _f64(xp, nx)) - digamma(xp, _f64(xp, ny))
+
+
+def cmi_from_joint(xp: Any, joint: Any, groups: Sequence[range], k: int, algorithm: int,
+                   window: int = 0, tile_size: Optional[int] = None) -> Any:
+    """Local conditional MI I(X;Y|Z) (nats) on a joint matrix whose column
+    groups are X, Y, Z (the transfer-entropy path passes its embedding)."""
+    nxz, nyz, nz = knn_counts(xp, joint, groups, [[0, 2], [1, 2], [2]], k, algorithm, window, tile_size)
+    psi_k = digamma_scalar(float(k))
+    if algorithm == 1:
+        return (psi_k - digamma(xp, _f64(xp, nxz) + 1.0) - digamma(xp, _f64(xp, nyz) + 1.0)
+                + digamma(xp, _f64(xp, nz) + 1.0))
+    nxz, nyz, nz = _f64(xp, nxz), _f64(xp, nyz), _f64(xp, nz)
+    return (psi_k - 2.0 / k + digamma(xp, nz) - digamma(xp, nxz) - digamma(xp, nyz)
+            + 1.0 / nxz + 1.0 / nyz)
+
+
+def cmi_local(xp: Any, x: Any, y: Any, z: Any, k: int, algorithm: int, window: int = 0,
+              tile_size: Optional[int] = None) -> Any:
+    """Local Frenzel-Pompe (algorithm 1) or JIDT algorithm-2 CMI (nats)."""
+    dx, dy, dz = x.shape[1], y.shape[1], z.shape[1]
+    joint = xp.concat([x, y, z], axis=1)
+    groups = [range(0, dx), range(dx, dx + dy), range(dx + dy, dx + dy + dz)]
+    return cmi_from_joint(xp, joint, groups, k, algorithm, window, tile_size)
+
+
+def _ln_ball_diameter1(d: int, metric: str) -> float:
+    """ln of the volume of the ball of diameter 1 in dimension d."""
+    if metric == "chebyshev":
+        return 0.0
+    return d / 2.0 * math.log(math.pi) - math.lgamma(d / 2.0 + 1.0) - d * math.log(2.0)
+
+
+def entropy_local(xp: Any, x: Any, k: int, metric: str, tile_size: Optional[int] = None) -> Any:
+    """Local Kozachenko-Leonenko entropy (nats):
+    h_i = ψ(N) - ψ(k) + ln c_d + d ln(2 ρ_i)."""
+    n, d = x.shape
+    dev = _dev(x)
+    cols = [x[:, c] for c in range(d)]
+    rows = tile_rows(xp, x, n, 4, tile_size)
+    rho_parts = []
+    for i0 in range(0, n, rows):
+        i1 = min(n, i0 + rows)
+        dist = None
+        for c in range(d):
+            diff = cols[c][i0:i1][:, None] - cols[c][None, :]
+            if metric == "chebyshev":
+                term = xp.abs(diff)
+                dist = term if dist is None else xp.maximum(dist, term)
+            else:
+                term = diff * diff  # squared sum in column order, as the k-d tree
+                dist = term if dist is None else dist + term
+        dist = xp.where(_excluded(xp, i0, i1, n, 0, dev), xp.inf, dist)
+        _trace("distances", dist)
+        idx = _k_smallest(xp, dist, k)[-1]
+        rho_parts.append(_take_rows(xp, dist, idx))
+    rho = xp.concat(rho_parts)
+    if metric == "euclidean":
+        rho = xp.sqrt(rho)
+    if bool(xp.any(rho == 0.0)):
+        raise ValueError(
+            "x: duplicate samples: the distance to the k-th neighbour is 0, so the entropy is -inf; "
+            "add noise (noise>0) or raise k"
+        )
+    base = digamma_scalar(float(n)) - digamma_scalar(float(k)) + _ln_ball_diameter1(d, metric)
+    return base + float(d) * xp.log(2.0 * _f64(xp, rho))
+
+
+def mi_matrix(xp: Any, X: Any, k: int, algorithm: int, tile_size: Optional[int] = None) -> Any:
+    """(p, p) matrix of KSG MI (nats) between the columns of X, diagonal NaN."""
+    n, p = X.shape
+    dev = _dev(X)
+    vals = {}
+    for a in range(p):
+        for b in range(a + 1, p):
+            loc = mi_local(xp, X[:, a:a + 1], X[:, b:b + 1], k, algorithm, 0, tile_size)
+            vals[(a, b)] = xp.mean(loc)
+    # assemble on the device: one row at a time from the 0-d means
+    nan = xp.full((), xp.nan, dtype=xp.float64, device=dev)
+    rows = []
+    for a in range(p):
+        row = [nan if a == b else vals[(min(a, b), max(a, b))] for b in range(p)]
+        rows.append(xp.stack(row))
+    return xp.stack(rows)
