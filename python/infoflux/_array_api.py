@@ -88,6 +88,8 @@ def digamma(xp: Any, x: Any) -> Any:
     has a fixed length and needs no data-dependent control flow. x <= 0
     gives NaN.
     """
+    valid = x > 0.0
+    x = xp.where(valid, x, 1.0)  # keep invalid entries out of 1/x and log
     acc = xp.zeros_like(x)
     for _ in range(10):
         small = x < 10.0
@@ -96,7 +98,7 @@ def digamma(xp: Any, x: Any) -> Any:
         x = xp.where(small, x + 1.0, x)
     inv = 1.0 / x
     out = acc + xp.log(x) - 0.5 * inv - _series(inv * inv)
-    return xp.where(x > 0.0, out, xp.nan)
+    return xp.where(valid, out, xp.nan)
 
 
 # ------------------------------------------------------------------ helpers
@@ -227,10 +229,10 @@ def count_1d(xp: Any, v: Any, radius: Any, strict: bool, window: int = 0) -> Any
     left = _first_true(xp, n, n, lambda j: (xp.take(s, j) >= v) | inside(v - xp.take(s, j)), dev)
     # right end: first j whose value is > v_i and too far
     right = _first_true(xp, n, n, lambda j: (xp.take(s, j) > v) & ~inside(xp.take(s, j) - v), dev)
-    cnt = right - left
-    # the point itself is in the run unless a strict radius is 0 (as in Rust)
-    self_in = (radius > 0.0) if strict else (radius >= 0.0)
-    cnt = cnt - xp.astype(self_in, xp.int64)
+    # The run [left, right) holds i itself. If even distance 0 is not inside
+    # (a strict radius of 0: exact duplicates with algorithm 1), nothing is.
+    self_in = inside(xp.zeros_like(radius))
+    cnt = xp.where(self_in, right - left - 1, 0)
     for o in range(1, window + 1):
         # samples within the Theiler window that passed: remove them
         if o >= n:
