@@ -8,6 +8,13 @@ Continuous estimators return nats by default; couplings return bits.
 
 from infoflux._core import __version__
 from infoflux._knn import conditional_mutual_info, entropy, mutual_info, mutual_info_matrix
+from infoflux._te import (
+    Significance,
+    TENetwork,
+    transfer_entropy,
+    transfer_entropy_matrix,
+    transfer_entropy_significance,
+)
 
 __all__ = [
     "__version__",
@@ -15,4 +22,9 @@ __all__ = [
     "entropy",
     "mutual_info",
     "mutual_info_matrix",
+    "Significance",
+    "TENetwork",
+    "transfer_entropy",
+    "transfer_entropy_matrix",
+    "transfer_entropy_significance",
 ]

@@ -79,14 +79,16 @@ impl Exclusion<'_> {
     }
 }
 
-/// Counting structure for one marginal space.
-enum Counter {
+/// Counting structure for one marginal space: a sorted copy for one column,
+/// a k-d tree otherwise. Built once and shareable across computations that
+/// count in the same space (transfer-entropy sources and surrogates).
+pub enum Counter {
     Sorted(Sorted1D),
     Tree(KdTree, Vec<f64>),
 }
 
 impl Counter {
-    fn new(m: MatRef<'_>) -> Self {
+    pub fn new(m: MatRef<'_>) -> Self {
         if m.d == 1 {
             Counter::Sorted(Sorted1D::new(m.data.iter().copied()))
         } else {
@@ -162,18 +164,42 @@ pub fn knn_local_values<F>(spec: &KnnSpec<'_>, interrupt: &Interrupt, local: F) 
 where
     F: Fn(&[usize]) -> f64 + Sync,
 {
+    check_k(spec.k, spec.joint.n, &spec.exclusion)?;
+    let counters = build_counters(spec);
+    let refs: Vec<&Counter> = counters.iter().collect();
+    knn_local_values_with(spec, &refs, interrupt, local)
+}
+
+/// Columns of each counting space of `spec`, in joint-column order.
+fn space_columns(spec: &KnnSpec<'_>) -> Vec<Vec<usize>> {
+    spec.spaces.iter().map(|s| s.iter().flat_map(|&g| spec.groups[g].clone()).collect()).collect()
+}
+
+/// One counter per counting space of `spec`.
+pub fn build_counters(spec: &KnnSpec<'_>) -> Vec<Counter> {
+    space_columns(spec)
+        .iter()
+        .map(|cols| {
+            let data = gather(spec.joint, cols);
+            Counter::new(MatRef { data: &data, n: spec.joint.n, d: cols.len() })
+        })
+        .collect()
+}
+
+/// As [`knn_local_values`] with the counters given (one per space, built
+/// from the same rows as `spec.joint`, columns in space order).
+pub fn knn_local_values_with<F>(spec: &KnnSpec<'_>, counters: &[&Counter], interrupt: &Interrupt, local: F) -> Result<Vec<f64>>
+where
+    F: Fn(&[usize]) -> f64 + Sync,
+{
     let KnnSpec { joint, ref groups, ref spaces, k, algorithm, exclusion } = *spec;
     let n = joint.n;
     check_k(k, n, &exclusion)?;
+    if counters.len() != spaces.len() {
+        return Err(Error::Internal("one counter per space expected".into()));
+    }
     let tree = KdTree::new(joint);
-    let space_cols: Vec<Vec<usize>> =
-        spaces.iter().map(|s| s.iter().flat_map(|&g| groups[g].clone()).collect()).collect();
-    let gathered: Vec<Vec<f64>> = space_cols.iter().map(|cols| gather(joint, cols)).collect();
-    let counters: Vec<Counter> = gathered
-        .iter()
-        .zip(&space_cols)
-        .map(|(data, cols)| Counter::new(MatRef { data, n, d: cols.len() }))
-        .collect();
+    let space_cols = space_columns(spec);
     interrupt.check()?;
     let strict = algorithm == Algorithm::One;
     let chunks: Vec<Result<Vec<f64>>> = (0..n.div_ceil(CHUNK))
