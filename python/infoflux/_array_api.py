@@ -149,14 +149,18 @@ def _dev(a: Any) -> Any:
     return device(a)
 
 
-def _excluded(xp: Any, i0: int, i1: int, n: int, window: int, dev: Any) -> Any:
+def _excluded(xp: Any, i0: int, i1: int, n: int, window: int, dev: Any, trial: Any = None) -> Any:
     """(tile, n) mask of the pairs that may not be neighbours: j == i, and
-    |i - j| <= window (Theiler window) when window > 0."""
+    |i - j| <= window (Theiler window) when window > 0, within one trial when
+    ``trial`` (int64 trial id per row) is given."""
     rows = xp.arange(i0, i1, dtype=xp.int64, device=dev)[:, None]
     cols = xp.arange(0, n, dtype=xp.int64, device=dev)[None, :]
     if window == 0:
         return rows == cols
-    return xp.abs(rows - cols) <= window
+    near = xp.abs(rows - cols) <= window
+    if trial is not None:
+        near = near & (trial[i0:i1][:, None] == trial[None, :])
+    return near
 
 
 def _group_distances(xp: Any, cols: Sequence[Any], q: Sequence[Any], group: range) -> Any:
@@ -207,7 +211,7 @@ def _first_true(xp: Any, n: int, m: int, pred, dev: Any) -> Any:
     return lo
 
 
-def count_1d(xp: Any, v: Any, radius: Any, strict: bool, window: int = 0) -> Any:
+def count_1d(xp: Any, v: Any, radius: Any, strict: bool, window: int = 0, trial: Any = None) -> Any:
     """#{j ≠ i (outside the window): |v_j - v_i| < radius_i (strict) or
     <= radius_i} for every i of a 1-D float array v.
 
@@ -238,8 +242,12 @@ def count_1d(xp: Any, v: Any, radius: Any, strict: bool, window: int = 0) -> Any
         if o >= n:
             break
         d = xp.abs(v[o:] - v[:-o])
-        fwd = xp.astype(inside(d, radius[:-o]), xp.int64)  # i, its partner j = i + o
-        bwd = xp.astype(inside(d, radius[o:]), xp.int64)  # i, its partner j = i - o
+        fwd = inside(d, radius[:-o])  # i, its partner j = i + o
+        bwd = inside(d, radius[o:])  # i, its partner j = i - o
+        if trial is not None:  # the window never crosses a trial boundary
+            same = trial[o:] == trial[:-o]
+            fwd, bwd = fwd & same, bwd & same
+        fwd, bwd = xp.astype(fwd, xp.int64), xp.astype(bwd, xp.int64)
         zero = xp.zeros((o,), dtype=xp.int64, device=dev)
         cnt = cnt - xp.concat([fwd, zero]) - xp.concat([zero, bwd])
     return cnt
@@ -256,6 +264,7 @@ def knn_counts(
     algorithm: int,
     window: int = 0,
     tile_size: Optional[int] = None,
+    trial: Any = None,
 ) -> list:
     """Neighbour counts of every sample in each marginal space.
 
@@ -282,7 +291,7 @@ def knn_counts(
         dj = dg[0]
         for d in dg[1:]:
             dj = xp.maximum(dj, d)
-        excl = _excluded(xp, i0, i1, n, window, dev)
+        excl = _excluded(xp, i0, i1, n, window, dev, trial)
         dj = xp.where(excl, xp.inf, dj)
         _trace("joint distances", dj)
         nbrs = _k_smallest(xp, dj, k)
@@ -312,7 +321,7 @@ def knn_counts(
     for s, space in enumerate(spaces):
         if one_col[s]:
             g = space[0]
-            out.append(count_1d(xp, cols[groups[g][0]], radius[g], strict, window))
+            out.append(count_1d(xp, cols[groups[g][0]], radius[g], strict, window, trial))
         else:
             out.append(xp.concat(tile_counts[s]))
         _trace("counts", out[-1])
@@ -417,3 +426,116 @@ def mi_matrix(xp: Any, X: Any, k: int, algorithm: int, tile_size: Optional[int] 
         row = [nan if a == b else vals[(min(a, b), max(a, b))] for b in range(p)]
         rows.append(xp.stack(row))
     return xp.stack(rows)
+
+
+# ------------------------------------------------------- transfer entropy
+
+def _take_last(xp: Any, m: Any, idx: Any) -> Any:
+    """m[..., r, idx[..., r]]: gather along the last axis of a (t, n) or
+    (B, t, n) array m with (B, t) or (t,) indices (m broadcast over B)."""
+    t, n = m.shape[-2], m.shape[-1]
+    lead = idx.shape[:-1]
+    if m.ndim == 2 and len(lead):
+        # the same (t, n) matrix for every batch member
+        flat_idx = xp.reshape(xp.arange(t, dtype=idx.dtype, device=_dev(m)) * n + idx, (-1,))
+        return xp.reshape(xp.take(xp.reshape(m, (t * n,)), flat_idx), idx.shape)
+    B = 1
+    for b in lead:
+        B *= b
+    base = xp.reshape(xp.arange(B * t, dtype=idx.dtype, device=_dev(m)), idx.shape) * n
+    flat = xp.take(xp.reshape(m, (B * t * n,)), xp.reshape(base + idx, (-1,)))
+    return xp.reshape(flat, idx.shape)
+
+
+def cmi_batched(
+    xp: Any,
+    xs: Any,
+    y: Any,
+    z: Any,
+    k: int,
+    algorithm: int,
+    window: int = 0,
+    trial: Any = None,
+    tile_size: Optional[int] = None,
+) -> Any:
+    """Local CMI I(X_b; Y | Z) (nats) for a batch of sources X_b against one
+    target side (Y, Z): ``xs`` is (B, n, dx), the result (B, n).
+
+    This is how transfer-entropy surrogates run in one pass: the target-side
+    distances d_Y, d_Z of a row tile are computed once and shared by every
+    source of the batch, whose joint searches and counts then run as one
+    (B, tile, n) array operation. Conventions are those of
+    :func:`cmi_from_joint` (and ``te.rs``), value for value.
+    """
+    B, n, dx = xs.shape
+    dy, dz = y.shape[1], z.shape[1]
+    dev = _dev(y)
+    strict = algorithm == 1
+    xcols = [xs[:, :, c] for c in range(dx)]  # (B, n) each
+    ycols = [y[:, c] for c in range(dy)]
+    zcols = [z[:, c] for c in range(dz)]
+
+    def lt(d, r):  # the count comparison, radii broadcast over the last axis
+        return d < r[..., None] if strict else d <= r[..., None]
+
+    rows = tile_rows(xp, y, n, 6 * B + 4, tile_size)
+    parts: dict = {"xz": [], "yz": [], "z": [], "rz": []}
+    for i0 in range(0, n, rows):
+        i1 = min(n, i0 + rows)
+        dY = _group_distances(xp, ycols, [c[i0:i1] for c in ycols], range(dy))
+        dZ = _group_distances(xp, zcols, [c[i0:i1] for c in zcols], range(dz))
+        dX = None
+        for c in xcols:
+            dc = xp.abs(c[:, i0:i1, None] - c[:, None, :])
+            dX = dc if dX is None else xp.maximum(dX, dc)
+        excl = _excluded(xp, i0, i1, n, window, dev, trial)
+        dj = xp.where(excl[None, :, :], xp.inf, xp.maximum(dX, xp.maximum(dY, dZ)[None, :, :]))
+        _trace("joint distances", dj)
+        nbrs = _k_smallest_last(xp, dj, k)
+        if strict:
+            eps = _take_last(xp, dj, nbrs[-1])
+            rx = ry = rz = eps
+        else:
+            rx, ry, rz = (_extent(xp, d, nbrs) for d in (dX, dY, dZ))
+        keep = ~excl[None, :, :]
+        parts["xz"].append(xp.sum(xp.astype(lt(dX, rx) & lt(dZ[None, :, :], rz) & keep, xp.int64), axis=-1))
+        parts["yz"].append(xp.sum(xp.astype(lt(dY[None, :, :], ry) & lt(dZ[None, :, :], rz) & keep, xp.int64), axis=-1))
+        if dz > 1:
+            parts["z"].append(xp.sum(xp.astype(lt(dZ[None, :, :], rz) & keep, xp.int64), axis=-1))
+        parts["rz"].append(rz)
+    nxz = xp.concat(parts["xz"], axis=1)
+    nyz = xp.concat(parts["yz"], axis=1)
+    if dz > 1:
+        nz = xp.concat(parts["z"], axis=1)
+    else:
+        rz = xp.concat(parts["rz"], axis=1)
+        nz = xp.stack([count_1d(xp, zcols[0], rz[b], strict, window, trial) for b in range(B)])
+    _trace("counts", nxz)
+    psi_k = digamma_scalar(float(k))
+    if strict:
+        return (psi_k - digamma(xp, _f64(xp, nxz) + 1.0) - digamma(xp, _f64(xp, nyz) + 1.0)
+                + digamma(xp, _f64(xp, nz) + 1.0))
+    nxz, nyz, nz = _f64(xp, nxz), _f64(xp, nyz), _f64(xp, nz)
+    return psi_k - 2.0 / k + digamma(xp, nz) - digamma(xp, nxz) - digamma(xp, nyz) + 1.0 / nxz + 1.0 / nyz
+
+
+def _k_smallest_last(xp: Any, dist: Any, k: int) -> list:
+    """As :func:`_k_smallest` along the last axis of a (B, t, n) array."""
+    n = dist.shape[-1]
+    cols = xp.arange(0, n, dtype=xp.int64, device=_dev(dist))
+    out = []
+    work = dist
+    for m in range(k):
+        idx = xp.astype(xp.argmin(work, axis=-1), xp.int64)
+        out.append(idx)
+        if m + 1 < k:
+            work = xp.where(cols == idx[..., None], xp.inf, work)
+    return out
+
+
+def _extent(xp: Any, d: Any, nbrs: list) -> Any:
+    """Largest distance in ``d`` among the k neighbours (algorithm 2)."""
+    e = _take_last(xp, d, nbrs[0])
+    for idx in nbrs[1:]:
+        e = xp.maximum(e, _take_last(xp, d, idx))
+    return e

@@ -237,3 +237,228 @@ def mutual_info_matrix(X, *, k=3, algorithm=1, base=math.e, normalize=True, nois
     xp, (Xa,), k = _prepare([X], ["X"], normalize, noise, seed, dtype, k, two_columns)
     m = A.mi_matrix(xp, Xa, k, alg, tile_size)
     return m / ln_base if ln_base != 1.0 else m
+
+
+# ------------------------------------------------------- transfer entropy
+#
+# The embedding and the surrogate orders are index plumbing: the orders are
+# drawn on the host (the same SplitMix64 streams as rust/core/src/te.rs, so a
+# seed gives the CPU path's surrogates) and uploaded as one (S, n) index
+# array; the embedding is built on the device from slices of the series.
+
+_M64 = (1 << 64) - 1
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_STREAM = 0xD1B54A32D192ED03
+
+
+class _SplitMix64:
+    """Many SplitMix64 generators advanced in lock step (one per stream),
+    bit for bit the generator of ``te.rs``: uint64 NumPy arithmetic wraps
+    modulo 2^64 as Rust's wrapping_* operations do."""
+
+    def __init__(self, seed: int, streams: Sequence[int]):
+        start = [(seed ^ ((s * _STREAM) & _M64)) & _M64 for s in streams]
+        self.state = np.array(start, dtype=np.uint64)
+        self.next_u64()
+
+    def next_u64(self) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            self.state = self.state + _GOLDEN
+            z = self.state
+            z = (z ^ (z >> np.uint64(30))) * _MIX1
+            z = (z ^ (z >> np.uint64(27))) * _MIX2
+        return z ^ (z >> np.uint64(31))
+
+    def below(self, bound: int) -> np.ndarray:
+        """floor(u * bound / 2^64) (Lemire), exact in 64-bit pieces: with
+        u = hi 2^32 + lo, u b / 2^64 = (hi b + (lo b >> 32)) >> 32, and no
+        partial product overflows for b < 2^32."""
+        if not 0 < bound < 2**32:
+            raise ValueError(f"surrogates: {bound} rows is beyond the supported 2^32")
+        u = self.next_u64()
+        b = np.uint64(bound)
+        hi, lo = u >> np.uint64(32), u & np.uint64(0xFFFFFFFF)
+        return ((hi * b + ((lo * b) >> np.uint64(32))) >> np.uint64(32)).astype(np.int64)
+
+
+def _shuffle(rng: _SplitMix64, m: int) -> np.ndarray:
+    """Fisher-Yates of range(m) for every stream, as te.rs (i from m-1 down)."""
+    perm = np.tile(np.arange(m, dtype=np.int64), (rng.state.shape[0], 1))
+    r = np.arange(perm.shape[0])
+    for i in range(m - 1, 0, -1):
+        j = rng.below(i + 1)
+        a = perm[r, i].copy()
+        perm[r, i] = perm[r, j]
+        perm[r, j] = a
+    return perm
+
+
+def surrogate_orders(method: str, lengths: Sequence[int], n_surrogates: int, block_size: int,
+                     seed: int, first_stream: int = 1) -> np.ndarray:
+    """(S, n) row orders: surrogate s takes source row order[s, r] at row r,
+    drawn from stream first_stream + s as ``te.rs::surrogate_order``."""
+    n = int(sum(lengths))
+    rng = _SplitMix64(seed, range(first_stream, first_stream + n_surrogates))
+    S = n_surrogates
+    if method == "permutation":
+        return _shuffle(rng, n)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    out = np.tile(np.arange(n, dtype=np.int64), (S, 1))
+    for start, length in zip(starts, lengths):
+        if method == "time_shift":
+            if length < 3:
+                raise ValueError("method: time-shift surrogates need at least 3 samples per trial")
+            lo = max(length // 10, 1)
+            shift = lo + rng.below(length - 2 * lo + 1)
+            r = np.arange(length)
+            out[:, start:start + length] = start + (r[None, :] + shift[:, None]) % length
+        else:  # block
+            b = block_size
+            blocks = [(s0, min(s0 + b, start + length)) for s0 in range(start, start + length, b)]
+            if len(blocks) < 2:
+                raise ValueError(f"block_size: block_size={b} leaves fewer than 2 blocks in a trial of {length} samples")
+            order = _shuffle(rng, len(blocks))
+            for s in range(S):
+                out[s, start:start + length] = np.concatenate([np.arange(*blocks[bi]) for bi in order[s]])
+    return out
+
+
+def _embed_device(xp: Any, x: Any, y: Any, cond: Any, emb: Any):
+    """The embedded blocks (source past, target next, target past +
+    conditions) of one trial, as ``infoflux._te.embed`` builds them, with
+    contiguous slices on the device: row n of the result uses time n + s."""
+    from infoflux._te import Embedding  # noqa: F401  (type of emb)
+
+    s = emb.first_index
+    T = y.shape[0]
+    m = T - 1 - s
+
+    def cols(series, offsets):
+        return xp.concat([series[s + o: s + o + m, :] for o in offsets], axis=1)
+
+    X = cols(x, [1 - emb.lag - j * emb.source_delay for j in range(emb.source_history)])
+    Y = cols(y, [1])
+    Z = [cols(y, [-j * emb.history_delay for j in range(emb.history)])]
+    if cond is not None:
+        for c, (mm, tau, w) in enumerate(zip(emb.condition_history, emb.condition_delay, emb.condition_lag)):
+            Z.append(cols(cond[:, c:c + 1], [1 - w - j * tau for j in range(mm)]))
+    return X, Y, xp.concat(Z, axis=1)
+
+
+def _te_prepare(source, target, conditions, *, k, history, history_delay, source_history, source_delay,
+                lag, condition_history, condition_delay, condition_lag, exclude, algorithm, base,
+                normalize, noise, seed, dtype):
+    """Validation as ``infoflux._te._prepare`` (one trial: lists of CUDA
+    arrays are not dispatched here), embedding and preprocessing on the
+    device. Returns xp, (X, Y, Z), lengths, k, alg, ln_base, exclude."""
+    from infoflux._te import Embedding, _per_condition
+    from infoflux._validation import check_int
+
+    if any(isinstance(a, (list, tuple)) for a in (source, target, conditions)):
+        raise TypeError("the GPU path takes one trial per call: pass arrays, not lists of trials")
+    dtype = _check_dtype(dtype)
+    arrays = [source, target] + ([conditions] if conditions is not None else [])
+    names = ["source", "target"] + (["conditions"] if conditions is not None else [])
+    xp, arrs = _namespace(arrays, names)
+    src = _samples(xp, arrs[0], "source", xp.float64)
+    tgt = _samples(xp, arrs[1], "target", xp.float64)
+    if src.shape[0] != tgt.shape[0]:
+        raise ValueError(f"source and target: series of different lengths ({src.shape[0]} vs {tgt.shape[0]})")
+    cond, n_cond = None, 0
+    if conditions is not None:
+        cond = _samples(xp, arrs[2], "conditions", xp.float64)
+        if cond.shape[0] != tgt.shape[0]:
+            raise ValueError(f"conditions: length {cond.shape[0]} differs from the target's {tgt.shape[0]}")
+        n_cond = cond.shape[1]
+    emb = Embedding(
+        history=check_int(history, "history", low=1),
+        history_delay=check_int(history_delay, "history_delay", low=1),
+        source_history=check_int(source_history, "source_history", low=1),
+        source_delay=check_int(source_delay, "source_delay", low=1),
+        lag=check_int(lag, "lag", low=1),
+        condition_history=_per_condition(condition_history, "condition_history", n_cond, 1),
+        condition_delay=_per_condition(condition_delay, "condition_delay", n_cond, 1),
+        condition_lag=_per_condition(condition_lag, "condition_lag", n_cond, 0),
+    )
+    exclude = check_int(exclude, "exclude", low=0)
+    n_rows = max(0, tgt.shape[0] - emb.first_index - 1)
+    k = check_int(k, "k", low=1)
+    need = k + 1 + 2 * exclude
+    if n_rows < need:
+        raise ValueError(
+            f"history/lag: the embedding (first usable index {emb.first_index}) leaves {n_rows} samples, "
+            f"fewer than the {need} needed for k={k}" + (f" and exclude={exclude}" if exclude else "")
+        )
+    alg = check_algorithm(algorithm)
+    ln_base = log_base(base)
+    blocks = preprocess(xp, list(_embed_device(xp, src, tgt, cond, emb)), normalize, check_noise(noise), seed)
+    if dtype == "float32":
+        blocks = [xp.astype(b, xp.float32) for b in blocks]
+    for nm, b in zip("XYZ", blocks):
+        A._trace(f"embedded {nm}", b)
+    return xp, blocks, [n_rows], k, alg, ln_base, exclude
+
+
+def _te_batch_size(xp: Any, like: Any, n: int, total: int, batch_size: Optional[int]) -> int:
+    """Sources per batch: as many (B, tile, n) searches as fit a tile of at
+    least 1/8 of the rows (so the tiles do not get too thin)."""
+    if batch_size is not None:
+        return max(1, min(total, int(batch_size)))
+    rows = A.tile_rows(xp, like, n, 6 + 4)
+    return int(max(1, min(total, rows // max(1, n // 8))))
+
+
+def transfer_entropy(source, target, *, k=4, history=1, history_delay=1, source_history=1, source_delay=1,
+                     lag=1, algorithm=1, conditions=None, condition_history=1, condition_delay=1,
+                     condition_lag=1, exclude=0, base=math.e, local=False, normalize=True, noise=1e-8,
+                     seed=0, dtype="float64", tile_size=None):
+    """KSG transfer entropy on the arrays' device; see infoflux.transfer_entropy."""
+    xp, (X, Y, Z), lengths, k, alg, ln_base, exclude = _te_prepare(
+        source, target, conditions, k=k, history=history, history_delay=history_delay,
+        source_history=source_history, source_delay=source_delay, lag=lag,
+        condition_history=condition_history, condition_delay=condition_delay, condition_lag=condition_lag,
+        exclude=exclude, algorithm=algorithm, base=base, normalize=normalize, noise=noise, seed=seed, dtype=dtype)
+    values = A.cmi_batched(xp, X[None, :, :], Y, Z, k, alg, exclude, None, tile_size)[0, :]
+    return _finish(xp, values, local, ln_base)
+
+
+def transfer_entropy_significance(source, target, *, n_surrogates=100, method="permutation", block_size=None,
+                                  k=4, history=1, history_delay=1, source_history=1, source_delay=1, lag=1,
+                                  algorithm=1, conditions=None, condition_history=1, condition_delay=1,
+                                  condition_lag=1, exclude=0, base=math.e, normalize=True, noise=1e-8, seed=0,
+                                  dtype="float64", tile_size=None, batch_size=None):
+    """Transfer entropy and its surrogates on the arrays' device; see
+    infoflux.transfer_entropy_significance. The surrogates are those of the
+    CPU path for the same seed; they run in batches of ``batch_size``
+    sources (chosen from memory by default) that share the target side."""
+    from infoflux._te import Significance, _check_method, _surrogate_seed
+    from infoflux._validation import check_int
+
+    xp, (X, Y, Z), lengths, k, alg, ln_base, exclude = _te_prepare(
+        source, target, conditions, k=k, history=history, history_delay=history_delay,
+        source_history=source_history, source_delay=source_delay, lag=lag,
+        condition_history=condition_history, condition_delay=condition_delay, condition_lag=condition_lag,
+        exclude=exclude, algorithm=algorithm, base=base, normalize=normalize, noise=noise, seed=seed, dtype=dtype)
+    S = check_int(n_surrogates, "n_surrogates", low=1)
+    method, bs = _check_method(method, block_size, lengths)
+    orders = surrogate_orders(method, lengths, S, bs, _surrogate_seed(seed))
+    n = X.shape[0]
+    dev = A._dev(X)
+    # row 0 of the batch list is the identity: the estimate itself
+    all_orders = xp.asarray(np.concatenate([np.arange(n, dtype=np.int64)[None, :], orders]), device=dev)
+    B = _te_batch_size(xp, X, n, S + 1, batch_size)
+    means = []
+    for b0 in range(0, S + 1, B):
+        idx = all_orders[b0:b0 + B, :]
+        xs = xp.reshape(xp.take(X, xp.reshape(idx, (-1,)), axis=0), (idx.shape[0], n, X.shape[1]))
+        loc = A.cmi_batched(xp, xs, Y, Z, k, alg, exclude, None, tile_size)
+        means.append(xp.mean(loc, axis=1))
+    from array_api_compat import to_device
+
+    # the S + 1 estimates (not the data) go to the host for the p-value
+    vals = np.asarray(to_device(xp.concat(means), "cpu"), dtype=np.float64) / ln_base
+    est, surr = float(vals[0]), vals[1:]
+    p = (np.count_nonzero(surr >= est) + 1) / (S + 1)
+    return Significance(estimate=est, p_value=float(p), surrogates=surr, method=method)
