@@ -166,6 +166,78 @@ def test_public_tile_size_and_float32_options():
     assert h32 == pytest.approx(infoflux.entropy(x), abs=1e-3)
 
 
+def te_series(n, seed):
+    """A source driving an AR(1) target (TE > 0), and a condition column."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n)
+    y = np.zeros(n)
+    for t in range(1, n):
+        y[t] = 0.5 * y[t - 1] + 0.6 * x[t - 1] + rng.standard_normal()
+    return x, y, rng.standard_normal((n, 2))
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"algorithm": 2},
+    {"history": 2, "source_history": 2, "lag": 2, "k": 3},
+    {"exclude": 3},
+    {"algorithm": 2, "exclude": 2, "history": 3, "history_delay": 2, "base": 2},
+    {"conditions": "c", "condition_lag": [0, 2], "condition_history": [1, 2]},
+])
+def test_te_matches_rust(kwargs):
+    x, y, c = te_series(300, 1)
+    kwargs = {key: (c if v == "c" else v) for key, v in kwargs.items()}
+    want = infoflux.transfer_entropy(x, y, local=True, **kwargs)
+    got = _gpu.transfer_entropy(x, y, local=True, tile_size=41, **kwargs)
+    np.testing.assert_allclose(got, want, rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize("method", ["permutation", "time_shift", "block"])
+@pytest.mark.parametrize("algorithm", [1, 2])
+def test_te_surrogates_match_rust(method, algorithm):
+    """Same seed -> the same surrogate orders (the SplitMix64 streams of
+    te.rs) -> the same surrogate estimates and p-value; batching the
+    surrogates does not change them."""
+    x, y, _ = te_series(200, 2)
+    want = infoflux.transfer_entropy_significance(x, y, n_surrogates=24, method=method, algorithm=algorithm, seed=11)
+    for batch in (1, 7, None):
+        got = _gpu.transfer_entropy_significance(x, y, n_surrogates=24, method=method, algorithm=algorithm,
+                                                 seed=11, batch_size=batch)
+        assert got.estimate == pytest.approx(want.estimate, abs=TOL)
+        np.testing.assert_allclose(got.surrogates, want.surrogates, rtol=0, atol=TOL)
+        assert got.p_value == want.p_value and got.method == want.method
+    # a different seed gives different surrogates (the comparison can fail)
+    other = _gpu.transfer_entropy_significance(x, y, n_surrogates=24, method=method, algorithm=algorithm, seed=12)
+    assert np.abs(other.surrogates - want.surrogates).max() > 1e-6
+
+
+def test_surrogate_orders_are_permutations_within_trials():
+    orders = _gpu.surrogate_orders("block", [50, 70], 5, 7, seed=3)
+    assert orders.shape == (5, 120)
+    for o in orders:
+        assert sorted(o) == list(range(120))
+        assert (o[:50] < 50).all()
+    shifts = _gpu.surrogate_orders("time_shift", [100], 50, 0, seed=4)
+    lag = (shifts[:, 0] - 0) % 100
+    assert ((lag >= 10) & (lag <= 90)).all()
+    with pytest.raises(ValueError, match="fewer than 2 blocks"):
+        _gpu.surrogate_orders("block", [10], 2, 10, seed=0)
+
+
+def test_te_bad_input_on_the_backend():
+    x, y, _ = te_series(50, 3)
+    with pytest.raises(ValueError, match="different lengths"):
+        _gpu.transfer_entropy(x, y[:-1])
+    with pytest.raises(ValueError, match="fewer than"):
+        _gpu.transfer_entropy(x[:6], y[:6], history=3)
+    with pytest.raises(TypeError, match="one trial"):
+        _gpu.transfer_entropy([x, x], [y, y])
+    with pytest.raises(ValueError, match="method"):
+        _gpu.transfer_entropy_significance(x, y, method="shuffle")
+    with pytest.raises(TypeError, match="complex"):
+        _gpu.transfer_entropy(x * 1j, y)
+
+
 # ----------------------------------------------------------- building blocks
 
 def test_digamma_against_scipy():
@@ -383,6 +455,22 @@ def test_cuda_matches_cpu(lib):
     X = np.hstack([x, y, z])
     np.testing.assert_allclose(host(infoflux.mutual_info_matrix(dev(X))), infoflux.mutual_info_matrix(X),
                                rtol=0, atol=GPU_TOL)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("lib", CUDA)
+def test_cuda_te_matches_cpu(lib):
+    name, dev, host = lib
+    x, y, c = te_series(2000, 31)
+    for alg in (1, 2):
+        assert infoflux.transfer_entropy(dev(x), dev(y), algorithm=alg, history=2) == pytest.approx(
+            infoflux.transfer_entropy(x, y, algorithm=alg, history=2), abs=GPU_TOL)
+    assert infoflux.transfer_entropy(dev(x), dev(y), conditions=dev(c)) == pytest.approx(
+        infoflux.transfer_entropy(x, y, conditions=c), abs=GPU_TOL)
+    got = infoflux.transfer_entropy_significance(dev(x), dev(y), n_surrogates=50, seed=3)
+    want = infoflux.transfer_entropy_significance(x, y, n_surrogates=50, seed=3)
+    np.testing.assert_allclose(got.surrogates, want.surrogates, rtol=0, atol=GPU_TOL)
+    assert got.p_value == want.p_value
 
 
 @pytest.mark.gpu
