@@ -211,6 +211,23 @@ def test_te_surrogates_match_rust(method, algorithm):
     assert np.abs(other.surrogates - want.surrogates).max() > 1e-6
 
 
+def test_batched_cmi_with_trials_matches_rust():
+    """The Theiler window never crosses a trial boundary (te.rs's trial ids),
+    for the batched CMI the TE path runs (brute-force and 1-D counts)."""
+    rng = np.random.default_rng(8)
+    n, lengths = 180, [60, 50, 70]
+    trial = np.repeat(np.arange(3), lengths).astype(np.int64)
+    x, y = rng.standard_normal((n, 1)), rng.standard_normal((n, 1))
+    for z in (rng.standard_normal((n, 1)), rng.standard_normal((n, 2))):
+        for alg in (1, 2):
+            want = _core.te_local(x, y, z, 3, alg, 4, lengths, 1)
+            got = A.cmi_batched(XP, x[None], y, z, 3, alg, window=4, trial=trial, tile_size=45)[0]
+            np.testing.assert_allclose(got, want, rtol=0, atol=TOL)
+            # without the trial ids the window would cross the boundaries
+            other = A.cmi_batched(XP, x[None], y, z, 3, alg, window=4)[0]
+            assert np.abs(other - want).max() > 1e-6
+
+
 def test_surrogate_orders_are_permutations_within_trials():
     orders = _gpu.surrogate_orders("block", [50, 70], 5, 7, seed=3)
     assert orders.shape == (5, 120)
