@@ -131,6 +131,42 @@ def test_theiler_window_matches_rust():
             np.testing.assert_allclose(got, want, rtol=0, atol=TOL)
 
 
+@pytest.mark.parametrize("search", ["sorted", "brute"])
+@pytest.mark.parametrize("algorithm", [1, 2])
+def test_both_search_engines_match_rust(search, algorithm):
+    """The sorted-window engine (default) and the all-pairs engine each give
+    the Rust path's values, with and without a Theiler window."""
+    x, y, z = data(240, 12, (1, 2, 2))
+    for window in (0, 3):
+        np.testing.assert_allclose(A.mi_local(XP, x, y, 3, algorithm, window, 29, search),
+                                   _core.mi_local(x, y, 3, algorithm, window, 1), rtol=0, atol=TOL)
+        np.testing.assert_allclose(A.cmi_local(XP, x, y, z, 3, algorithm, window, 29, search),
+                                   _core.cmi_local(x, y, z, 3, algorithm, window, 1), rtol=0, atol=TOL)
+    X = np.hstack([x, y])
+    np.testing.assert_allclose(A.mi_matrix(XP, X, 2, algorithm, None, search),
+                               _core.mi_matrix(X, 2, algorithm, 1), rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize("start_window", [1, 2, 5, 1000])
+def test_sorted_search_window_growth_and_ties(start_window):
+    """Windows that start too small must grow until the gap test proves the
+    neighbours exact; heavy ties in the sort column (gap 0) force the window
+    to the whole data set. Counts equal the all-pairs engine's."""
+    rng = np.random.default_rng(start_window)
+    n = 150
+    x = np.round(rng.standard_normal((n, 1)), 1)  # many ties in the sort column
+    y = x + rng.standard_normal((n, 1))
+    z = rng.standard_normal((n, 1))
+    J = np.hstack([x, y, z])
+    G = [range(0, 1), range(1, 2), range(2, 3)]
+    for spaces in ([[0], [1]], [[0, 2], [1, 2], [2]]):
+        for alg in (1,):  # algorithm 2's extents depend on tie order; 1's counts do not
+            got = A.knn_counts_sorted(XP, J, None, G, spaces, 4, alg, 0, None, 16, start_window=start_window)
+            want = A.knn_counts(XP, J, G, spaces, 4, alg, 0, 16)
+            for g, w in zip(got, want):
+                np.testing.assert_array_equal(g[0], w)
+
+
 def test_tile_size_does_not_change_results():
     x, y, z = data(120, 8, (1, 2, 1))
     ref = _gpu.conditional_mutual_info(x, y, z, algorithm=2, local=True, tile_size=120)
@@ -211,7 +247,8 @@ def test_te_surrogates_match_rust(method, algorithm):
     assert np.abs(other.surrogates - want.surrogates).max() > 1e-6
 
 
-def test_batched_cmi_with_trials_matches_rust():
+@pytest.mark.parametrize("search", ["sorted", "brute"])
+def test_batched_cmi_with_trials_matches_rust(search):
     """The Theiler window never crosses a trial boundary (te.rs's trial ids),
     for the batched CMI the TE path runs (brute-force and 1-D counts)."""
     rng = np.random.default_rng(8)
@@ -221,11 +258,27 @@ def test_batched_cmi_with_trials_matches_rust():
     for z in (rng.standard_normal((n, 1)), rng.standard_normal((n, 2))):
         for alg in (1, 2):
             want = _core.te_local(x, y, z, 3, alg, 4, lengths, 1)
-            got = A.cmi_batched(XP, x[None], y, z, 3, alg, window=4, trial=trial, tile_size=45)[0]
+            got = A.cmi_batched(XP, x[None], y, z, 3, alg, window=4, trial=trial, tile_size=45, search=search)[0]
             np.testing.assert_allclose(got, want, rtol=0, atol=TOL)
             # without the trial ids the window would cross the boundaries
-            other = A.cmi_batched(XP, x[None], y, z, 3, alg, window=4)[0]
+            other = A.cmi_batched(XP, x[None], y, z, 3, alg, window=4, search=search)[0]
             assert np.abs(other - want).max() > 1e-6
+
+
+def test_batched_engines_agree_on_a_batch_of_sources():
+    rng = np.random.default_rng(9)
+    n, B = 120, 5
+    y, z = rng.standard_normal((n, 1)), rng.standard_normal((n, 2))
+    xs = rng.standard_normal((B, n, 2))
+    for alg in (1, 2):
+        brute = A.cmi_batched(XP, xs, y, z, 3, alg, tile_size=50, search="brute")
+        fast = A.cmi_batched(XP, xs, y, z, 3, alg, tile_size=50)
+        np.testing.assert_allclose(fast, brute, rtol=0, atol=TOL)
+        for b in range(B):  # and each member is the plain CMI of its source
+            np.testing.assert_allclose(fast[b], _core.cmi_local(np.ascontiguousarray(xs[b]), y, z, 3, alg, 0, 1),
+                                       rtol=0, atol=TOL)
+    with pytest.raises(ValueError, match="search"):
+        A.cmi_batched(XP, xs, y, z, 3, 1, search="kd")
 
 
 def test_surrogate_orders_are_permutations_within_trials():

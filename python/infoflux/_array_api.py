@@ -332,13 +332,25 @@ def _f64(xp: Any, c: Any) -> Any:
     return xp.astype(c, xp.float64)
 
 
-def mi_local(xp: Any, x: Any, y: Any, k: int, algorithm: int, window: int = 0, tile_size: Optional[int] = None) -> Any:
-    """Local KSG mutual information (nats), shape (n,), float64."""
+def _counts(xp, joint, groups, spaces, k, algorithm, window, tile_size, search, trial=None):
+    if search == "sorted":
+        return [c[0] for c in knn_counts_sorted(xp, joint, None, groups, spaces, k, algorithm, window, trial, tile_size)]
+    if search == "brute":
+        return knn_counts(xp, joint, groups, spaces, k, algorithm, window, tile_size, trial)
+    raise ValueError(f"search: must be 'sorted' or 'brute', got {search!r}")
+
+
+def mi_local(xp: Any, x: Any, y: Any, k: int, algorithm: int, window: int = 0, tile_size: Optional[int] = None,
+             search: str = "sorted") -> Any:
+    """Local KSG mutual information (nats), shape (n,), float64.
+
+    ``search``: "sorted" (sorted windows and runs, the default) or "brute"
+    (all pairs in tiles); both give the same counts."""
     n = x.shape[0]
     joint = xp.concat([x, y], axis=1)
     dx, dy = x.shape[1], y.shape[1]
     groups = [range(0, dx), range(dx, dx + dy)]
-    nx, ny = knn_counts(xp, joint, groups, [[0], [1]], k, algorithm, window, tile_size)
+    nx, ny = _counts(xp, joint, groups, [[0], [1]], k, algorithm, window, tile_size, search)
     psi_k, psi_n = digamma_scalar(float(k)), digamma_scalar(float(n))
     if algorithm == 1:
         return psi_k + psi_n - digamma(xp, _f64(xp, nx) + 1.0) - digamma(xp, _f64(xp, ny) + 1.0)
@@ -346,10 +358,10 @@ def mi_local(xp: Any, x: Any, y: Any, k: int, algorithm: int, window: int = 0, t
 
 
 def cmi_from_joint(xp: Any, joint: Any, groups: Sequence[range], k: int, algorithm: int,
-                   window: int = 0, tile_size: Optional[int] = None) -> Any:
+                   window: int = 0, tile_size: Optional[int] = None, search: str = "sorted") -> Any:
     """Local conditional MI I(X;Y|Z) (nats) on a joint matrix whose column
-    groups are X, Y, Z (the transfer-entropy path passes its embedding)."""
-    nxz, nyz, nz = knn_counts(xp, joint, groups, [[0, 2], [1, 2], [2]], k, algorithm, window, tile_size)
+    groups are X, Y, Z."""
+    nxz, nyz, nz = _counts(xp, joint, groups, [[0, 2], [1, 2], [2]], k, algorithm, window, tile_size, search)
     psi_k = digamma_scalar(float(k))
     if algorithm == 1:
         return (psi_k - digamma(xp, _f64(xp, nxz) + 1.0) - digamma(xp, _f64(xp, nyz) + 1.0)
@@ -360,12 +372,12 @@ def cmi_from_joint(xp: Any, joint: Any, groups: Sequence[range], k: int, algorit
 
 
 def cmi_local(xp: Any, x: Any, y: Any, z: Any, k: int, algorithm: int, window: int = 0,
-              tile_size: Optional[int] = None) -> Any:
+              tile_size: Optional[int] = None, search: str = "sorted") -> Any:
     """Local Frenzel-Pompe (algorithm 1) or JIDT algorithm-2 CMI (nats)."""
     dx, dy, dz = x.shape[1], y.shape[1], z.shape[1]
     joint = xp.concat([x, y, z], axis=1)
     groups = [range(0, dx), range(dx, dx + dy), range(dx + dy, dx + dy + dz)]
-    return cmi_from_joint(xp, joint, groups, k, algorithm, window, tile_size)
+    return cmi_from_joint(xp, joint, groups, k, algorithm, window, tile_size, search)
 
 
 def _ln_ball_diameter1(d: int, metric: str) -> float:
@@ -410,14 +422,15 @@ def entropy_local(xp: Any, x: Any, k: int, metric: str, tile_size: Optional[int]
     return base + float(d) * xp.log(2.0 * _f64(xp, rho))
 
 
-def mi_matrix(xp: Any, X: Any, k: int, algorithm: int, tile_size: Optional[int] = None) -> Any:
+def mi_matrix(xp: Any, X: Any, k: int, algorithm: int, tile_size: Optional[int] = None,
+              search: str = "sorted") -> Any:
     """(p, p) matrix of KSG MI (nats) between the columns of X, diagonal NaN."""
     n, p = X.shape
     dev = _dev(X)
     vals = {}
     for a in range(p):
         for b in range(a + 1, p):
-            loc = mi_local(xp, X[:, a:a + 1], X[:, b:b + 1], k, algorithm, 0, tile_size)
+            loc = mi_local(xp, X[:, a:a + 1], X[:, b:b + 1], k, algorithm, 0, tile_size, search)
             vals[(a, b)] = xp.mean(loc)
     # assemble on the device: one row at a time from the 0-d means
     nan = xp.full((), xp.nan, dtype=xp.float64, device=dev)
@@ -457,6 +470,7 @@ def cmi_batched(
     window: int = 0,
     trial: Any = None,
     tile_size: Optional[int] = None,
+    search: str = "sorted",
 ) -> Any:
     """Local CMI I(X_b; Y | Z) (nats) for a batch of sources X_b against one
     target side (Y, Z): ``xs`` is (B, n, dx), the result (B, n).
@@ -471,6 +485,13 @@ def cmi_batched(
     dy, dz = y.shape[1], z.shape[1]
     dev = _dev(y)
     strict = algorithm == 1
+    if search == "sorted":
+        groups = [range(0, dx), range(dx, dx + dy), range(dx + dy, dx + dy + dz)]
+        nxz, nyz, nz = knn_counts_sorted(xp, xp.concat([y, z], axis=1), xs, groups, [[0, 2], [1, 2], [2]],
+                                         k, algorithm, window, trial, tile_size)
+        return _cmi_values(xp, nxz, nyz, nz, k, strict)
+    if search != "brute":
+        raise ValueError(f"search: must be 'sorted' or 'brute', got {search!r}")
     xcols = [xs[:, :, c] for c in range(dx)]  # (B, n) each
     ycols = [y[:, c] for c in range(dy)]
     zcols = [z[:, c] for c in range(dz)]
@@ -511,6 +532,11 @@ def cmi_batched(
         rz = xp.concat(parts["rz"], axis=1)
         nz = xp.stack([count_1d(xp, zcols[0], rz[b], strict, window, trial) for b in range(B)])
     _trace("counts", nxz)
+    return _cmi_values(xp, nxz, nyz, nz, k, strict)
+
+
+def _cmi_values(xp, nxz, nyz, nz, k, strict):
+    """Local CMI from the counts: Frenzel-Pompe (strict) or JIDT algorithm 2."""
     psi_k = digamma_scalar(float(k))
     if strict:
         return (psi_k - digamma(xp, _f64(xp, nxz) + 1.0) - digamma(xp, _f64(xp, nyz) + 1.0)
@@ -539,3 +565,254 @@ def _extent(xp: Any, d: Any, nbrs: list) -> Any:
     for idx in nbrs[1:]:
         e = xp.maximum(e, _take_last(xp, d, idx))
     return e
+
+
+# ------------------------------------------------- sorted-window engine
+#
+# The brute-force engine above does O(n^2) work per estimate. This one finds
+# the same neighbours and counts with work proportional to the samples that
+# are close in one coordinate, which for the low-dimensional spaces of KSG
+# estimators is a small fraction of n:
+#
+# * k-NN search: samples are sorted by one column (the "sort column"); the
+#   candidates of the query at sorted position p are positions p - W ... p + W.
+#   Let ε̂ be the k-th smallest joint distance among the candidates. Every
+#   sample outside the window is at least gap = min(s_p - s_(p-W-1),
+#   s_(p+W+1) - s_p) away in the sort column (fl(|a - b|) is monotone in b),
+#   hence at least gap away in the max norm; if gap > ε̂ the candidates hold
+#   the k nearest neighbours and ε̂ = ε exactly. Queries that fail retry
+#   with W doubled, until the window is the whole data set.
+# * counts in a space of several columns: the samples within the radius in
+#   one (sorted) column form a contiguous run, found by exact bisection; the
+#   run is walked in chunks, the other columns compared exactly.
+#
+# Queries are flat over (batch member b, sorted position p): a batch of
+# sources (transfer-entropy surrogates) shares the target-side columns, the
+# sorted orders and runs, and differs only in the gathered source values.
+
+
+class _Columns:
+    """Column access for a batch: ``per`` (B, n, Dp) columns differ by batch
+    member (the TE source), ``shared`` (n, Ds) columns are common. Column c
+    < Dp is per-member, c >= Dp is shared column c - Dp."""
+
+    def __init__(self, xp, shared, per):
+        self.xp = xp
+        self.n = shared.shape[0]
+        self.B = 1 if per is None else per.shape[0]
+        self.Dp = 0 if per is None else per.shape[2]
+        self.shared = [shared[:, c] for c in range(shared.shape[1])]
+        self.per = [] if per is None else [xp.reshape(per[:, :, c], (-1,)) for c in range(self.Dp)]
+        self.D = self.Dp + len(self.shared)
+
+    def is_shared(self, c: int) -> bool:
+        return c >= self.Dp
+
+    def values(self, c: int, b: Any, i: Any) -> Any:
+        """Column c at original sample indices i of members b (same shapes;
+        b is ignored for shared columns)."""
+        xp = self.xp
+        shape = i.shape
+        if self.is_shared(c):
+            return xp.reshape(xp.take(self.shared[c - self.Dp], xp.reshape(i, (-1,))), shape)
+        flat = xp.reshape(b * self.n + i, (-1,))
+        return xp.reshape(xp.take(self.per[c], flat), shape)
+
+
+def _excl_pairs(xp, oi, oj, window, trial):
+    """Mask of excluded (query, candidate) pairs, by original indices oi
+    (broadcast against oj): the sample itself, and the Theiler window."""
+    ex = oj == oi
+    if window > 0:
+        near = xp.abs(oj - oi) <= window
+        if trial is not None:
+            tj = xp.reshape(xp.take(trial, xp.reshape(oj, (-1,))), oj.shape)
+            ti = xp.reshape(xp.take(trial, xp.reshape(oi, (-1,))), oi.shape)
+            near = near & (tj == ti)
+        ex = ex | near
+    return ex
+
+
+def _rows_for(n_items: int, width: int, arrays: int, like: Any, xp: Any, tile_size: Optional[int]) -> int:
+    """Queries per tile when each query holds ``arrays`` temporaries of
+    ``width`` entries."""
+    if tile_size is not None:
+        return tile_rows(xp, like, n_items, 1, tile_size)
+    free = _free_bytes(xp, like)
+    budget = DEFAULT_HOST_BUDGET if free is None else int(free * DEVICE_BUDGET_FRACTION)
+    return int(max(1, min(n_items, budget // max(1, width * 8 * arrays))))
+
+
+def _bisect_run(xp, sv, a, r, strict):
+    """[lo, hi): the positions j of the sorted values sv with
+    fl(|sv_j - a|) inside r (< r or <= r), per query; exact (see count_1d).
+    Empty (lo == hi) when even distance 0 is not inside."""
+    n = sv.shape[0]
+    dev = _dev(sv)
+    m = a.shape[0]
+
+    def inside(d):
+        return d < r if strict else d <= r
+
+    lo = _first_true(xp, n, m, lambda j: (xp.take(sv, j) >= a) | inside(a - xp.take(sv, j)), dev)
+    hi = _first_true(xp, n, m, lambda j: (xp.take(sv, j) > a) & ~inside(xp.take(sv, j) - a), dev)
+    return lo, xp.where(inside(xp.zeros_like(r)), hi, lo)
+
+
+def knn_counts_sorted(
+    xp: Any,
+    shared: Any,
+    per: Any,
+    groups: Sequence[range],
+    spaces: Sequence[Sequence[int]],
+    k: int,
+    algorithm: int,
+    window: int = 0,
+    trial: Any = None,
+    tile_size: Optional[int] = None,
+    start_window: Optional[int] = None,
+) -> list:
+    """Neighbour counts as :func:`knn_counts`, by sorted windows and runs.
+
+    ``shared`` (n, Ds) and ``per`` (B, n, Dp) or None: the joint space of
+    member b is [per[b], shared] (per-member columns first); ``groups`` are
+    column ranges in that numbering. Returns one (B, n) int64 array per space.
+    Every space of several columns, and the search, needs a shared column.
+    """
+    cols = _Columns(xp, shared, per)
+    n, B, D = cols.n, cols.B, cols.D
+    dev = _dev(shared)
+    strict = algorithm == 1
+    m = B * n
+    group_of = {c: g for g, rg in enumerate(groups) for c in rg}
+
+    sort_cache: dict = {}
+
+    def sorted_col(c):  # (order, sorted values, inverse order) of a shared column
+        if c not in sort_cache:
+            v = cols.shared[c - cols.Dp]
+            order = xp.astype(xp.argsort(v, stable=True), xp.int64)
+            sort_cache[c] = (order, xp.take(v, order), xp.astype(xp.argsort(order, stable=True), xp.int64))
+        return sort_cache[c]
+
+    # ---- search: queries q = b * n + p, p a position in the sort column
+    cs = cols.Dp
+    order, sv, _ = sorted_col(cs)
+    W = int(start_window) if start_window else max(8, 4 * k)
+    pending = xp.arange(0, m, dtype=xp.int64, device=dev)
+    done_q, done_r = [], []
+    while pending.shape[0] > 0:
+        W = min(W, n)
+        offs = xp.concat([xp.arange(-W, 0, dtype=xp.int64, device=dev), xp.arange(1, W + 1, dtype=xp.int64, device=dev)])
+        rows = _rows_for(pending.shape[0], 2 * W, len(groups) + 6, shared, xp, tile_size)
+        failed = []
+        for t0 in range(0, pending.shape[0], rows):
+            q = pending[t0:t0 + rows]
+            qb, qp = q // n, q % n
+            pos = qp[:, None] + offs[None, :]
+            valid = (pos >= 0) & (pos < n)
+            oj = xp.reshape(xp.take(order, xp.reshape(xp.clip(pos, 0, n - 1), (-1,))), pos.shape)
+            oi = xp.take(order, qp)
+            bb = qb[:, None]
+            dg = []
+            for rg in groups:
+                d = None
+                for c in rg:
+                    dc = xp.abs(cols.values(c, bb, oj) - cols.values(c, qb, oi)[:, None])
+                    d = dc if d is None else xp.maximum(d, dc)
+                dg.append(d)
+            dj = dg[0]
+            for d in dg[1:]:
+                dj = xp.maximum(dj, d)
+            dj = xp.where(valid & ~_excl_pairs(xp, oi[:, None], oj, window, trial), dj, xp.inf)
+            _trace("joint distances", dj)
+            nbrs = _k_smallest(xp, dj, k)
+            eps = _take_rows(xp, dj, nbrs[-1])
+            left = xp.where(qp - W - 1 >= 0, xp.take(sv, qp) - xp.take(sv, xp.clip(qp - W - 1, 0, n - 1)), xp.inf)
+            right = xp.where(qp + W + 1 < n, xp.take(sv, xp.clip(qp + W + 1, 0, n - 1)) - xp.take(sv, qp), xp.inf)
+            # fewer than k usable candidates: the k-th pick repeated an
+            # earlier one, so eps is meaningless; retry with a wider window
+            enough = xp.sum(xp.astype(dj < xp.inf, xp.int64), axis=1) >= k
+            ok = (xp.minimum(left, right) > eps) & enough
+            if strict:
+                rad = [eps for _ in groups]
+            else:
+                rad = []
+                for d in dg:
+                    e = _take_rows(xp, d, nbrs[0])
+                    for idx in nbrs[1:]:
+                        e = xp.maximum(e, _take_rows(xp, d, idx))
+                    rad.append(e)
+            done_q.append(q[ok])
+            done_r.append(xp.stack([r[ok] for r in rad], axis=1))
+            failed.append(q[~ok])
+        pending = xp.concat(failed)
+        if W >= n and pending.shape[0] > 0:  # cannot happen: the window is everything
+            raise RuntimeError("k-NN search did not converge")
+        W *= 2
+    perm = xp.argsort(xp.concat(done_q))
+    radius = xp.take(xp.concat(done_r, axis=0), perm, axis=0)  # (m, G) in query order
+    qb_all = xp.arange(0, m, dtype=xp.int64, device=dev) // n
+    oi_all = xp.take(order, xp.arange(0, m, dtype=xp.int64, device=dev) % n)
+
+    # ---- counts, per space, in query order
+    out = []
+    for space in spaces:
+        scols = [c for g in space for c in groups[g]]
+        shared_cols = [c for c in scols if cols.is_shared(c)]
+        if not shared_cols:
+            raise ValueError("internal: every counting space needs a column shared by the batch")
+        c0 = shared_cols[0]
+        order0, sv0, _ = sorted_col(c0)
+        a = cols.values(c0, qb_all, oi_all)
+        r0 = radius[:, group_of[c0]]
+        lo, hi = _bisect_run(xp, sv0, a, r0, strict)
+        others = [c for c in scols if c != c0]
+        if not others:
+            # one column: the run is the answer, less the excluded samples in it
+            cnt = hi - lo
+            cnt = cnt - xp.astype((r0 > 0.0) if strict else (r0 >= 0.0), xp.int64)  # the sample itself
+            for o in range(1, window + 1):
+                for sign in (1, -1):
+                    j = oi_all + sign * o
+                    ok = (j >= 0) & (j < n)
+                    jc = xp.clip(j, 0, n - 1)
+                    if trial is not None:
+                        ok = ok & (xp.take(trial, jc) == xp.take(trial, oi_all))
+                    d = xp.abs(cols.values(c0, qb_all, jc) - a)
+                    ok = ok & ((d < r0) if strict else (d <= r0))
+                    cnt = cnt - xp.astype(ok, xp.int64)
+            out.append(cnt)
+            continue
+        # several columns: walk the runs in chunks of C positions
+        C = 256
+        rows = _rows_for(m, C, len(others) + 5, shared, xp, tile_size)
+        parts = []
+        lens = hi - lo
+        for t0 in range(0, m, rows):
+            t1 = min(m, t0 + rows)
+            lo_t, len_t = lo[t0:t1], lens[t0:t1]
+            qb, oi = qb_all[t0:t1][:, None], oi_all[t0:t1][:, None]
+            own = [cols.values(c, qb_all[t0:t1], oi_all[t0:t1])[:, None] for c in others]
+            rad_o = [radius[t0:t1, group_of[c]][:, None] for c in others]
+            cnt = xp.zeros((t1 - t0,), dtype=xp.int64, device=dev)
+            longest = int(xp.max(len_t)) if t1 > t0 else 0
+            for w0 in range(0, longest, C):
+                step = xp.arange(w0, w0 + C, dtype=xp.int64, device=dev)[None, :]
+                valid = step < len_t[:, None]
+                pos = xp.clip(lo_t[:, None] + step, 0, n - 1)
+                oj = xp.reshape(xp.take(order0, xp.reshape(pos, (-1,))), pos.shape)
+                inside = valid & ~_excl_pairs(xp, oi, oj, window, trial)
+                for c, own_c, r in zip(others, own, rad_o):
+                    d = xp.abs(cols.values(c, qb, oj) - own_c)
+                    inside = inside & ((d < r) if strict else (d <= r))
+                cnt = cnt + xp.sum(xp.astype(inside, xp.int64), axis=1)
+            parts.append(cnt)
+        out.append(xp.concat(parts))
+    # query order (b, sorted position p) -> (b, original sample order[p])
+    _, _, inv = sorted_col(cs)
+    back = xp.reshape(xp.arange(0, B, dtype=xp.int64, device=dev)[:, None] * n + inv[None, :], (-1,))
+    res = [xp.reshape(xp.take(c, back), (B, n)) for c in out]
+    for c in res:
+        _trace("counts", c)
+    return res
