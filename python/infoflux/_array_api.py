@@ -659,6 +659,70 @@ def _bisect_run(xp, sv, a, r, strict):
     return lo, xp.where(inside(xp.zeros_like(r)), hi, lo)
 
 
+def _search_rounds(xp, cols, groups, order, sv, pending, W, k, strict, window, trial, like, tile_size):
+    """k-NN search of the queries ``pending`` by sorted windows, starting at
+    half-width W and doubling for the queries whose window is not proven to
+    hold their k nearest neighbours. Returns (query ids, (q, G) radii per
+    group) per tile, and (window, number of queries it sufficed for) pairs."""
+    n = cols.n
+    dev = _dev(sv)
+    done_q, done_r, needed = [], [], []
+    while pending.shape[0] > 0:
+        W = min(W, n)
+        offs = xp.concat([xp.arange(-W, 0, dtype=xp.int64, device=dev), xp.arange(1, W + 1, dtype=xp.int64, device=dev)])
+        rows = _rows_for(pending.shape[0], 2 * W, len(groups) + 6, like, xp, tile_size)
+        failed = []
+        for t0 in range(0, pending.shape[0], rows):
+            q = pending[t0:t0 + rows]
+            qb, qp = q // n, q % n
+            pos = qp[:, None] + offs[None, :]
+            valid = (pos >= 0) & (pos < n)
+            oj = xp.reshape(xp.take(order, xp.reshape(xp.clip(pos, 0, n - 1), (-1,))), pos.shape)
+            oi = xp.take(order, qp)
+            bb = qb[:, None]
+            dg = []
+            for rg in groups:
+                d = None
+                for c in rg:
+                    dc = xp.abs(cols.values(c, bb, oj) - cols.values(c, qb, oi)[:, None])
+                    d = dc if d is None else xp.maximum(d, dc)
+                dg.append(d)
+            dj = dg[0]
+            for d in dg[1:]:
+                dj = xp.maximum(dj, d)
+            if window > 0:
+                valid = valid & ~_excl_pairs(xp, oi[:, None], oj, window, trial)
+            # (offset 0 is not a candidate: the query itself never is)
+            dj = xp.where(valid, dj, xp.inf)
+            _trace("joint distances", dj)
+            nbrs = _k_smallest(xp, dj, k)
+            eps = _take_rows(xp, dj, nbrs[-1])
+            left = xp.where(qp - W - 1 >= 0, xp.take(sv, qp) - xp.take(sv, xp.clip(qp - W - 1, 0, n - 1)), xp.inf)
+            right = xp.where(qp + W + 1 < n, xp.take(sv, xp.clip(qp + W + 1, 0, n - 1)) - xp.take(sv, qp), xp.inf)
+            # fewer than k usable candidates: the k-th pick repeated an
+            # earlier one, so eps is meaningless; retry with a wider window
+            enough = xp.sum(xp.astype(dj < xp.inf, xp.int64), axis=1) >= k
+            ok = (xp.minimum(left, right) > eps) & enough
+            if strict:
+                rad = [eps for _ in groups]
+            else:
+                rad = []
+                for d in dg:
+                    e = _take_rows(xp, d, nbrs[0])
+                    for idx in nbrs[1:]:
+                        e = xp.maximum(e, _take_rows(xp, d, idx))
+                    rad.append(e)
+            done_q.append(q[ok])
+            needed.append((W, int(xp.sum(xp.astype(ok, xp.int64)))))
+            done_r.append(xp.stack([r[ok] for r in rad], axis=1))
+            failed.append(q[~ok])
+        pending = xp.concat(failed)
+        if W >= n and pending.shape[0] > 0:  # cannot happen: the window is everything
+            raise RuntimeError("k-NN search did not converge")
+        W *= 2
+    return done_q, done_r, needed
+
+
 def knn_counts_sorted(
     xp: Any,
     shared: Any,
@@ -698,63 +762,26 @@ def knn_counts_sorted(
     # ---- search: queries q = b * n + p, p a position in the sort column
     cs = cols.Dp
     order, sv, _ = sorted_col(cs)
-    W = int(start_window) if start_window else max(8, 4 * k)
-    pending = xp.arange(0, m, dtype=xp.int64, device=dev)
-    done_q, done_r = [], []
-    while pending.shape[0] > 0:
-        W = min(W, n)
-        offs = xp.concat([xp.arange(-W, 0, dtype=xp.int64, device=dev), xp.arange(1, W + 1, dtype=xp.int64, device=dev)])
-        rows = _rows_for(pending.shape[0], 2 * W, len(groups) + 6, shared, xp, tile_size)
-        failed = []
-        for t0 in range(0, pending.shape[0], rows):
-            q = pending[t0:t0 + rows]
-            qb, qp = q // n, q % n
-            pos = qp[:, None] + offs[None, :]
-            valid = (pos >= 0) & (pos < n)
-            oj = xp.reshape(xp.take(order, xp.reshape(xp.clip(pos, 0, n - 1), (-1,))), pos.shape)
-            oi = xp.take(order, qp)
-            bb = qb[:, None]
-            dg = []
-            for rg in groups:
-                d = None
-                for c in rg:
-                    dc = xp.abs(cols.values(c, bb, oj) - cols.values(c, qb, oi)[:, None])
-                    d = dc if d is None else xp.maximum(d, dc)
-                dg.append(d)
-            dj = dg[0]
-            for d in dg[1:]:
-                dj = xp.maximum(dj, d)
-            dj = xp.where(valid & ~_excl_pairs(xp, oi[:, None], oj, window, trial), dj, xp.inf)
-            _trace("joint distances", dj)
-            nbrs = _k_smallest(xp, dj, k)
-            eps = _take_rows(xp, dj, nbrs[-1])
-            left = xp.where(qp - W - 1 >= 0, xp.take(sv, qp) - xp.take(sv, xp.clip(qp - W - 1, 0, n - 1)), xp.inf)
-            right = xp.where(qp + W + 1 < n, xp.take(sv, xp.clip(qp + W + 1, 0, n - 1)) - xp.take(sv, qp), xp.inf)
-            # fewer than k usable candidates: the k-th pick repeated an
-            # earlier one, so eps is meaningless; retry with a wider window
-            enough = xp.sum(xp.astype(dj < xp.inf, xp.int64), axis=1) >= k
-            ok = (xp.minimum(left, right) > eps) & enough
-            if strict:
-                rad = [eps for _ in groups]
-            else:
-                rad = []
-                for d in dg:
-                    e = _take_rows(xp, d, nbrs[0])
-                    for idx in nbrs[1:]:
-                        e = xp.maximum(e, _take_rows(xp, d, idx))
-                    rad.append(e)
-            done_q.append(q[ok])
-            done_r.append(xp.stack([r[ok] for r in rad], axis=1))
-            failed.append(q[~ok])
-        pending = xp.concat(failed)
-        if W >= n and pending.shape[0] > 0:  # cannot happen: the window is everything
-            raise RuntimeError("k-NN search did not converge")
-        W *= 2
+    if start_window:
+        W = int(start_window)
+    else:
+        # pilot: the window that 90% of ~1000 spread-out queries need, so
+        # that most queries succeed in the first round instead of doubling
+        pilot = xp.arange(0, m, max(1, m // 1000), dtype=xp.int64, device=dev)
+        _, _, w_needed = _search_rounds(xp, cols, groups, order, sv, pilot, max(8, 4 * k), k, strict,
+                                        window, trial, shared, tile_size)
+        total, acc, W = sum(c for _, c in w_needed), 0, max(8, 4 * k)
+        for w, c in sorted(w_needed):
+            acc += c
+            if acc >= 0.9 * total:
+                W = w
+                break
+    done_q, done_r, _ = _search_rounds(xp, cols, groups, order, sv, xp.arange(0, m, dtype=xp.int64, device=dev),
+                                       W, k, strict, window, trial, shared, tile_size)
     perm = xp.argsort(xp.concat(done_q))
     radius = xp.take(xp.concat(done_r, axis=0), perm, axis=0)  # (m, G) in query order
     qb_all = xp.arange(0, m, dtype=xp.int64, device=dev) // n
     oi_all = xp.take(order, xp.arange(0, m, dtype=xp.int64, device=dev) % n)
-
     # ---- counts, per space, in query order
     out = []
     for space in spaces:

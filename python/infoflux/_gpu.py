@@ -401,13 +401,18 @@ def _te_prepare(source, target, conditions, *, k, history, history_delay, source
     return xp, blocks, [n_rows], k, alg, ln_base, exclude
 
 
-def _te_batch_size(xp: Any, like: Any, n: int, total: int, batch_size: Optional[int]) -> int:
-    """Sources per batch: as many (B, tile, n) searches as fit a tile of at
-    least 1/8 of the rows (so the tiles do not get too thin)."""
+def _te_batch_size(xp: Any, like: Any, n: int, dx: int, total: int, batch_size: Optional[int]) -> int:
+    """Sources (estimate + surrogates) per batch. Each member costs its
+    gathered source block and ~24 per-query arrays of the sorted search and
+    counts (int64/float64), n entries each; the batch uses the tile budget
+    (half the free device memory, 256 MiB on the host)."""
     if batch_size is not None:
-        return max(1, min(total, int(batch_size)))
-    rows = A.tile_rows(xp, like, n, 6 + 4)
-    return int(max(1, min(total, rows // max(1, n // 8))))
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size: expected a positive integer, got {batch_size!r}")
+        return min(total, batch_size)
+    free = A._free_bytes(xp, like)
+    budget = A.DEFAULT_HOST_BUDGET if free is None else int(free * A.DEVICE_BUDGET_FRACTION)
+    return int(max(1, min(total, budget // (n * 8 * (dx + 24)))))
 
 
 def transfer_entropy(source, target, *, k=4, history=1, history_delay=1, source_history=1, source_delay=1,
@@ -448,7 +453,7 @@ def transfer_entropy_significance(source, target, *, n_surrogates=100, method="p
     dev = A._dev(X)
     # row 0 of the batch list is the identity: the estimate itself
     all_orders = xp.asarray(np.concatenate([np.arange(n, dtype=np.int64)[None, :], orders]), device=dev)
-    B = _te_batch_size(xp, X, n, S + 1, batch_size)
+    B = _te_batch_size(xp, X, n, X.shape[1], S + 1, batch_size)
     means = []
     for b0 in range(0, S + 1, B):
         idx = all_orders[b0:b0 + B, :]
