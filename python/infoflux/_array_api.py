@@ -816,12 +816,17 @@ def knn_counts_sorted(
         rows = _rows_for(m, C, len(others) + 5, shared, xp, tile_size)
         parts = []
         lens = hi - lo
+        # tiles of queries with similar run lengths: the work of a tile is
+        # its row count times its longest run
+        by_len = xp.argsort(lens)
         for t0 in range(0, m, rows):
             t1 = min(m, t0 + rows)
-            lo_t, len_t = lo[t0:t1], lens[t0:t1]
-            qb, oi = qb_all[t0:t1][:, None], oi_all[t0:t1][:, None]
-            own = [cols.values(c, qb_all[t0:t1], oi_all[t0:t1])[:, None] for c in others]
-            rad_o = [radius[t0:t1, group_of[c]][:, None] for c in others]
+            sel = by_len[t0:t1]
+            lo_t, len_t = xp.take(lo, sel), xp.take(lens, sel)
+            qb_t, oi_t = xp.take(qb_all, sel), xp.take(oi_all, sel)
+            qb, oi = qb_t[:, None], oi_t[:, None]
+            own = [cols.values(c, qb_t, oi_t)[:, None] for c in others]
+            rad_o = [xp.take(radius[:, group_of[c]], sel)[:, None] for c in others]
             cnt = xp.zeros((t1 - t0,), dtype=xp.int64, device=dev)
             longest = int(xp.max(len_t)) if t1 > t0 else 0
             for w0 in range(0, longest, C):
@@ -835,7 +840,7 @@ def knn_counts_sorted(
                     inside = inside & ((d < r) if strict else (d <= r))
                 cnt = cnt + xp.sum(xp.astype(inside, xp.int64), axis=1)
             parts.append(cnt)
-        out.append(xp.concat(parts))
+        out.append(xp.take(xp.concat(parts), xp.argsort(by_len)))
     # query order (b, sorted position p) -> (b, original sample order[p])
     _, _, inv = sorted_col(cs)
     back = xp.reshape(xp.arange(0, B, dtype=xp.int64, device=dev)[:, None] * n + inv[None, :], (-1,))
