@@ -72,6 +72,12 @@ def test_entropy_matches_rust(metric, d):
         want = infoflux.entropy(x, metric=metric, local=True, **kwargs)
         got = _gpu.entropy(x, metric=metric, local=True, tile_size=50, **kwargs)
         np.testing.assert_allclose(got, want, rtol=0, atol=TOL)
+    want = _core.entropy_local(x, 4, metric, 1)
+    for search in ("sorted", "brute"):
+        np.testing.assert_allclose(A.entropy_local(XP, x, 4, metric, 64, search), want, rtol=0, atol=TOL)
+    for start in (1, 3):  # windows that must grow
+        rho = A.kth_distance_sorted(XP, x, 4, metric, 64, start_window=start)
+        np.testing.assert_allclose(A._entropy_values(XP, rho, 300, d, 4, metric), want, rtol=0, atol=TOL)
 
 
 @pytest.mark.parametrize("algorithm", [1, 2])

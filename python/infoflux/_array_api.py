@@ -387,10 +387,16 @@ def _ln_ball_diameter1(d: int, metric: str) -> float:
     return d / 2.0 * math.log(math.pi) - math.lgamma(d / 2.0 + 1.0) - d * math.log(2.0)
 
 
-def entropy_local(xp: Any, x: Any, k: int, metric: str, tile_size: Optional[int] = None) -> Any:
+def entropy_local(xp: Any, x: Any, k: int, metric: str, tile_size: Optional[int] = None,
+                  search: str = "sorted") -> Any:
     """Local Kozachenko-Leonenko entropy (nats):
     h_i = ψ(N) - ψ(k) + ln c_d + d ln(2 ρ_i)."""
     n, d = x.shape
+    if search == "sorted":
+        rho = kth_distance_sorted(xp, x, k, metric, tile_size)
+        return _entropy_values(xp, rho, n, d, k, metric)
+    if search != "brute":
+        raise ValueError(f"search: must be 'sorted' or 'brute', got {search!r}")
     dev = _dev(x)
     cols = [x[:, c] for c in range(d)]
     rows = tile_rows(xp, x, n, 4, tile_size)
@@ -413,6 +419,10 @@ def entropy_local(xp: Any, x: Any, k: int, metric: str, tile_size: Optional[int]
     rho = xp.concat(rho_parts)
     if metric == "euclidean":
         rho = xp.sqrt(rho)
+    return _entropy_values(xp, rho, n, d, k, metric)
+
+
+def _entropy_values(xp, rho, n, d, k, metric):
     if bool(xp.any(rho == 0.0)):
         raise ValueError(
             "x: duplicate samples: the distance to the k-th neighbour is 0, so the entropy is -inf; "
@@ -659,7 +669,8 @@ def _bisect_run(xp, sv, a, r, strict):
     return lo, xp.where(inside(xp.zeros_like(r)), hi, lo)
 
 
-def _search_rounds(xp, cols, groups, order, sv, pending, W, k, strict, window, trial, like, tile_size):
+def _search_rounds(xp, cols, groups, order, sv, pending, W, k, strict, window, trial, like, tile_size,
+                   metric="max"):
     """k-NN search of the queries ``pending`` by sorted windows, starting at
     half-width W and doubling for the queries whose window is not proven to
     hold their k nearest neighbours. Returns (query ids, (q, G) radii per
@@ -684,8 +695,13 @@ def _search_rounds(xp, cols, groups, order, sv, pending, W, k, strict, window, t
             for rg in groups:
                 d = None
                 for c in rg:
-                    dc = xp.abs(cols.values(c, bb, oj) - cols.values(c, qb, oi)[:, None])
-                    d = dc if d is None else xp.maximum(d, dc)
+                    diff = cols.values(c, bb, oj) - cols.values(c, qb, oi)[:, None]
+                    if metric == "euclidean":  # squared, summed in column order as the k-d tree
+                        dc = diff * diff
+                        d = dc if d is None else d + dc
+                    else:
+                        dc = xp.abs(diff)
+                        d = dc if d is None else xp.maximum(d, dc)
                 dg.append(d)
             dj = dg[0]
             for d in dg[1:]:
@@ -702,7 +718,10 @@ def _search_rounds(xp, cols, groups, order, sv, pending, W, k, strict, window, t
             # fewer than k usable candidates: the k-th pick repeated an
             # earlier one, so eps is meaningless; retry with a wider window
             enough = xp.sum(xp.astype(dj < xp.inf, xp.int64), axis=1) >= k
-            ok = (xp.minimum(left, right) > eps) & enough
+            gap = xp.minimum(left, right)
+            if metric == "euclidean":  # eps is a squared distance; fl(g*g) is monotone in g
+                gap = gap * gap
+            ok = (gap > eps) & enough
             if strict:
                 rad = [eps for _ in groups]
             else:
@@ -721,6 +740,41 @@ def _search_rounds(xp, cols, groups, order, sv, pending, W, k, strict, window, t
             raise RuntimeError("k-NN search did not converge")
         W *= 2
     return done_q, done_r, needed
+
+
+def _pilot_window(xp, cols, groups, order, sv, k, strict, window, trial, like, tile_size, metric="max"):
+    """Start window: the one that 90% of ~1000 spread-out queries need, so
+    that most queries succeed in the first round instead of doubling."""
+    m = cols.B * cols.n
+    pilot = xp.arange(0, m, max(1, m // 1000), dtype=xp.int64, device=_dev(sv))
+    _, _, w_needed = _search_rounds(xp, cols, groups, order, sv, pilot, max(8, 4 * k), k, strict,
+                                    window, trial, like, tile_size, metric)
+    total, acc = sum(c for _, c in w_needed), 0
+    for w, c in sorted(w_needed):
+        acc += c
+        if acc >= 0.9 * total:
+            return w
+    return max(8, 4 * k)
+
+
+def kth_distance_sorted(xp: Any, x: Any, k: int, metric: str, tile_size: Optional[int] = None,
+                        start_window: Optional[int] = None) -> Any:
+    """Distance of every sample of x (n, d) to its k-th nearest neighbour
+    (max norm, or Euclidean), by the sorted-window search."""
+    cols = _Columns(xp, x, None)
+    n = cols.n
+    dev = _dev(x)
+    v = cols.shared[0]
+    order = xp.astype(xp.argsort(v, stable=True), xp.int64)
+    sv = xp.take(v, order)
+    met = "euclidean" if metric == "euclidean" else "max"
+    groups = [range(0, x.shape[1])]
+    W = start_window or _pilot_window(xp, cols, groups, order, sv, k, True, 0, None, x, tile_size, met)
+    done_q, done_r, _ = _search_rounds(xp, cols, groups, order, sv, xp.arange(0, n, dtype=xp.int64, device=dev),
+                                       int(W), k, True, 0, None, x, tile_size, met)
+    eps = xp.take(xp.concat(done_r, axis=0)[:, 0], xp.argsort(xp.concat(done_q)))  # by sorted position
+    rho = xp.take(eps, xp.astype(xp.argsort(order, stable=True), xp.int64))  # by sample
+    return xp.sqrt(rho) if met == "euclidean" else rho
 
 
 def knn_counts_sorted(
@@ -762,22 +816,9 @@ def knn_counts_sorted(
     # ---- search: queries q = b * n + p, p a position in the sort column
     cs = cols.Dp
     order, sv, _ = sorted_col(cs)
-    if start_window:
-        W = int(start_window)
-    else:
-        # pilot: the window that 90% of ~1000 spread-out queries need, so
-        # that most queries succeed in the first round instead of doubling
-        pilot = xp.arange(0, m, max(1, m // 1000), dtype=xp.int64, device=dev)
-        _, _, w_needed = _search_rounds(xp, cols, groups, order, sv, pilot, max(8, 4 * k), k, strict,
-                                        window, trial, shared, tile_size)
-        total, acc, W = sum(c for _, c in w_needed), 0, max(8, 4 * k)
-        for w, c in sorted(w_needed):
-            acc += c
-            if acc >= 0.9 * total:
-                W = w
-                break
+    W = start_window or _pilot_window(xp, cols, groups, order, sv, k, strict, window, trial, shared, tile_size)
     done_q, done_r, _ = _search_rounds(xp, cols, groups, order, sv, xp.arange(0, m, dtype=xp.int64, device=dev),
-                                       W, k, strict, window, trial, shared, tile_size)
+                                       int(W), k, strict, window, trial, shared, tile_size)
     perm = xp.argsort(xp.concat(done_q))
     radius = xp.take(xp.concat(done_r, axis=0), perm, axis=0)  # (m, G) in query order
     qb_all = xp.arange(0, m, dtype=xp.int64, device=dev) // n
