@@ -329,8 +329,6 @@ def _embed_device(xp: Any, x: Any, y: Any, cond: Any, emb: Any):
     """The embedded blocks (source past, target next, target past +
     conditions) of one trial, as ``infoflux._te.embed`` builds them, with
     contiguous slices on the device: row n of the result uses time n + s."""
-    from infoflux._te import Embedding  # noqa: F401  (type of emb)
-
     s = emb.first_index
     T = y.shape[0]
     m = T - 1 - s
@@ -420,7 +418,7 @@ def transfer_entropy(source, target, *, k=4, history=1, history_delay=1, source_
                      condition_lag=1, exclude=0, base=math.e, local=False, normalize=True, noise=1e-8,
                      seed=0, dtype="float64", tile_size=None):
     """KSG transfer entropy on the arrays' device; see infoflux.transfer_entropy."""
-    xp, (X, Y, Z), lengths, k, alg, ln_base, exclude = _te_prepare(
+    xp, (X, Y, Z), _, k, alg, ln_base, exclude = _te_prepare(
         source, target, conditions, k=k, history=history, history_delay=history_delay,
         source_history=source_history, source_delay=source_delay, lag=lag,
         condition_history=condition_history, condition_delay=condition_delay, condition_lag=condition_lag,
