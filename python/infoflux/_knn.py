@@ -58,9 +58,10 @@ _COMMON = """
         agree to float32 precision). The CPU path always computes in
         float64 and ignores this.
     tile_size : int or None, default=None
-        GPU path only: rows of the (tile_size, n_samples) distance tiles of
-        the brute-force neighbour search. None chooses it from the free
-        device memory; lower it if other work shares the device.
+        GPU path only: samples (queries) per tile of the neighbour search
+        and the counts, which bounds the memory they use. None chooses it
+        from the free device memory; lower it if other work shares the
+        device. Results do not depend on it.
 """
 
 
