@@ -307,10 +307,14 @@ def transfer_entropy(
     alg = check_algorithm(algorithm)
     ln_base = log_base(base)
     X, Y, Z, lengths = _te_blocks(src, tgt, cond, emb, normalize, noise, seed)
-    values = _core.te_local(X, Y, Z, k, alg, exclude, lengths, check_threads(n_threads))
-    if ln_base != 1.0:
-        values = values / ln_base
-    return values if local else float(np.mean(values))
+    threads = check_threads(n_threads)
+    if not local:
+        # the same reduction as networks and surrogate tests use, so a network
+        # entry equals the single call bit for bit
+        est, _ = _core.te_many([X], Y, Z, k, alg, exclude, lengths, 0, "permutation", 0, 0, threads)
+        return float(est[0]) / ln_base
+    values = _core.te_local(X, Y, Z, k, alg, exclude, lengths, threads)
+    return values / ln_base if ln_base != 1.0 else values
 
 
 @dataclass

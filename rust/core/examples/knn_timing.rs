@@ -6,6 +6,11 @@ use infoflux_core::{Interrupt, MatRef};
 use std::time::Instant;
 
 fn main() {
+    if std::env::args().nth(2).as_deref() == Some("te") {
+        let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
+        te_profile(n);
+        return;
+    }
     let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
     let mut s = 1u64;
     let mut u = || {
@@ -39,4 +44,31 @@ fn main() {
     let t = Instant::now();
     let v = mutual_info_local(MatRef { data: &x, n, d: 1 }, MatRef { data: &y, n, d: 1 }, 3, Algorithm::One, Exclusion::default(), &Interrupt::new()).unwrap();
     println!("mi total (all threads): {:?} {}", t.elapsed(), infoflux_core::mean(&v));
+}
+
+#[allow(dead_code)]
+fn te_profile(n: usize) {
+    use infoflux_core::te::TargetSide;
+    let mut s = 5u64;
+    let mut u = || {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((s >> 11) as f64) / ((1u64 << 53) as f64) - 0.5
+    };
+    let x: Vec<f64> = (0..n).map(|_| u()).collect();
+    let mut y = vec![0.0; n];
+    for t in 1..n {
+        y[t] = 0.5 * y[t - 1] + 0.5 * x[t - 1] + u();
+    }
+    let xs: Vec<f64> = x[..n - 1].to_vec();
+    let yn: Vec<f64> = y[1..].to_vec();
+    let yp: Vec<f64> = y[..n - 1].to_vec();
+    let m = n - 1;
+    let t = Instant::now();
+    let target = TargetSide::new(MatRef { data: &yn, n: m, d: 1 }, MatRef { data: &yp, n: m, d: 1 }).unwrap();
+    println!("te target side: {:?}", t.elapsed());
+    let t = Instant::now();
+    let v = target
+        .local_values(MatRef { data: &xs, n: m, d: 1 }, None, 4, Algorithm::One, Exclusion::default(), &Interrupt::new())
+        .unwrap();
+    println!("te source: {:?} {}", t.elapsed(), infoflux_core::mean(&v));
 }

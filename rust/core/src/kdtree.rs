@@ -23,7 +23,11 @@
 
 use crate::MatRef;
 
+/// Leaf sizes: small leaves keep k-NN searches tight; counting trees use
+/// larger ones because a leaf straddling the count box is scanned in one
+/// branch-free (vectorisable) loop, cheaper than descending further.
 const LEAF: usize = 8;
+pub const COUNT_LEAF: usize = 32;
 const NONE: u32 = u32::MAX;
 
 #[derive(Clone, Copy, Debug)]
@@ -195,6 +199,12 @@ pub type Neighbours = Vec<(f64, u32)>;
 
 impl KdTree {
     pub fn new(m: MatRef<'_>) -> Self {
+        Self::with_leaf(m, LEAF)
+    }
+
+    /// A tree whose leaves hold at most `leaf` points.
+    pub fn with_leaf(m: MatRef<'_>, leaf: usize) -> Self {
+        let leaf = leaf.max(1);
         let (n, d) = (m.n, m.d);
         let mut pts = m.data.to_vec();
         let mut idx: Vec<u32> = (0..n as u32).collect();
@@ -203,11 +213,11 @@ impl KdTree {
         // in advance and the two halves can be built in parallel into
         // disjoint slices. The shape, and so every result, is the same for
         // any number of threads.
-        let total = if n == 0 { 0 } else { subtree_nodes(n) };
+        let total = if n == 0 { 0 } else { subtree_nodes(n, leaf) };
         let mut nodes = vec![Node { start: 0, end: 0, left: NONE, right: NONE }; total];
         let mut bbox = vec![0.0; total * 2 * d];
         if n > 0 {
-            build(&mut pts, &mut idx, d, 0, 0, &mut nodes, &mut bbox);
+            build(&mut pts, &mut idx, d, leaf, 0, 0, &mut nodes, &mut bbox);
         }
         let mut pos = vec![0u32; n];
         for (t, &p) in idx.iter().enumerate() {
@@ -356,6 +366,35 @@ impl KdTree {
         })
     }
 
+    /// As [`count_box`](Self::count_box) for the box centred on the tree's
+    /// own point at position `t`. The count starts at the lowest ancestor of
+    /// t's leaf whose bounding box strictly contains the query box: points
+    /// outside that subtree lie beyond its box in some column, hence farther
+    /// than r there (monotone rounding again), so the count is exact and
+    /// skips the walk down from the root.
+    pub fn count_point(&self, t: u32, r: &[f64], strict: bool) -> usize {
+        by_dim!(self.d, D => {
+            let d = D::get(self.d);
+            let q = self.point(t);
+            let mut node = self.leaf_of[t as usize] as usize;
+            loop {
+                let (lo, hi) = (self.lo(node), self.hi(node));
+                if (0..d).all(|c| q[c] - lo[c] > r[c] && hi[c] - q[c] > r[c]) {
+                    break;
+                }
+                match self.parent[node] {
+                    NONE => break,
+                    p => node = p as usize,
+                }
+            }
+            if strict {
+                self.count_rec::<true, D>(node, q, r)
+            } else {
+                self.count_rec::<false, D>(node, q, r)
+            }
+        })
+    }
+
     fn count_rec<const STRICT: bool, D: Dim>(&self, node: usize, q: &[f64], r: &[f64]) -> usize {
         let d = D::get(self.d);
         let nd = self.nodes[node];
@@ -402,21 +441,22 @@ pub fn within<const STRICT: bool>(dist: f64, r: f64) -> bool {
 /// depth differ by at most one, so the memo-free recursion below touches
 /// O(log len) distinct lengths but we keep it simple: it is called once per
 /// internal node on the left half only, and halves quickly.
-fn subtree_nodes(len: usize) -> usize {
-    if len <= LEAF {
+fn subtree_nodes(len: usize, leaf: usize) -> usize {
+    if len <= leaf {
         return 1;
     }
     let l = len / 2;
     if len % 2 == 0 {
-        1 + 2 * subtree_nodes(l)
+        1 + 2 * subtree_nodes(l, leaf)
     } else {
-        1 + subtree_nodes(l) + subtree_nodes(len - l)
+        1 + subtree_nodes(l, leaf) + subtree_nodes(len - l, leaf)
     }
 }
 
 /// Build the subtree over `pts`/`idx` (rows `offset..offset+len` of the whole
 /// tree) into `nodes[0..]`, whose first entry has global id `base`.
-fn build(pts: &mut [f64], idx: &mut [u32], d: usize, offset: usize, base: usize, nodes: &mut [Node], bbox: &mut [f64]) {
+#[allow(clippy::too_many_arguments)]
+fn build(pts: &mut [f64], idx: &mut [u32], d: usize, leaf: usize, offset: usize, base: usize, nodes: &mut [Node], bbox: &mut [f64]) {
     let len = idx.len();
     let (lo, hi) = bbox[..2 * d].split_at_mut(d);
     lo.fill(f64::INFINITY);
@@ -428,7 +468,7 @@ fn build(pts: &mut [f64], idx: &mut [u32], d: usize, offset: usize, base: usize,
         }
     }
     nodes[0] = Node { start: offset as u32, end: (offset + len) as u32, left: NONE, right: NONE };
-    if len <= LEAF {
+    if len <= leaf {
         return;
     }
     let mut split = 0;
@@ -455,7 +495,7 @@ fn build(pts: &mut [f64], idx: &mut [u32], d: usize, offset: usize, base: usize,
     idx.copy_from_slice(&new_idx);
     drop((keys, new_pts, new_idx));
 
-    let left_nodes = subtree_nodes(mid);
+    let left_nodes = subtree_nodes(mid, leaf);
     nodes[0].left = (base + 1) as u32;
     nodes[0].right = (base + 1 + left_nodes) as u32;
     let (_, rest_nodes) = nodes.split_at_mut(1);
@@ -466,12 +506,12 @@ fn build(pts: &mut [f64], idx: &mut [u32], d: usize, offset: usize, base: usize,
     let (l_idx, r_idx) = idx.split_at_mut(mid);
     if len > 32_768 {
         rayon::join(
-            || build(l_pts, l_idx, d, offset, base + 1, l_nodes, l_box),
-            || build(r_pts, r_idx, d, offset + mid, base + 1 + left_nodes, r_nodes, r_box),
+            || build(l_pts, l_idx, d, leaf, offset, base + 1, l_nodes, l_box),
+            || build(r_pts, r_idx, d, leaf, offset + mid, base + 1 + left_nodes, r_nodes, r_box),
         );
     } else {
-        build(l_pts, l_idx, d, offset, base + 1, l_nodes, l_box);
-        build(r_pts, r_idx, d, offset + mid, base + 1 + left_nodes, r_nodes, r_box);
+        build(l_pts, l_idx, d, leaf, offset, base + 1, l_nodes, l_box);
+        build(r_pts, r_idx, d, leaf, offset + mid, base + 1 + left_nodes, r_nodes, r_box);
     }
 }
 

@@ -17,7 +17,7 @@
 //! neighbours.
 
 use crate::kdtree::{Euclidean, KdTree, MaxNorm, Metric, Neighbours, Sorted1D};
-use crate::special::{digamma, ln_gamma};
+use crate::special::{digamma, ln_gamma, DigammaTable};
 use crate::{Error, Interrupt, MatRef, Result};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -84,7 +84,7 @@ impl Exclusion<'_> {
 /// count in the same space (transfer-entropy sources and surrogates).
 pub enum Counter {
     Sorted(Sorted1D),
-    Tree(KdTree, Vec<f64>),
+    Tree(KdTree),
 }
 
 impl Counter {
@@ -92,7 +92,7 @@ impl Counter {
         if m.d == 1 {
             Counter::Sorted(Sorted1D::new(m.data.iter().copied()))
         } else {
-            Counter::Tree(KdTree::new(m), m.data.to_vec())
+            Counter::Tree(KdTree::with_leaf(m, crate::kdtree::COUNT_LEAF))
         }
     }
     /// Count of j ≠ i within the per-column radii `r`. `hint` carries the
@@ -100,10 +100,7 @@ impl Counter {
     fn count(&self, i: usize, r: &[f64], strict: bool, hint: &mut (usize, usize)) -> usize {
         let with_self = match self {
             Counter::Sorted(s) => s.count_hinted(i, r[0], strict, hint),
-            Counter::Tree(t, data) => {
-                let d = t.dim();
-                t.count_box(&data[i * d..(i + 1) * d], r, strict)
-            }
+            Counter::Tree(t) => t.count_point(t.position(i), r, strict),
         };
         // i itself is inside unless a strict radius is 0 (exact duplicates
         // with algorithm 1: then nothing is strictly closer than ε = 0)
@@ -121,9 +118,9 @@ impl Counter {
         };
         match self {
             Counter::Sorted(s) => cmp(s.value(j), s.value(i), r[0]),
-            Counter::Tree(t, data) => {
-                let d = t.dim();
-                (0..d).all(|c| cmp(data[j * d + c], data[i * d + c], r[c]))
+            Counter::Tree(t) => {
+                let (pi, pj) = (t.point(t.position(i)), t.point(t.position(j)));
+                (0..t.dim()).all(|c| cmp(pj[c], pi[c], r[c]))
             }
         }
     }
@@ -334,13 +331,14 @@ pub fn mutual_info_local(
         exclusion,
     };
     let psi_k = digamma(k as f64);
+    let tab = DigammaTable::new(n + 2);
     let psi_n = digamma(n as f64);
     match algorithm {
         Algorithm::One => knn_local_values(&spec, interrupt, |c| {
-            psi_k + psi_n - digamma(c[0] as f64 + 1.0) - digamma(c[1] as f64 + 1.0)
+            psi_k + psi_n - tab.psi(c[0] + 1) - tab.psi(c[1] + 1)
         }),
         Algorithm::Two => knn_local_values(&spec, interrupt, |c| {
-            psi_k - 1.0 / k as f64 + psi_n - digamma(c[0] as f64) - digamma(c[1] as f64)
+            psi_k - 1.0 / k as f64 + psi_n - tab.psi(c[0]) - tab.psi(c[1])
         }),
     }
 }
@@ -374,17 +372,19 @@ pub fn cmi_from_joint(
     interrupt: &Interrupt,
 ) -> Result<Vec<f64>> {
     let spec = KnnSpec { joint, groups, spaces: vec![vec![0, 2], vec![1, 2], vec![2]], k, algorithm, exclusion };
+    knn_local_values(&spec, interrupt, cmi_local_formula(k, algorithm, joint.n))
+}
+
+/// The local CMI value from the counts (n_xz, n_yz, n_z), self excluded.
+pub fn cmi_local_formula(k: usize, algorithm: Algorithm, n: usize) -> impl Fn(&[usize]) -> f64 + Sync {
     let psi_k = digamma(k as f64);
-    match algorithm {
-        Algorithm::One => knn_local_values(&spec, interrupt, |c| {
-            psi_k - digamma(c[0] as f64 + 1.0) - digamma(c[1] as f64 + 1.0) + digamma(c[2] as f64 + 1.0)
-        }),
+    let tab = DigammaTable::new(n + 2);
+    let kf = k as f64;
+    move |c: &[usize]| match algorithm {
+        Algorithm::One => psi_k - tab.psi(c[0] + 1) - tab.psi(c[1] + 1) + tab.psi(c[2] + 1),
         Algorithm::Two => {
-            let kf = k as f64;
-            knn_local_values(&spec, interrupt, |c| {
-                let (nxz, nyz, nz) = (c[0] as f64, c[1] as f64, c[2] as f64);
-                psi_k - 2.0 / kf + digamma(nz) - digamma(nxz) - digamma(nyz) + 1.0 / nxz + 1.0 / nyz
-            })
+            let (nxz, nyz) = (c[0] as f64, c[1] as f64);
+            psi_k - 2.0 / kf + tab.psi(c[2]) - tab.psi(c[0]) - tab.psi(c[1]) + 1.0 / nxz + 1.0 / nyz
         }
     }
 }

@@ -18,8 +18,7 @@
 //! Front. Robot. AI 1, 11 (2014); surrogates: M. Lindner et al., "TRENTOOL",
 //! BMC Neurosci. 12, 119 (2011).
 
-use crate::knn::{build_counters, knn_local_values_with, Algorithm, Counter, Exclusion, KnnSpec};
-use crate::special::digamma;
+use crate::knn::{build_counters, cmi_local_formula, knn_local_values_with, Algorithm, Counter, Exclusion, KnnSpec};
 use crate::{Error, Interrupt, MatRef, Result};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -184,19 +183,7 @@ impl<'a> TargetSide<'a> {
             exclusion,
         });
         let counters = [&xz[0], &self.yz, &self.zc];
-        let psi_k = digamma(k as f64);
-        match algorithm {
-            Algorithm::One => knn_local_values_with(&spec, &counters, interrupt, |c| {
-                psi_k - digamma(c[0] as f64 + 1.0) - digamma(c[1] as f64 + 1.0) + digamma(c[2] as f64 + 1.0)
-            }),
-            Algorithm::Two => {
-                let kf = k as f64;
-                knn_local_values_with(&spec, &counters, interrupt, |c| {
-                    let (nxz, nyz, nz) = (c[0] as f64, c[1] as f64, c[2] as f64);
-                    psi_k - 2.0 / kf + digamma(nz) - digamma(nxz) - digamma(nyz) + 1.0 / nxz + 1.0 / nyz
-                })
-            }
-        }
+        knn_local_values_with(&spec, &counters, interrupt, cmi_local_formula(k, algorithm, x.n))
     }
 }
 
