@@ -455,6 +455,30 @@ def test_nothing_gpu_related_is_imported_on_the_cpu_path():
     assert "IMPORTED []" in out.stdout, out.stdout + out.stderr
 
 
+def test_public_functions_forward_to_the_backend(monkeypatch):
+    """Route host arrays to the GPU backend as CUDA arrays would be: every
+    public function must forward its arguments in a form the backend takes,
+    and get the CPU path's numbers back."""
+    x, y, z = data(150, 13)
+    xt, yt, ct = te_series(150, 14)
+    X = np.hstack([x, y, z])
+    calls = [
+        (infoflux.mutual_info, (x, y), {"k": 4, "algorithm": 2, "base": 2, "seed": 3}),
+        (infoflux.conditional_mutual_info, (x, y, z), {"algorithm": 2, "noise": 1e-3}),
+        (infoflux.entropy, (y,), {"metric": "euclidean", "k": 2}),
+        (infoflux.mutual_info_matrix, (X,), {"algorithm": 2}),
+        (infoflux.transfer_entropy, (xt, yt), {"history": 2, "conditions": ct, "exclude": 2}),
+    ]
+    want = [f(*a, **kw) for f, a, kw in calls]
+    sig_want = infoflux.transfer_entropy_significance(xt, yt, n_surrogates=9, method="block", seed=4)
+    monkeypatch.setattr(_dispatch, "backend_for", lambda *arrays: _gpu)
+    for (f, a, kw), w in zip(calls, want):
+        np.testing.assert_allclose(f(*a, **kw), w, rtol=0, atol=TOL)
+    sig = infoflux.transfer_entropy_significance(xt, yt, n_surrogates=9, method="block", seed=4)
+    np.testing.assert_allclose(sig.surrogates, sig_want.surrogates, rtol=0, atol=TOL)
+    assert sig.p_value == sig_want.p_value
+
+
 def test_cuda_array_without_a_library_to_read_it():
     with pytest.raises(TypeError, match="CuPy or PyTorch"):
         infoflux.mutual_info(FakeDevice(2), FakeDevice(2))
