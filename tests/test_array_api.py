@@ -287,6 +287,27 @@ def test_batched_engines_agree_on_a_batch_of_sources():
         A.cmi_batched(XP, xs, y, z, 3, 1, search="kd")
 
 
+@pytest.mark.parametrize("kwargs", [
+    {"n_surrogates": 9},
+    {"conditioning": "all", "n_surrogates": 5, "algorithm": 2},
+    {"conditioning": [2], "n_surrogates": 4, "method": "time_shift", "history": 2, "base": 2},
+])
+def test_te_matrix_matches_rust(kwargs):
+    """All-pairs TE: the same entries, surrogates and p-values as the CPU
+    path (per-target seeds, per-source streams, shared target side)."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((200, 4))
+    X[1:, 1] += 0.8 * X[:-1, 0]
+    want = infoflux.transfer_entropy_matrix(X, **kwargs)
+    got = _gpu.transfer_entropy_matrix(X, batch_size=6, **kwargs)
+    np.testing.assert_allclose(got.values, want.values, rtol=0, atol=TOL)
+    np.testing.assert_allclose(got.surrogates, want.surrogates, rtol=0, atol=TOL)
+    np.testing.assert_array_equal(got.p_values, want.p_values)
+    seen = []
+    _gpu.transfer_entropy_matrix(X, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (12, 12)
+
+
 def test_surrogate_orders_are_permutations_within_trials():
     orders = _gpu.surrogate_orders("block", [50, 70], 5, 7, seed=3)
     assert orders.shape == (5, 120)
@@ -477,6 +498,11 @@ def test_public_functions_forward_to_the_backend(monkeypatch):
     sig = infoflux.transfer_entropy_significance(xt, yt, n_surrogates=9, method="block", seed=4)
     np.testing.assert_allclose(sig.surrogates, sig_want.surrogates, rtol=0, atol=TOL)
     assert sig.p_value == sig_want.p_value
+    net = infoflux.transfer_entropy_matrix(X[:, :3], n_surrogates=5, conditioning="all")
+    monkeypatch.undo()
+    net_want = infoflux.transfer_entropy_matrix(X[:, :3], n_surrogates=5, conditioning="all")
+    np.testing.assert_allclose(net.values, net_want.values, rtol=0, atol=TOL)
+    np.testing.assert_array_equal(net.p_values, net_want.p_values)
 
 
 def test_cuda_array_without_a_library_to_read_it():
@@ -571,6 +597,11 @@ def test_cuda_te_matches_cpu(lib):
     want = infoflux.transfer_entropy_significance(x, y, n_surrogates=50, seed=3)
     np.testing.assert_allclose(got.surrogates, want.surrogates, rtol=0, atol=GPU_TOL)
     assert got.p_value == want.p_value
+    M = np.column_stack([x, y, c])
+    got = infoflux.transfer_entropy_matrix(dev(M), n_surrogates=10, conditioning="all")
+    want = infoflux.transfer_entropy_matrix(M, n_surrogates=10, conditioning="all")
+    np.testing.assert_allclose(got.values, want.values, rtol=0, atol=GPU_TOL)
+    np.testing.assert_allclose(got.surrogates, want.surrogates, rtol=0, atol=GPU_TOL)
 
 
 @pytest.mark.gpu

@@ -446,22 +446,107 @@ def transfer_entropy_significance(source, target, *, n_surrogates=100, method="p
         exclude=exclude, algorithm=algorithm, base=base, normalize=normalize, noise=noise, seed=seed, dtype=dtype)
     S = check_int(n_surrogates, "n_surrogates", low=1)
     method, bs = _check_method(method, block_size, lengths)
-    orders = surrogate_orders(method, lengths, S, bs, _surrogate_seed(seed))
-    n = X.shape[0]
-    dev = A._dev(X)
-    # row 0 of the batch list is the identity: the estimate itself
-    all_orders = xp.asarray(np.concatenate([np.arange(n, dtype=np.int64)[None, :], orders]), device=dev)
-    B = _te_batch_size(xp, X, n, X.shape[1], S + 1, batch_size)
-    means = []
-    for b0 in range(0, S + 1, B):
-        idx = all_orders[b0:b0 + B, :]
-        xs = xp.reshape(xp.take(X, xp.reshape(idx, (-1,)), axis=0), (idx.shape[0], n, X.shape[1]))
-        loc = A.cmi_batched(xp, xs, Y, Z, k, alg, exclude, None, tile_size)
-        means.append(xp.mean(loc, axis=1))
-    from array_api_compat import to_device
-
-    # the S + 1 estimates (not the data) go to the host for the p-value
-    vals = np.asarray(to_device(xp.concat(means), "cpu"), dtype=np.float64) / ln_base
-    est, surr = float(vals[0]), vals[1:]
+    est, surr = _te_many(xp, [X], Y, Z, k, alg, exclude, lengths, S, method, bs, _surrogate_seed(seed),
+                         tile_size, batch_size)
+    est, surr = float(est[0]) / ln_base, surr[0] / ln_base
     p = (np.count_nonzero(surr >= est) + 1) / (S + 1)
     return Significance(estimate=est, p_value=float(p), surrogates=surr, method=method)
+
+
+def _te_many(xp, xs, Y, Z, k, alg, exclude, lengths, S, method, block_size, seed, tile_size, batch_size):
+    """Estimates of every source block in ``xs`` against one target side
+    (Y, Z), each with S surrogates, as ``te.rs::many_sources``: surrogate s
+    of source r uses stream r (S + 1) + s of ``seed``. All (S + 1) R
+    computations run as batches of sources that share the target side.
+    Returns host arrays est (R,) and surrogates (R, S), in nats."""
+    from array_api_compat import to_device
+
+    R, n, dx = len(xs), xs[0].shape[0], xs[0].shape[1]
+    per = S + 1
+    rows = []  # flat row indices into the stacked sources, one row per computation
+    for r in range(R):
+        rows.append(r * n + np.arange(n, dtype=np.int64)[None, :])
+        if S:
+            rows.append(r * n + surrogate_orders(method, lengths, S, block_size, seed, first_stream=r * per + 1))
+    rows = np.concatenate(rows)  # (R * per, n)
+    dev = A._dev(Y)
+    flat = xp.reshape(xp.stack(xs), (R * n, dx))
+    B = _te_batch_size(xp, Y, n, dx, R * per, batch_size)
+    means = []
+    for b0 in range(0, R * per, B):
+        idx = xp.asarray(rows[b0:b0 + B], device=dev)
+        xb = xp.reshape(xp.take(flat, xp.reshape(idx, (-1,)), axis=0), (idx.shape[0], n, dx))
+        means.append(xp.mean(A.cmi_batched(xp, xb, Y, Z, k, alg, exclude, None, tile_size), axis=1))
+    # the R (S + 1) estimates (not the data) go to the host
+    vals = np.asarray(to_device(xp.concat(means), "cpu"), dtype=np.float64).reshape(R, per)
+    return vals[:, 0], vals[:, 1:]
+
+
+def transfer_entropy_matrix(X, *, conditioning=None, n_surrogates=0, method="permutation", block_size=None,
+                            progress=None, k=4, history=1, history_delay=1, source_history=1, source_delay=1,
+                            lag=1, algorithm=1, condition_history=1, condition_delay=1, condition_lag=1,
+                            exclude=0, base=math.e, normalize=True, noise=1e-8, seed=0, dtype="float64",
+                            tile_size=None, batch_size=None):
+    """All-pairs transfer entropy on the array's device; see
+    infoflux.transfer_entropy_matrix (same entries, surrogates and p-values
+    for the same seed). The sources of a target (and all their surrogates)
+    share the target side and run in batches. Returns host arrays (p x p)."""
+    from infoflux._te import TENetwork, _check_method, _progress, _surrogate_seed
+    from infoflux._validation import check_int
+
+    if isinstance(X, (list, tuple)):
+        raise TypeError("the GPU path takes one trial per call: pass an array, not a list of trials")
+    xp, (Xa,) = _namespace([X], ["X"])
+    Xa = _samples(xp, Xa, "X", xp.float64)
+    p = Xa.shape[1]
+    if p < 2:
+        raise ValueError(f"X: needs at least 2 columns, got {p}")
+    if conditioning is None:
+        cond_cols = None
+    elif isinstance(conditioning, str):
+        if conditioning != "all":
+            raise ValueError(f"conditioning: must be None, 'all' or a sequence of column indices, got {conditioning!r}")
+        cond_cols = list(range(p))
+    else:
+        cond_cols = [check_int(c, "conditioning", low=0, high=p - 1) for c in conditioning]
+        if len(set(cond_cols)) != len(cond_cols):
+            raise ValueError("conditioning: repeated column index")
+    S = check_int(n_surrogates, "n_surrogates", low=0)
+    check_algorithm(algorithm)
+    ln_base = log_base(base)
+    sseed = _surrogate_seed(seed)  # before any noise is drawn, as the CPU path
+    for name, v in (("condition_history", condition_history), ("condition_delay", condition_delay),
+                    ("condition_lag", condition_lag)):
+        check_int(v, name, low=0 if name == "condition_lag" else 1)
+    values = np.full((p, p), np.nan)
+    pvals = np.full((p, p), np.nan) if S else None
+    surr_all = np.full((p, p, S), np.nan) if S else None
+    report = _progress(progress, p * (p - 1))
+    done = 0
+    dev = A._dev(Xa)
+    kw = dict(k=k, history=history, history_delay=history_delay, source_history=source_history,
+              source_delay=source_delay, lag=lag, condition_history=condition_history,
+              condition_delay=condition_delay, condition_lag=condition_lag, exclude=exclude,
+              algorithm=algorithm, base=base, normalize=normalize, noise=noise, seed=seed, dtype=dtype)
+    for j in range(p):
+        sources = [i for i in range(p) if i != j]
+        groups = [sources] if cond_cols is None else [[i] for i in sources]
+        for grp in groups:
+            xs = []
+            for i in grp:
+                ccols = [] if cond_cols is None else [c for c in cond_cols if c not in (i, j)]
+                conds = xp.take(Xa, xp.asarray(ccols, dtype=xp.int64, device=dev), axis=1) if ccols else None
+                _, (Xi, Yi, Zi), lengths, kk, alg, _, exc = _te_prepare(Xa[:, i], Xa[:, j], conds, **kw)
+                xs.append(Xi)
+                Y, Z = Yi, Zi  # identical for every source of the group
+            meth, bs = _check_method(method, block_size, lengths)
+            est, surr = _te_many(xp, xs, Y, Z, kk, alg, exc, lengths, S, meth, bs,
+                                 (sseed + 1_000_003 * j) % 2**64, tile_size, batch_size)
+            for r, i in enumerate(grp):
+                values[i, j] = est[r] / ln_base
+                if S:
+                    surr_all[i, j] = surr[r] / ln_base
+                    pvals[i, j] = (np.count_nonzero(surr[r] >= est[r]) + 1) / (S + 1)
+            done += len(grp)
+            report(done)
+    return TENetwork(values=values, p_values=pvals, surrogates=surr_all)
