@@ -1,9 +1,10 @@
-"""GPU backend: the public k-NN estimators for CUDA arrays (CuPy, PyTorch, JAX).
+"""GPU backend: the public k-NN and transfer-entropy estimators for CUDA
+arrays (CuPy, PyTorch; JAX through the same array-API code, untried).
 
 ``infoflux._dispatch`` imports this module only when a CUDA DLPack array
 arrives, so ``import infoflux`` never imports array-api-compat or any GPU
 library. The functions here take the arguments the public functions in
-``infoflux._knn`` forward, validate them as the CPU path does, and run the
+``infoflux._knn`` and ``infoflux._te`` forward, validate them as the CPU path does, and run the
 array-API estimators of :mod:`infoflux._array_api` in the input's own
 library on its own device: no host copy of the data is made.
 
@@ -18,7 +19,9 @@ Numbers are the CPU path's:
 * The noise that breaks ties is drawn on the host with
   ``numpy.random.default_rng(seed)`` in the CPU path's order and shape, then
   uploaded to the device (n x d float64 per variable, small next to the
-  O(n^2) search), so a given seed gives the same noise on every device.
+  neighbour search), so a given seed gives the same noise on every device.
+  TE surrogate orders are drawn on the host as well, from the CPU path's
+  random streams, and uploaded as one index array per batch.
 
 Scalar results are Python floats; ``local=True`` values and the MI matrix
 are returned as arrays of the input's library on its device.
