@@ -376,6 +376,35 @@ def test_trace_records_the_device_of_intermediates():
     assert devices == {"cpu"}
 
 
+def test_standard_only_on_array_api_strict():
+    """The backend uses nothing beyond the array API standard: run it on
+    array-api-strict (which rejects NumPy-only behaviour such as implicit
+    trailing indices or out-of-bounds slice stops) and compare with Rust.
+    CuPy and PyTorch get the same code on the GPU."""
+    xs = pytest.importorskip("array_api_strict", reason="array-api-strict not installed (optional check)")
+    x, y, z = data(150, 15, (1, 1, 2))
+    X, Y, Z = xs.asarray(x), xs.asarray(y), xs.asarray(z)
+    host = np.asarray
+    for search in ("sorted", "brute"):
+        np.testing.assert_allclose(host(A.mi_local(xs, X, Y, 3, 1, 0, 40, search)), _core.mi_local(x, y, 3, 1, 0, 1),
+                                   rtol=0, atol=TOL)
+        np.testing.assert_allclose(host(A.cmi_local(xs, X, Y, Z, 3, 2, 2, 40, search)),
+                                   _core.cmi_local(x, y, z, 3, 2, 2, 1), rtol=0, atol=TOL)
+        np.testing.assert_allclose(host(A.entropy_local(xs, Z, 3, "euclidean", 40, search)),
+                                   _core.entropy_local(z, 3, "euclidean", 1), rtol=0, atol=TOL)
+        trial = np.repeat(np.arange(3), [50, 40, 60]).astype(np.int64)
+        got = A.cmi_batched(xs, xs.stack([X, Y]), Y, Z, 3, 2, 3, xs.asarray(trial), 40, search)[0, :]
+        np.testing.assert_allclose(host(got), _core.te_local(x, y, z, 3, 2, 3, [50, 40, 60], 1), rtol=0, atol=TOL)
+    np.testing.assert_allclose(host(_gpu.mutual_info(X, Y, local=True)), infoflux.mutual_info(x, y, local=True),
+                               rtol=0, atol=TOL)
+    M = np.hstack([x, y, z])
+    np.testing.assert_allclose(host(_gpu.mutual_info_matrix(xs.asarray(M))), infoflux.mutual_info_matrix(M),
+                               rtol=0, atol=TOL)
+    got = _gpu.transfer_entropy_matrix(xs.asarray(M), n_surrogates=3, conditioning="all")
+    want = infoflux.transfer_entropy_matrix(M, n_surrogates=3, conditioning="all")
+    np.testing.assert_allclose(got.surrogates, want.surrogates, rtol=0, atol=TOL)
+
+
 # ------------------------------------------------------------- bad input
 
 def test_bad_input_on_the_backend():

@@ -343,7 +343,7 @@ def _f64(xp: Any, c: Any) -> Any:
 
 def _counts(xp, joint, groups, spaces, k, algorithm, window, tile_size, search, trial=None):
     if search == "sorted":
-        return [c[0] for c in knn_counts_sorted(xp, joint, None, groups, spaces, k, algorithm, window, trial, tile_size)]
+        return [c[0, :] for c in knn_counts_sorted(xp, joint, None, groups, spaces, k, algorithm, window, trial, tile_size)]
     if search == "brute":
         return knn_counts(xp, joint, groups, spaces, k, algorithm, window, tile_size, trial)
     raise ValueError(f"search: must be 'sorted' or 'brute', got {search!r}")
@@ -549,7 +549,7 @@ def cmi_batched(
         nz = xp.concat(parts["z"], axis=1)
     else:
         rz = xp.concat(parts["rz"], axis=1)
-        nz = xp.stack([count_1d(xp, zcols[0], rz[b], strict, window, trial) for b in range(B)])
+        nz = xp.stack([count_1d(xp, zcols[0], rz[b, :], strict, window, trial) for b in range(B)])
     _trace("counts", nxz)
     return _cmi_values(xp, nxz, nyz, nz, k, strict)
 
@@ -693,7 +693,7 @@ def _search_rounds(xp, cols, groups, order, sv, pending, W, k, strict, window, t
         rows = _rows_for(pending.shape[0], 2 * W, len(groups) + 6, like, xp, tile_size)
         failed = []
         for t0 in range(0, pending.shape[0], rows):
-            q = pending[t0:t0 + rows]
+            q = pending[t0:min(t0 + rows, pending.shape[0])]  # in-bounds stop (array API)
             qb, qp = q // n, q % n
             pos = qp[:, None] + offs[None, :]
             valid = (pos >= 0) & (pos < n)

@@ -132,6 +132,17 @@ def _samples(xp: Any, a: Any, name: str, dtype: Any, n: Optional[int] = None) ->
     return a
 
 
+def _to_host(a: Any) -> np.ndarray:
+    """A small result array as float64 NumPy (the only device-to-host
+    transfer besides scalars)."""
+    from array_api_compat import to_device
+
+    try:
+        return np.asarray(to_device(a, "cpu"), dtype=np.float64)
+    except (ValueError, TypeError):  # a host library without a "cpu" device name
+        return np.asarray(np.from_dlpack(a), dtype=np.float64)
+
+
 def _check_dtype(dtype: Any) -> str:
     if dtype not in _DTYPES:
         raise ValueError(f"dtype: must be 'float64' or 'float32', got {dtype!r}")
@@ -462,8 +473,6 @@ def _te_many(xp, xs, Y, Z, k, alg, exclude, lengths, S, method, block_size, seed
     of source r uses stream r (S + 1) + s of ``seed``. All (S + 1) R
     computations run as batches of sources that share the target side.
     Returns host arrays est (R,) and surrogates (R, S), in nats."""
-    from array_api_compat import to_device
-
     R, n, dx = len(xs), xs[0].shape[0], xs[0].shape[1]
     per = S + 1
     rows = []  # flat row indices into the stacked sources, one row per computation
@@ -481,7 +490,7 @@ def _te_many(xp, xs, Y, Z, k, alg, exclude, lengths, S, method, block_size, seed
         xb = xp.reshape(xp.take(flat, xp.reshape(idx, (-1,)), axis=0), (idx.shape[0], n, dx))
         means.append(xp.mean(A.cmi_batched(xp, xb, Y, Z, k, alg, exclude, None, tile_size), axis=1))
     # the R (S + 1) estimates (not the data) go to the host
-    vals = np.asarray(to_device(xp.concat(means), "cpu"), dtype=np.float64).reshape(R, per)
+    vals = _to_host(xp.concat(means)).reshape(R, per)
     return vals[:, 0], vals[:, 1:]
 
 
