@@ -104,6 +104,10 @@ def _namespace(arrays: Sequence[Any], names: Sequence[str]):
 def _samples(xp: Any, a: Any, name: str, dtype: Any, n: Optional[int] = None) -> Any:
     """Validate one sample array on its device: real, 1-D or 2-D, finite;
     returned as (n, d) in ``dtype``."""
+    if callable(getattr(a, "detach", None)):
+        # a PyTorch tensor that requires grad would record every tile in its
+        # autograd graph; the estimators are not differentiable anyway
+        a = a.detach()
     if xp.isdtype(a.dtype, "complex floating"):
         raise TypeError(f"{name}: expected real numbers, got an array of dtype complex")
     if not xp.isdtype(a.dtype, ("real floating", "integral", "bool")):
