@@ -635,6 +635,19 @@ def test_cuda_te_matches_cpu(lib):
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("lib", CUDA)
+def test_cuda_generic_top_k_equals_library_top_k(lib, monkeypatch):
+    """PyTorch uses torch.topk; the generic argmin rounds (CuPy's path, and
+    CI's) must give the same values on the device."""
+    name, dev, host = lib
+    x, y, z = data(3000, 24, (1, 1, 2))
+    fast = host(infoflux.conditional_mutual_info(dev(x), dev(y), dev(z), algorithm=2, local=True))
+    monkeypatch.setattr(A, "USE_TORCH_TOPK", False)
+    slow = host(infoflux.conditional_mutual_info(dev(x), dev(y), dev(z), algorithm=2, local=True))
+    np.testing.assert_allclose(fast, slow, rtol=0, atol=GPU_TOL)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("lib", CUDA)
 def test_cuda_no_host_copy(lib):
     """Every traced intermediate lives on the CUDA device, and local values
     come back as a device array of the input's library."""
