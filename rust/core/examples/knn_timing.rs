@@ -6,6 +6,18 @@ use infoflux_core::{Interrupt, MatRef};
 use std::time::Instant;
 
 fn main() {
+    if std::env::args().nth(2).as_deref() == Some("build") {
+        let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
+        let xy: Vec<f64> = (0..2 * n).map(|i| ((i as f64) * 0.618034).fract() + ((i * i) as f64 * 1e-7).sin()).collect();
+        let t = KdTree::new(MatRef { data: &xy, n, d: 2 });
+        println!("{}", t.len());
+        return;
+    }
+    if std::env::args().nth(2).as_deref() == Some("phases") {
+        let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
+        phases(n);
+        return;
+    }
     if std::env::args().nth(2).as_deref() == Some("te") {
         let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
         te_profile(n);
@@ -71,4 +83,41 @@ fn te_profile(n: usize) {
         .local_values(MatRef { data: &xs, n: m, d: 1 }, None, 4, Algorithm::One, Exclusion::default(), &Interrupt::new())
         .unwrap();
     println!("te source: {:?} {}", t.elapsed(), infoflux_core::mean(&v));
+}
+
+#[allow(dead_code)]
+fn phases(n: usize) {
+    let mut s = 9u64;
+    let mut u = || {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((s >> 11) as f64) / ((1u64 << 53) as f64) - 0.5
+    };
+    let x: Vec<f64> = (0..n).map(|_| u()).collect();
+    let y: Vec<f64> = x.iter().map(|v| 0.6 * v + 0.8 * u()).collect();
+    let xy: Vec<f64> = x.iter().zip(&y).flat_map(|(a, b)| [*a, *b]).collect();
+    for _ in 0..2 {
+        let t = Instant::now();
+        let tree = KdTree::new(MatRef { data: &xy, n, d: 2 });
+        let tb = t.elapsed();
+        let t = Instant::now();
+        let sx = Sorted1D::new(x.iter().copied());
+        let ts = t.elapsed();
+        let t = Instant::now();
+        let mut out = Vec::new();
+        let mut eps = vec![0.0; n];
+        for p in 0..n as u32 {
+            tree.knn_point::<MaxNorm, _>(p, 3, &|u| u == p, &mut out);
+            eps[tree.original(p)] = out[2].0;
+        }
+        let tk = t.elapsed();
+        let t = Instant::now();
+        let mut hint = (0, 0);
+        let mut c = 0;
+        for p in 0..n as u32 {
+            let i = tree.original(p);
+            c += sx.count_hinted(i, eps[i], true, &mut hint);
+        }
+        let tc = t.elapsed();
+        println!("n={n}: build {tb:?} sort1d {ts:?} knn {tk:?} count1d(tree order) {tc:?} (mean count {})", c / n);
+    }
 }

@@ -480,20 +480,21 @@ fn build(pts: &mut [f64], idx: &mut [u32], d: usize, leaf: usize, offset: usize,
         }
     }
     // Partition rows around the median of the split column, moving whole
-    // rows so the recursion below reads memory sequentially.
+    // rows so the recursion below reads memory sequentially. Keys are the
+    // order-preserving u64 image of each value, cheaper to compare than
+    // f64::total_cmp and ordering identically.
     let mid = len / 2;
-    let mut keys: Vec<(f64, u32)> = pts.chunks_exact(d).map(|r| r[split]).zip(0..len as u32).collect();
-    keys.select_nth_unstable_by(mid, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let mut new_pts = Vec::with_capacity(len * d);
-    let mut new_idx = Vec::with_capacity(len);
+    let mut keys: Vec<(u64, u32)> = pts.chunks_exact(d).map(|r| sortable(r[split])).zip(0..len as u32).collect();
+    keys.select_nth_unstable(mid);
+    let mut moved = Vec::with_capacity(len * (d + 1));
     for &(_, r) in &keys {
         let r = r as usize;
-        new_pts.extend_from_slice(&pts[r * d..(r + 1) * d]);
-        new_idx.push(idx[r]);
+        moved.extend_from_slice(&pts[r * d..(r + 1) * d]);
     }
-    pts.copy_from_slice(&new_pts);
+    pts.copy_from_slice(&moved);
+    let new_idx: Vec<u32> = keys.iter().map(|&(_, r)| idx[r as usize]).collect();
     idx.copy_from_slice(&new_idx);
-    drop((keys, new_pts, new_idx));
+    drop((keys, moved, new_idx));
 
     let left_nodes = subtree_nodes(mid, leaf);
     nodes[0].left = (base + 1) as u32;
@@ -515,23 +516,49 @@ fn build(pts: &mut [f64], idx: &mut [u32], d: usize, leaf: usize, offset: usize,
     }
 }
 
+/// Map an f64 to a u64 with the same order as `f64::total_cmp`.
+#[inline(always)]
+pub fn sortable(v: f64) -> u64 {
+    let b = v.to_bits();
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | (1 << 63)
+    }
+}
+
+#[inline(always)]
+fn unsortable(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+}
+
 /// One column, sorted, for exact strict / non-strict counts by galloping
 /// outward from each point's own rank.
 pub struct Sorted1D {
     vals: Vec<f64>,
     /// original row -> rank in `vals`
     rank: Vec<u32>,
+    /// rank -> original row
+    order: Vec<u32>,
 }
 
 impl Sorted1D {
     pub fn new(col: impl Iterator<Item = f64>) -> Self {
-        let mut pairs: Vec<(f64, u32)> = col.enumerate().map(|(i, v)| (v, i as u32)).collect();
-        pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut pairs: Vec<(u64, u32)> = col.enumerate().map(|(i, v)| (sortable(v), i as u32)).collect();
+        pairs.sort_unstable();
         let mut rank = vec![0u32; pairs.len()];
         for (r, &(_, i)) in pairs.iter().enumerate() {
             rank[i as usize] = r as u32;
         }
-        Sorted1D { vals: pairs.into_iter().map(|p| p.0).collect(), rank }
+        let order: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+        let vals = order.iter().zip(&pairs).map(|(_, &(key, _))| unsortable(key)).collect();
+        Sorted1D { vals, rank, order }
+    }
+
+    /// The original row of rank `r`.
+    #[inline]
+    pub fn original(&self, r: usize) -> usize {
+        self.order[r] as usize
     }
 
     pub fn value(&self, i: usize) -> f64 {
@@ -637,6 +664,17 @@ mod tests {
         data.chunks(d)
             .filter(|p| p.iter().zip(q).zip(r).all(|((a, b), rc)| if strict { (a - b).abs() < *rc } else { (a - b).abs() <= *rc }))
             .count()
+    }
+
+    #[test]
+    fn sortable_keys_order_like_total_cmp() {
+        let v = [f64::NEG_INFINITY, -1e300, -1.0, -0.0, 0.0, 1e-310, 1.0, 2.5, f64::INFINITY];
+        for w in v.windows(2) {
+            assert!(sortable(w[0]) < sortable(w[1]));
+        }
+        for &x in &v {
+            assert_eq!(unsortable(sortable(x)).to_bits(), x.to_bits());
+        }
     }
 
     #[test]

@@ -107,6 +107,14 @@ impl Counter {
         let self_inside = r.iter().all(|&rc| if strict { 0.0 < rc } else { 0.0 <= rc });
         with_self - self_inside as usize
     }
+    /// The sample at position `pos` of this counter's natural order.
+    fn at(&self, pos: usize) -> usize {
+        match self {
+            Counter::Sorted(s) => s.original(pos),
+            Counter::Tree(t) => t.original(pos as u32),
+        }
+    }
+
     fn passes(&self, i: usize, j: usize, r: &[f64], strict: bool) -> bool {
         let cmp = |a: f64, b: f64, rc: f64| {
             let t = (a - b).abs();
@@ -196,77 +204,107 @@ where
         return Err(Error::Internal("one counter per space expected".into()));
     }
     let tree = KdTree::new(joint);
-    let space_cols = space_columns(spec);
     interrupt.check()?;
+    let g_n = groups.len();
     let strict = algorithm == Algorithm::One;
+
+    // Pass 1, in joint-tree order (neighbouring queries share tree nodes):
+    // the radius of every sample in every variable group.
     let chunks: Vec<Result<Vec<f64>>> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
             interrupt.check()?;
             let mut nbrs: Neighbours = Vec::with_capacity(k + 1);
-            let mut ext = vec![0.0f64; groups.len()];
-            let mut radii: Vec<Vec<f64>> = space_cols.iter().map(|cols| vec![0.0; cols.len()]).collect();
-            let mut counts = vec![0usize; spaces.len()];
-            let mut hints = vec![(0usize, 0usize); spaces.len()];
             let range = c * CHUNK..((c + 1) * CHUNK).min(n);
-            let mut out = Vec::with_capacity(range.len());
-            // Queries run in tree order: neighbouring queries touch the same
-            // nodes, which keeps the search in cache.
+            let mut out = Vec::with_capacity(range.len() * g_n);
             for t in range {
                 let t = t as u32;
                 let i = tree.original(t);
-                let q = tree.point(t);
                 tree.knn_point::<MaxNorm, _>(t, k, &|u| exclusion.excludes(i, tree.original(u)), &mut nbrs);
                 match algorithm {
-                    Algorithm::One => {
-                        let eps = nbrs[k - 1].0;
-                        for r in radii.iter_mut() {
-                            r.fill(eps);
-                        }
-                    }
+                    Algorithm::One => out.extend(std::iter::repeat(nbrs[k - 1].0).take(g_n)),
                     Algorithm::Two => {
-                        ext.fill(0.0);
-                        for &(_, u) in nbrs.iter() {
-                            let p = tree.point(u);
-                            for (g, cols) in groups.iter().enumerate() {
+                        let q = tree.point(t);
+                        for cols in groups.iter() {
+                            let mut e = 0.0f64;
+                            for &(_, u) in nbrs.iter() {
+                                let p = tree.point(u);
                                 for c in cols.clone() {
-                                    ext[g] = ext[g].max((p[c] - q[c]).abs());
+                                    e = e.max((p[c] - q[c]).abs());
                                 }
                             }
-                        }
-                        for (s, r) in spaces.iter().zip(radii.iter_mut()) {
-                            let mut o = 0;
-                            for &g in s {
-                                for _ in groups[g].clone() {
-                                    r[o] = ext[g];
-                                    o += 1;
-                                }
-                            }
+                            out.push(e);
                         }
                     }
                 }
-                for (s, ctr) in counters.iter().enumerate() {
-                    let mut cnt = ctr.count(i, &radii[s], strict, &mut hints[s]);
-                    if exclusion.window > 0 {
-                        cnt -= exclusion.window_of(i, n).filter(|&j| ctr.passes(i, j, &radii[s], strict)).count();
-                    }
-                    counts[s] = cnt;
-                }
-                out.push(local(&counts));
             }
             Ok(out)
         })
         .collect();
-    // Scatter tree-ordered values back to sample order (fixed, sequential).
-    let mut values = vec![0.0; n];
+    let mut rad = vec![0.0f64; n * g_n];
     let mut t = 0u32;
     for chunk in chunks {
-        for v in chunk? {
-            values[tree.original(t)] = v;
+        for r in chunk?.chunks_exact(g_n) {
+            let i = tree.original(t);
+            rad[i * g_n..(i + 1) * g_n].copy_from_slice(r);
             t += 1;
         }
     }
-    Ok(values)
+    drop(tree);
+
+    // Pass 2, per marginal space, in that space's own order (sorted values
+    // or its tree's order): consecutive queries then have nearly the same
+    // count boundaries, so each count is a few cached probes.
+    let mut counts: Vec<Vec<u32>> = Vec::with_capacity(spaces.len());
+    for (s, ctr) in counters.iter().enumerate() {
+        let col_group: Vec<usize> = spaces[s].iter().flat_map(|&g| groups[g].clone().map(move |_| g)).collect();
+        let chunks: Vec<Result<Vec<u32>>> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                interrupt.check()?;
+                let mut hint = (0usize, 0usize);
+                let mut r = vec![0.0f64; col_group.len()];
+                let range = c * CHUNK..((c + 1) * CHUNK).min(n);
+                let mut out = Vec::with_capacity(range.len());
+                for pos in range {
+                    let i = ctr.at(pos);
+                    for (rc, &g) in r.iter_mut().zip(&col_group) {
+                        *rc = rad[i * g_n + g];
+                    }
+                    let mut cnt = ctr.count(i, &r, strict, &mut hint);
+                    if exclusion.window > 0 {
+                        cnt -= exclusion.window_of(i, n).filter(|&j| ctr.passes(i, j, &r, strict)).count();
+                    }
+                    out.push(cnt as u32);
+                }
+                Ok(out)
+            })
+            .collect();
+        let mut cs = vec![0u32; n];
+        let mut pos = 0;
+        for chunk in chunks {
+            for v in chunk? {
+                cs[ctr.at(pos)] = v;
+                pos += 1;
+            }
+        }
+        counts.push(cs);
+    }
+
+    // Pass 3: local values in sample order.
+    Ok((0..n)
+        .into_par_iter()
+        .with_min_len(CHUNK)
+        .map_init(
+            || vec![0usize; counts.len()],
+            |buf, i| {
+                for (b, cs) in buf.iter_mut().zip(&counts) {
+                    *b = cs[i] as usize;
+                }
+                local(buf)
+            },
+        )
+        .collect())
 }
 
 fn check_k(k: usize, n: usize, exclusion: &Exclusion<'_>) -> Result<()> {
@@ -330,16 +368,18 @@ pub fn mutual_info_local(
         algorithm,
         exclusion,
     };
+    knn_local_values(&spec, interrupt, mi_local_formula(k, algorithm, n))
+}
+
+/// The local MI value from the counts (n_x, n_y), self excluded.
+pub fn mi_local_formula(k: usize, algorithm: Algorithm, n: usize) -> impl Fn(&[usize]) -> f64 + Sync {
     let psi_k = digamma(k as f64);
-    let tab = DigammaTable::new(n + 2);
     let psi_n = digamma(n as f64);
-    match algorithm {
-        Algorithm::One => knn_local_values(&spec, interrupt, |c| {
-            psi_k + psi_n - tab.psi(c[0] + 1) - tab.psi(c[1] + 1)
-        }),
-        Algorithm::Two => knn_local_values(&spec, interrupt, |c| {
-            psi_k - 1.0 / k as f64 + psi_n - tab.psi(c[0]) - tab.psi(c[1])
-        }),
+    let tab = DigammaTable::new(n + 2);
+    let kf = k as f64;
+    move |c: &[usize]| match algorithm {
+        Algorithm::One => psi_k + psi_n - tab.psi(c[0] + 1) - tab.psi(c[1] + 1),
+        Algorithm::Two => psi_k - 1.0 / kf + psi_n - tab.psi(c[0]) - tab.psi(c[1]),
     }
 }
 
@@ -453,15 +493,26 @@ pub fn mutual_info_matrix(
     algorithm: Algorithm,
     interrupt: &Interrupt,
 ) -> Result<Vec<f64>> {
-    let p = data.d;
-    let cols: Vec<Vec<f64>> = (0..p).map(|c| (0..data.n).map(|i| data.data[i * p + c]).collect()).collect();
+    let (n, p) = (data.n, data.d);
+    check_k(k, n, &Exclusion::default())?;
+    let cols: Vec<Vec<f64>> = (0..p).map(|c| (0..n).map(|i| data.data[i * p + c]).collect()).collect();
+    // one sorted copy per column, shared by the p - 1 pairs it appears in
+    let counters: Vec<Counter> = cols.par_iter().map(|c| Counter::new(MatRef { data: c, n, d: 1 })).collect();
     let pairs: Vec<(usize, usize)> = (0..p).flat_map(|a| (a + 1..p).map(move |b| (a, b))).collect();
     let vals: Vec<Result<f64>> = pairs
         .par_iter()
         .map(|&(a, b)| {
-            let x = MatRef { data: &cols[a], n: data.n, d: 1 };
-            let y = MatRef { data: &cols[b], n: data.n, d: 1 };
-            mutual_info_local(x, y, k, algorithm, Exclusion::default(), interrupt).map(|v| crate::mean(&v))
+            let joint: Vec<f64> = cols[a].iter().zip(&cols[b]).flat_map(|(u, v)| [*u, *v]).collect();
+            let spec = KnnSpec {
+                joint: MatRef { data: &joint, n, d: 2 },
+                groups: vec![0..1, 1..2],
+                spaces: vec![vec![0], vec![1]],
+                k,
+                algorithm,
+                exclusion: Exclusion::default(),
+            };
+            knn_local_values_with(&spec, &[&counters[a], &counters[b]], interrupt, mi_local_formula(k, algorithm, n))
+                .map(|v| crate::mean(&v))
         })
         .collect();
     let mut m = vec![f64::NAN; p * p];
