@@ -17,6 +17,7 @@ from infoflux import _dispatch
 from infoflux._validation import (
     as_samples,
     check_algorithm,
+    check_dtype,
     check_k,
     check_noise,
     check_threads,
@@ -49,7 +50,18 @@ _COMMON = """
     n_threads : int or None, default=None
         Threads to use; None or 0 means all cores, negative counts from the
         total as in joblib (-1 all, -2 all but one). Results are bitwise
-        identical for every thread count.
+        identical for every thread count. CPU path only.
+    dtype : {{"float64", "float32"}}, default="float64"
+        Precision of the neighbour search on the GPU path (CUDA inputs).
+        float64 gives the CPU path's numbers; float32 is faster and lighter
+        on most GPUs but approximate (counts can differ where distances
+        agree to float32 precision). The CPU path always computes in
+        float64 and ignores this.
+    tile_size : int or None, default=None
+        GPU path only: samples (queries) per tile of the neighbour search
+        and the counts, which bounds the memory they use. None chooses it
+        from the free device memory; lower it if other work shares the
+        device. Results do not depend on it.
 """
 
 
@@ -74,6 +86,8 @@ def mutual_info(
     noise: float = 1e-8,
     seed: Any = 0,
     n_threads: Optional[int] = None,
+    dtype: str = "float64",
+    tile_size: Optional[int] = None,
 ) -> Result:
     """Mutual information I(X;Y) by the Kraskov-Stögbauer-Grassberger estimator.
 
@@ -100,7 +114,9 @@ def mutual_info(
     ----------
     x, y : array-like of shape (n_samples,) or (n_samples, n_dims)
         Samples of the two variables, one row per sample. Any DLPack array
-        (PyTorch, CuPy, JAX) is accepted; CUDA arrays are computed on the GPU.
+        (PyTorch, CuPy, JAX) is accepted; CUDA arrays are computed on the GPU
+        (needs the optional extra ``infoflux[gpu]``; ``local=True`` values
+        then come back on the device, in the input's library).
     k : int, default=3
         Number of nearest neighbours (1 <= k < n_samples).
     algorithm : {1, 2}, default=1
@@ -130,7 +146,9 @@ def mutual_info(
     gpu = _dispatch.backend_for(x, y)
     if gpu is not None:
         return gpu.mutual_info(x, y, k=k, algorithm=algorithm, base=base, local=local,
-                               normalize=normalize, noise=noise, seed=seed)
+                               normalize=normalize, noise=noise, seed=seed,
+                               dtype=dtype, tile_size=tile_size)
+    check_dtype(dtype)
     xa = as_samples(x, "x")
     ya = as_samples(y, "y", n=xa.shape[0])
     k = check_k(k, xa.shape[0])
@@ -154,6 +172,8 @@ def conditional_mutual_info(
     noise: float = 1e-8,
     seed: Any = 0,
     n_threads: Optional[int] = None,
+    dtype: str = "float64",
+    tile_size: Optional[int] = None,
 ) -> Result:
     """Conditional mutual information I(X;Y|Z) by the Frenzel-Pompe estimator.
 
@@ -202,7 +222,9 @@ def conditional_mutual_info(
     gpu = _dispatch.backend_for(x, y, z)
     if gpu is not None:
         return gpu.conditional_mutual_info(x, y, z, k=k, algorithm=algorithm, base=base, local=local,
-                                           normalize=normalize, noise=noise, seed=seed)
+                                           normalize=normalize, noise=noise, seed=seed,
+                                           dtype=dtype, tile_size=tile_size)
+    check_dtype(dtype)
     xa = as_samples(x, "x")
     ya = as_samples(y, "y", n=xa.shape[0])
     za = as_samples(z, "z", n=xa.shape[0])
@@ -225,6 +247,8 @@ def entropy(
     noise: float = 1e-10,
     seed: Any = 0,
     n_threads: Optional[int] = None,
+    dtype: str = "float64",
+    tile_size: Optional[int] = None,
 ) -> Result:
     """Differential entropy H(X) by the Kozachenko-Leonenko k-NN estimator.
 
@@ -271,7 +295,9 @@ def entropy(
     gpu = _dispatch.backend_for(x)
     if gpu is not None:
         return gpu.entropy(x, k=k, metric=metric, base=base, local=local,
-                           normalize=normalize, noise=noise, seed=seed)
+                           normalize=normalize, noise=noise, seed=seed,
+                           dtype=dtype, tile_size=tile_size)
+    check_dtype(dtype)
     xa = as_samples(x, "x")
     k = check_k(k, xa.shape[0])
     ln_base = log_base(base)
@@ -290,6 +316,8 @@ def mutual_info_matrix(
     noise: float = 1e-8,
     seed: Any = 0,
     n_threads: Optional[int] = None,
+    dtype: str = "float64",
+    tile_size: Optional[int] = None,
 ) -> np.ndarray:
     """KSG mutual information between every pair of columns of ``X``.
 
@@ -303,8 +331,9 @@ def mutual_info_matrix(
     X : array-like of shape (n_samples, n_columns)
     k : int, default=3
     algorithm : {1, 2}, default=1
-    base, normalize, noise, seed, n_threads
-        As in :func:`mutual_info`.
+    base, normalize, noise, seed, n_threads, dtype, tile_size
+        As in :func:`mutual_info`. On the GPU path the matrix is returned
+        on the input's device, in its array library.
 
     Returns
     -------
@@ -328,7 +357,9 @@ def mutual_info_matrix(
     gpu = _dispatch.backend_for(X)
     if gpu is not None:
         return gpu.mutual_info_matrix(X, k=k, algorithm=algorithm, base=base,
-                                      normalize=normalize, noise=noise, seed=seed)
+                                      normalize=normalize, noise=noise, seed=seed,
+                                      dtype=dtype, tile_size=tile_size)
+    check_dtype(dtype)
     Xa = as_samples(X, "X")
     if Xa.shape[1] < 2:
         raise ValueError(f"X: needs at least 2 columns, got {Xa.shape[1]}")

@@ -573,6 +573,14 @@ def transfer_entropy_matrix(
     >>> bool(net.significant(0.05)[0, 1]) and not bool(net.significant(0.05)[1, 0])
     True
     """
+    gpu = None if isinstance(X, (list, tuple)) else _dispatch.backend_for(X)
+    if gpu is not None:
+        return gpu.transfer_entropy_matrix(
+            X, conditioning=conditioning, n_surrogates=n_surrogates, method=method, block_size=block_size,
+            progress=progress, k=k, history=history, history_delay=history_delay, source_history=source_history,
+            source_delay=source_delay, lag=lag, algorithm=algorithm, condition_history=condition_history,
+            condition_delay=condition_delay, condition_lag=condition_lag, exclude=exclude, base=base,
+            normalize=normalize, noise=noise, seed=seed)
     trials = _trials(X, "X")
     p = trials[0].shape[1]
     if any(t.shape[1] != p for t in trials):

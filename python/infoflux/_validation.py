@@ -90,6 +90,14 @@ def check_noise(noise: Any) -> float:
     return v
 
 
+def check_dtype(dtype: Any) -> str:
+    """The GPU path's compute precision; the CPU path accepts both names and
+    always computes in float64."""
+    if dtype not in ("float64", "float32"):
+        raise ValueError(f"dtype: must be 'float64' or 'float32', got {dtype!r}")
+    return dtype
+
+
 def check_threads(n_threads: Any) -> Optional[int]:
     if n_threads is None:
         return None
