@@ -95,11 +95,22 @@ fn te_profile(n: usize) {
     let t = Instant::now();
     let target = TargetSide::new(MatRef { data: &yn, n: m, d: 1 }, MatRef { data: &yp, n: m, d: 1 }).unwrap();
     println!("te target side: {:?}", t.elapsed());
+    let reps: usize = std::env::var("REPS").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     let t = Instant::now();
-    let v = target
-        .local_values(MatRef { data: &xs, n: m, d: 1 }, None, 4, Algorithm::One, Exclusion::default(), &Interrupt::new())
-        .unwrap();
-    println!("te source: {:?} {}", t.elapsed(), infoflux_core::mean(&v));
+    let mut v = Vec::new();
+    for _ in 0..reps {
+        v = target
+            .local_values(MatRef { data: &xs, n: m, d: 1 }, None, 4, Algorithm::One, Exclusion::default(), &Interrupt::new())
+            .unwrap();
+    }
+    println!("te source: {:?} per call {}", t.elapsed() / reps as u32, infoflux_core::mean(&v));
+    {
+        use infoflux_core::kdtree::*;
+        use std::sync::atomic::Ordering::Relaxed;
+        let c = CALLS.load(Relaxed) as f64;
+        let q = (m * reps) as f64;
+        println!("count calls/query {:.2} nodes/count {:.1} pts/count {:.1}; knn nodes/query {:.1} pts/query {:.1}", c / q, NODES.load(Relaxed) as f64 / c, PTS.load(Relaxed) as f64 / c, KNODES.load(Relaxed) as f64 / q, KPTS.load(Relaxed) as f64 / q);
+    }
 }
 
 #[allow(dead_code)]
