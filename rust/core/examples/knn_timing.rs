@@ -104,13 +104,6 @@ fn te_profile(n: usize) {
             .unwrap();
     }
     println!("te source: {:?} per call {}", t.elapsed() / reps as u32, infoflux_core::mean(&v));
-    {
-        use infoflux_core::kdtree::*;
-        use std::sync::atomic::Ordering::Relaxed;
-        let c = CALLS.load(Relaxed) as f64;
-        let q = (m * reps) as f64;
-        println!("count calls/query {:.2} nodes/count {:.1} pts/count {:.1}; knn nodes/query {:.1} pts/query {:.1}", c / q, NODES.load(Relaxed) as f64 / c, PTS.load(Relaxed) as f64 / c, KNODES.load(Relaxed) as f64 / q, KPTS.load(Relaxed) as f64 / q);
-    }
 }
 
 #[allow(dead_code)]
