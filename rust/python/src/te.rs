@@ -4,7 +4,7 @@
 use crate::engine::{mat, run, to_py};
 use infoflux_core::knn::{self, Algorithm, Exclusion};
 use infoflux_core::te::{many_sources, SurrogateMethod, TargetSide};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
