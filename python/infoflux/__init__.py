@@ -7,5 +7,19 @@ Continuous estimators return nats by default; couplings return bits.
 """
 
 from infoflux._core import __version__
+from infoflux.mec import (BottleneckCoupling, Coupling, CouplingBatch, EBIMResult, bottleneck_coupling, coupling_lower_bound, ebim, greedy_coupling, greedy_coupling_batch, one_bit_coupling, sample_conditional)
 
-__all__ = ["__version__"]
+__all__ = [
+    "__version__",
+    "BottleneckCoupling",
+    "Coupling",
+    "CouplingBatch",
+    "EBIMResult",
+    "bottleneck_coupling",
+    "coupling_lower_bound",
+    "ebim",
+    "greedy_coupling",
+    "greedy_coupling_batch",
+    "one_bit_coupling",
+    "sample_conditional",
+]
