@@ -763,6 +763,9 @@ def ebim(
     rate : float
         The bound R on :math:`H(T)`, in ``base`` units, >= 0. With
         :math:`R \\ge H(X)` the identity is returned; with R = 0 a constant.
+        The bound is checked with a slack of 1e-12 bits, so that R = H(X)
+        computed in any summation order still returns the identity; the
+        reported H(T) never exceeds R by more than that.
     normalize, tol, base
         As in :func:`greedy_coupling`.
 

@@ -449,6 +449,9 @@ pub fn one_bit(p: &[f64], q: &[f64]) -> Result<Coupling> {
 // EBIM and MEC with bottleneck
 // ---------------------------------------------------------------------------
 
+/// Slack on the EBIM rate bound, in bits (see [`ebim`]).
+pub const RATE_SLACK_BITS: f64 = 1e-12;
+
 /// A deterministic encoder x → t.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ebim {
@@ -517,22 +520,38 @@ pub fn ebim(p: &[f64], rate_bits: f64) -> Result<Ebim> {
             mapping[ord[pos] as usize] = rank[gid[pos] as usize];
         }
         let p_t: Vec<f64> = lab.iter().map(|&g| masses[g as usize]).collect();
-        let h_t = entropy_bits(&p_t);
+        // a point mass has no entropy, whatever rounding its total carries
+        let h_t = if p_t.len() == 1 { 0.0 } else { entropy_bits(&p_t) };
         Ebim { mapping, p_t, h_t }
+    };
+    // Rounding slack on the bound: H(T) is compared with R + 1e-12 bits so
+    // that R = H(X) summed in any order returns the identity; the reported
+    // H(T) never exceeds R by more than that.
+    let limit = rate_bits + RATE_SLACK_BITS;
+    let accept = |k: usize, merge: bool| -> Option<Ebim> {
+        let e = build(k, merge);
+        (e.h_t <= limit).then_some(e)
     };
     let mut top = s[0];
     let mut k = 1usize;
     loop {
+        if k >= n {
+            return Ok(build(n, false));
+        }
         // state: cluster s[0..k] plus singletons s[k..n]
         let h_state = h(top) + suffix[k];
-        if h_state <= rate_bits || k >= n {
-            return Ok(build(k.min(n), false));
+        if h_state <= limit {
+            if let Some(e) = accept(k, false) {
+                return Ok(e);
+            }
         }
-        // trial: merge the two smallest masses of T
         if n - k >= 2 {
+            // trial: merge the two smallest masses of T
             let h_trial = h_state - h(s[n - 2]) - h(s[n - 1]) + h(s[n - 2] + s[n - 1]);
-            if h_trial <= rate_bits {
-                return Ok(build(k, true));
+            if h_trial <= limit {
+                if let Some(e) = accept(k, true) {
+                    return Ok(e);
+                }
             }
         } else {
             // T = {cluster, one state}: merging the two smallest merges all
@@ -810,6 +829,7 @@ mod tests {
         assert!(ebim(&px, f64::NAN).is_err());
         let zero = ebim(&px, 0.0).unwrap();
         assert_eq!(zero.p_t.len(), 1);
+        assert_eq!(zero.h_t, 0.0);
     }
 
     #[test]
