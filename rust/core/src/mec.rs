@@ -111,20 +111,92 @@ fn check_all(marginals: &[&[f64]]) -> Result<()> {
 // Greedy coupling
 // ---------------------------------------------------------------------------
 
-/// Heap key: mass bits first (non-negative f64 bits order like the values),
-/// then the *smaller* index first among equal masses, so ties break towards
-/// low labels and the output is deterministic.
-type Key = (u64, Reverse<u32>);
+/// The states of one marginal in greedy order.
+///
+/// The greedy only ever lowers masses, so untouched states are consumed in
+/// the order of one initial sort (a sequential scan), and only the residuals
+/// of partly used states need a heap. A residual that is still the largest
+/// mass of its marginal (the common case) is kept in `hot` and never enters
+/// the heap. Keys order like "larger mass, then smaller index" (see [`key`]).
+#[derive(Default)]
+struct GreedyQueue {
+    fresh: Vec<u128>,
+    pos: usize,
+    heap: BinaryHeap<Reverse<u128>>,
+    hot: Option<u128>,
+}
+
+impl GreedyQueue {
+    fn reset(&mut self, p: &[f64]) -> usize {
+        self.fresh.clear();
+        self.fresh.extend(p.iter().enumerate().filter(|(_, &m)| m > 0.0).map(|(i, &m)| key(m, i as u32)));
+        self.fresh.sort_unstable();
+        self.pos = 0;
+        self.heap.clear();
+        self.hot = None;
+        self.fresh.len()
+    }
+    #[inline]
+    fn next_key(&self) -> u128 {
+        let f = self.fresh.get(self.pos).copied().unwrap_or(u128::MAX);
+        let r = self.heap.peek().map_or(u128::MAX, |x| x.0);
+        f.min(r)
+    }
+    #[inline]
+    fn pop(&mut self) -> Option<u128> {
+        if let Some(h) = self.hot.take() {
+            return Some(h);
+        }
+        let f = self.fresh.get(self.pos).copied();
+        let r = self.heap.peek().map(|x| x.0);
+        match (f, r) {
+            (Some(a), Some(b)) if a < b => {
+                self.pos += 1;
+                Some(a)
+            }
+            (_, Some(_)) => self.heap.pop().map(|x| x.0),
+            (Some(a), None) => {
+                self.pos += 1;
+                Some(a)
+            }
+            (None, None) => None,
+        }
+    }
+    #[inline]
+    fn push(&mut self, k: u128) {
+        if k <= self.next_key() {
+            self.hot = Some(k);
+        } else {
+            self.heap.push(Reverse(k));
+        }
+    }
+}
+
+/// Key order: larger mass first, then the *smaller* index, so ties break
+/// towards low labels and the output is deterministic. For non-negative
+/// floats the bit patterns order like the values.
+#[inline]
+fn key(m: f64, i: u32) -> u128 {
+    ((!m.to_bits() as u128) << 32) | i as u128
+}
 
 #[inline]
-fn key(m: f64, i: u32) -> Key {
-    (m.to_bits(), Reverse(i))
+fn unkey(k: u128) -> (f64, u32) {
+    (f64::from_bits(!((k >> 32) as u64)), k as u32)
+}
+
+/// Reusable working memory for [`greedy`], one heap per marginal.
+#[derive(Default)]
+pub struct Scratch {
+    heaps: Vec<GreedyQueue>,
+    tops: Vec<(f64, u32)>,
 }
 
 /// Kocaoglu et al.'s greedy coupling: repeatedly take every marginal's
 /// largest remaining mass, put the smallest of them into the cell indexed by
 /// those argmaxes, subtract it. Each step empties at least one state, so there
-/// are at most Σ(nᵢ − 1) + 1 cells; each step costs O(k log n).
+/// are at most Σ(nᵢ − 1) + 1 cells; one sort per marginal plus a heap of
+/// residuals make it O(k n log n).
 ///
 /// Floating point: the marginal(s) attaining the minimum reach exactly 0. A
 /// residual of another marginal that is below 4 ulp of that state's original
@@ -133,27 +205,42 @@ fn key(m: f64, i: u32) -> Key {
 /// runs out, what is left in the others is the difference of the input sums
 /// (within the caller's tolerance) and is dropped too.
 pub fn greedy(marginals: &[&[f64]], irq: Option<&Interrupt>) -> Result<Coupling> {
+    let mut scratch = Scratch::default();
+    let mut out = Coupling::default();
+    greedy_into(marginals, irq, &mut scratch, &mut out)?;
+    Ok(out)
+}
+
+/// [`greedy`] writing into `out` (cleared first) with reusable `scratch`.
+pub fn greedy_into(marginals: &[&[f64]], irq: Option<&Interrupt>, scratch: &mut Scratch, out: &mut Coupling) -> Result<()> {
     check_all(marginals)?;
     let k = marginals.len();
-    let mut heaps: Vec<BinaryHeap<Key>> = marginals
-        .iter()
-        .map(|p| {
-            let v: Vec<Key> =
-                p.iter().enumerate().filter(|(_, &m)| m > 0.0).map(|(i, &m)| key(m, i as u32)).collect();
-            BinaryHeap::from(v)
-        })
-        .collect();
-    let cap: usize = heaps.iter().map(|h| h.len()).sum::<usize>() + 1 - k.min(heaps.iter().map(|h| h.len()).sum());
-    let mut out = Coupling::with_marginals(k, cap);
-    let mut tops: Vec<(f64, u32)> = vec![(0.0, 0); k];
+    scratch.heaps.resize_with(k, GreedyQueue::default);
+    scratch.tops.resize(k, (0.0, 0));
+    let mut cap = 1usize;
+    for (hp, p) in scratch.heaps.iter_mut().zip(marginals) {
+        cap += hp.reset(p);
+    }
+    let cap = cap.saturating_sub(k);
+    out.index.resize_with(k, Vec::new);
+    for v in out.index.iter_mut() {
+        v.clear();
+        v.reserve(cap);
+    }
+    out.mass.clear();
+    out.mass.reserve(cap);
+    let (heaps, tops) = (&mut scratch.heaps, &mut scratch.tops);
     let mut steps: usize = 0;
     'outer: loop {
         let mut r = f64::INFINITY;
-        for (j, hp) in heaps.iter().enumerate() {
-            match hp.peek() {
-                None => break 'outer,
-                Some(&(bits, Reverse(i))) => {
-                    let m = f64::from_bits(bits);
+        for j in 0..k {
+            match heaps[j].pop() {
+                None => {
+                    // put back what was taken from the others: nothing follows
+                    break 'outer;
+                }
+                Some(kk) => {
+                    let (m, i) = unkey(kk);
                     tops[j] = (m, i);
                     if m < r {
                         r = m;
@@ -165,15 +252,11 @@ pub fn greedy(marginals: &[&[f64]], irq: Option<&Interrupt>) -> Result<Coupling>
             out.index[j].push(tops[j].1);
         }
         out.mass.push(r);
-        for (j, hp) in heaps.iter_mut().enumerate() {
+        for j in 0..k {
             let (m, i) = tops[j];
             let rest = m - r;
-            let orig = marginals[j][i as usize];
-            if rest <= 4.0 * f64::EPSILON * orig {
-                hp.pop();
-            } else if let Some(mut top) = hp.peek_mut() {
-                // decrease-key of the root: one sift-down instead of pop + push
-                *top = key(rest, i);
+            if rest > 4.0 * f64::EPSILON * marginals[j][i as usize] {
+                heaps[j].push(key(rest, i));
             }
         }
         steps += 1;
@@ -183,7 +266,7 @@ pub fn greedy(marginals: &[&[f64]], irq: Option<&Interrupt>) -> Result<Coupling>
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -191,9 +274,10 @@ pub fn greedy(marginals: &[&[f64]], irq: Option<&Interrupt>) -> Result<Coupling>
 // ---------------------------------------------------------------------------
 
 fn sorted_desc(p: &[f64]) -> Vec<f64> {
-    let mut v: Vec<f64> = p.iter().copied().filter(|&m| m > 0.0).collect();
-    v.sort_unstable_by(|a, b| b.total_cmp(a));
-    v
+    // positive floats order like their bit patterns: sort integers
+    let mut v: Vec<u64> = p.iter().filter(|&&m| m > 0.0).map(|m| m.to_bits()).collect();
+    v.sort_unstable();
+    v.iter().rev().map(|&b| f64::from_bits(b)).collect()
 }
 
 /// H(p₁∧…∧p_k): sort each marginal in decreasing order, take the elementwise
@@ -240,15 +324,40 @@ pub fn meet(marginals: &[&[f64]]) -> Result<Vec<f64>> {
 /// x, with x clipped to the smallest marginal total.
 fn profile_vertices(sorted: &[Vec<f64>]) -> (Vec<(f64, f64)>, f64) {
     let total = sorted.iter().map(|v| v.iter().sum::<f64>()).fold(f64::INFINITY, f64::min);
-    let mut verts = Vec::with_capacity(sorted.iter().map(|v| v.len()).sum());
-    for v in sorted {
-        let mut cum = 0.0;
-        for &m in v.iter().rev() {
-            cum += m;
-            verts.push((cum.min(total), m));
+    // each marginal's vertices come out with increasing x; merge them
+    let lists: Vec<Vec<(f64, f64)>> = sorted
+        .iter()
+        .map(|v| {
+            let mut cum = 0.0;
+            v.iter()
+                .rev()
+                .map(|&m| {
+                    cum += m;
+                    (cum.min(total), m)
+                })
+                .collect()
+        })
+        .collect();
+    let verts = if lists.len() == 2 {
+        let (a, b) = (&lists[0], &lists[1]);
+        let mut out = Vec::with_capacity(a.len() + b.len());
+        let (mut i, mut j) = (a.len(), b.len());
+        while i > 0 || j > 0 {
+            let take_a = j == 0 || (i > 0 && a[i - 1].0 >= b[j - 1].0);
+            if take_a {
+                i -= 1;
+                out.push(a[i]);
+            } else {
+                j -= 1;
+                out.push(b[j]);
+            }
         }
-    }
-    verts.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.total_cmp(&b.1)));
+        out
+    } else {
+        let mut out: Vec<(f64, f64)> = lists.into_iter().flatten().collect();
+        out.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.total_cmp(&b.1)));
+        out
+    };
     (verts, total)
 }
 
@@ -259,16 +368,20 @@ fn profile_vertices(sorted: &[Vec<f64>]) -> (Vec<(f64, f64)>, f64) {
 fn profile_from_vertices(verts: &[(f64, f64)], total: f64) -> f64 {
     let mut ans = 0.0;
     let mut ymin = f64::INFINITY;
+    let mut lg = f64::NEG_INFINITY; // log2(1 / ymin), refreshed only when ymin drops
     let mut prev = total;
     for &(x, y) in verts {
         if prev > x {
-            ans += (prev - x) * (-ymin.log2());
+            ans += (prev - x) * lg;
         }
         prev = x;
-        ymin = ymin.min(y);
+        if y < ymin {
+            ymin = y;
+            lg = -y.log2();
+        }
     }
     if prev > 0.0 {
-        ans += prev * (-ymin.log2());
+        ans += prev * lg;
     }
     ans
 }
@@ -285,6 +398,7 @@ fn majorize_profile_from_vertices(verts: &[(f64, f64)], total: f64) -> f64 {
     let mut ymin = f64::INFINITY;
     let mut cur = total;
     let mut ans = 0.0;
+    let mut hy = (f64::NAN, 0.0); // (ymin, h(ymin)) cached
     let mut guard = 0usize;
     while cur > 0.0 {
         while i < nv && verts[i].0 + verts[i].1 > cur {
@@ -298,7 +412,10 @@ fn majorize_profile_from_vertices(verts: &[(f64, f64)], total: f64) -> f64 {
             if reps < 1.0 {
                 reps = 1.0;
             }
-            ans += reps * h(ymin);
+            if ymin != hy.0 {
+                hy = (ymin, h(ymin));
+            }
+            ans += reps * hy.1;
             cur -= reps * ymin;
         } else {
             if gap > 0.0 {
@@ -321,13 +438,26 @@ fn majorize_profile_from_vertices(verts: &[(f64, f64)], total: f64) -> f64 {
 pub fn bounds(marginals: &[&[f64]]) -> Result<Bounds> {
     check_all(marginals)?;
     let sorted: Vec<Vec<f64>> = marginals.iter().map(|p| sorted_desc(p)).collect();
-    let majorization = majorization_from_sorted(&sorted);
-    let (verts, total) = profile_vertices(&sorted);
-    Ok(Bounds {
+    Ok(bounds_from_sorted(&sorted))
+}
+
+/// The bounds from the order the greedy already sorted (saves a sort per
+/// marginal in batches). Call after [`greedy_into`] on the same marginals.
+pub fn bounds_from_scratch(scratch: &Scratch) -> Bounds {
+    let sorted: Vec<Vec<f64>> =
+        scratch.heaps.iter().map(|q| q.fresh.iter().map(|&k| unkey(k).0).collect()).collect();
+    bounds_from_sorted(&sorted)
+}
+
+fn bounds_from_sorted(sorted: &[Vec<f64>]) -> Bounds {
+    let sorted = sorted;
+    let majorization = majorization_from_sorted(sorted);
+    let (verts, total) = profile_vertices(sorted);
+    Bounds {
         majorization,
         profile: profile_from_vertices(&verts, total),
         majorize_profile: majorize_profile_from_vertices(&verts, total),
-    })
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -646,14 +776,15 @@ pub fn greedy_batch(mats: &[MatRef<'_>], with_bounds: bool, irq: &Interrupt) -> 
     let per: Vec<Result<(Coupling, f64, Bounds)>> = (0..nb)
         .into_par_iter()
         .with_min_len(16)
-        .map(|b| {
+        .map_init(Scratch::default, |scratch, b| {
             if b % 256 == 0 {
                 irq.check()?;
             }
             let rows: Vec<&[f64]> = mats.iter().map(|m| m.row(b)).collect();
-            let c = greedy(&rows, None).map_err(|e| relabel(e, b))?;
+            let mut c = Coupling::default();
+            greedy_into(&rows, None, scratch, &mut c).map_err(|e| relabel(e, b))?;
             let bd = if with_bounds {
-                bounds(&rows).map_err(|e| relabel(e, b))?
+                bounds_from_scratch(scratch)
             } else {
                 Bounds { majorization: f64::NAN, profile: f64::NAN, majorize_profile: f64::NAN }
             };
