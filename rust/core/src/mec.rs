@@ -214,14 +214,30 @@ pub fn greedy(marginals: &[&[f64]], irq: Option<&Interrupt>) -> Result<Coupling>
 /// [`greedy`] writing into `out` (cleared first) with reusable `scratch`.
 pub fn greedy_into(marginals: &[&[f64]], irq: Option<&Interrupt>, scratch: &mut Scratch, out: &mut Coupling) -> Result<()> {
     check_all(marginals)?;
+    prepare(marginals, scratch, false);
+    greedy_loop(marginals, irq, scratch, out)
+}
+
+/// Sort every marginal into its queue (in parallel on the caller's pool for
+/// large inputs; the order is the same either way).
+fn prepare(marginals: &[&[f64]], scratch: &mut Scratch, parallel: bool) {
     let k = marginals.len();
     scratch.heaps.resize_with(k, GreedyQueue::default);
     scratch.tops.resize(k, (0.0, 0));
-    let mut cap = 1usize;
-    for (hp, p) in scratch.heaps.iter_mut().zip(marginals) {
-        cap += hp.reset(p);
+    if parallel {
+        scratch.heaps.par_iter_mut().zip(marginals.par_iter()).for_each(|(hp, p)| {
+            hp.reset(p);
+        });
+    } else {
+        for (hp, p) in scratch.heaps.iter_mut().zip(marginals) {
+            hp.reset(p);
+        }
     }
-    let cap = cap.saturating_sub(k);
+}
+
+fn greedy_loop(marginals: &[&[f64]], irq: Option<&Interrupt>, scratch: &mut Scratch, out: &mut Coupling) -> Result<()> {
+    let k = marginals.len();
+    let cap = (1 + scratch.heaps.iter().map(|h| h.fresh.len()).sum::<usize>()).saturating_sub(k);
     out.index.resize_with(k, Vec::new);
     for v in out.index.iter_mut() {
         v.clear();
@@ -447,6 +463,14 @@ pub fn bounds_from_scratch(scratch: &Scratch) -> Bounds {
     let sorted: Vec<Vec<f64>> =
         scratch.heaps.iter().map(|q| q.fresh.iter().map(|&k| unkey(k).0).collect()).collect();
     bounds_from_sorted(&sorted)
+}
+
+#[cfg(test)]
+pub(crate) fn bounds_consistent(marginals: &[&[f64]]) -> (Bounds, Bounds) {
+    let mut sc = Scratch::default();
+    let mut out = Coupling::default();
+    greedy_into(marginals, None, &mut sc, &mut out).unwrap();
+    (bounds(marginals).unwrap(), bounds_from_scratch(&sc))
 }
 
 fn bounds_from_sorted(sorted: &[Vec<f64>]) -> Bounds {
@@ -827,12 +851,21 @@ fn relabel(e: Error, row: usize) -> Error {
 /// the caller's pool (results do not depend on the thread count).
 pub fn greedy_with_bounds(marginals: &[&[f64]], with_bounds: bool, irq: &Interrupt) -> Result<(Coupling, Option<Bounds>)> {
     check_all(marginals)?;
-    if with_bounds {
-        let (c, b) = rayon::join(|| greedy(marginals, Some(irq)), || bounds(marginals));
-        Ok((c?, Some(b?)))
-    } else {
-        Ok((greedy(marginals, Some(irq))?, None))
+    let mut scratch = Scratch::default();
+    let mut out = Coupling::default();
+    let big = marginals.iter().map(|p| p.len()).sum::<usize>() > 1 << 14;
+    prepare(marginals, &mut scratch, big);
+    if !with_bounds {
+        greedy_loop(marginals, Some(irq), &mut scratch, &mut out)?;
+        return Ok((out, None));
     }
+    // the bounds need the same sorted masses: copy them out once, then run
+    // the greedy and the bounds side by side
+    let sorted: Vec<Vec<f64>> =
+        scratch.heaps.iter().map(|q| q.fresh.iter().map(|&k| unkey(k).0).collect()).collect();
+    let (c, b) = rayon::join(|| greedy_loop(marginals, Some(irq), &mut scratch, &mut out), || bounds_from_sorted(&sorted));
+    c?;
+    Ok((out, Some(b)))
 }
 
 #[cfg(test)]
@@ -961,6 +994,22 @@ mod tests {
         let zero = ebim(&px, 0.0).unwrap();
         assert_eq!(zero.p_t.len(), 1);
         assert_eq!(zero.h_t, 0.0);
+    }
+
+    #[test]
+    fn bounds_routes_agree() {
+        let mut rng = Rng(42);
+        for _ in 0..200 {
+            let (n, m) = (1 + (rng.next() * 50.0) as usize, 1 + (rng.next() * 50.0) as usize);
+            let p = rng.dist(n);
+            let q = rng.dist(m);
+            let (a, b) = bounds_consistent(&[&p, &q]);
+            assert_eq!(a, b);
+            let irq = Interrupt::new();
+            let (c, bd) = greedy_with_bounds(&[&p, &q], true, &irq).unwrap();
+            assert_eq!(bd.unwrap(), a);
+            assert_eq!(c, greedy(&[&p, &q], None).unwrap());
+        }
     }
 
     #[test]
