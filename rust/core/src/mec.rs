@@ -847,13 +847,23 @@ fn relabel(e: Error, row: usize) -> Error {
     }
 }
 
+/// Total number of states below which a coupling is computed on one thread:
+/// spawning work costs more than it saves.
+pub const SMALL: usize = 1 << 14;
+
 /// Greedy coupling plus its bounds, with the two halves run side by side on
 /// the caller's pool (results do not depend on the thread count).
 pub fn greedy_with_bounds(marginals: &[&[f64]], with_bounds: bool, irq: &Interrupt) -> Result<(Coupling, Option<Bounds>)> {
     check_all(marginals)?;
     let mut scratch = Scratch::default();
     let mut out = Coupling::default();
-    let big = marginals.iter().map(|p| p.len()).sum::<usize>() > 1 << 14;
+    let big = marginals.iter().map(|p| p.len()).sum::<usize>() > SMALL;
+    if !big {
+        // not worth a second thread
+        greedy_into(marginals, Some(irq), &mut scratch, &mut out)?;
+        let b = with_bounds.then(|| bounds_from_scratch(&scratch));
+        return Ok((out, b));
+    }
     prepare(marginals, &mut scratch, big);
     if !with_bounds {
         greedy_loop(marginals, Some(irq), &mut scratch, &mut out)?;

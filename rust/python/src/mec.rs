@@ -4,7 +4,7 @@
 
 use crate::engine::{mat, run, to_py, vec1};
 use infoflux_core::mec::{self, Bounds, Coupling};
-use infoflux_core::MatRef;
+use infoflux_core::{Interrupt, MatRef};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -50,7 +50,14 @@ fn mec_greedy<'py>(
     n_threads: Option<i64>,
 ) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyArray1<f64>>, f64, Option<(f64, f64, f64)>)> {
     let ms = slices(&marginals)?;
-    let (c, b) = run(py, n_threads, |irq| mec::greedy_with_bounds(&ms, with_bounds, irq))?;
+    let total: usize = ms.iter().map(|p| p.len()).sum();
+    // small problems (one per generated token, say) stay on this thread: a
+    // worker thread round trip would cost more than the coupling
+    let (c, b) = if total <= mec::SMALL {
+        quick(py, || mec::greedy_with_bounds(&ms, with_bounds, &Interrupt::new()))?
+    } else {
+        run(py, n_threads, |irq| mec::greedy_with_bounds(&ms, with_bounds, irq))?
+    };
     let e = c.entropy();
     let idx = idx_arrays(py, &c)?;
     Ok((idx, c.mass.into_pyarray(py), e, b.as_ref().map(bounds_tuple)))
@@ -114,11 +121,12 @@ fn mec_bottleneck<'py>(
     CouplingOut<'py>,
 )> {
     let (px, py_) = (vec1(&p_x, "p_x")?, vec1(&p_y, "p_y")?);
-    let (r, joint) = run(py, Some(1), |_irq| {
+    let work = || {
         let r = mec::bottleneck(px, py_, rate_bits)?;
         let j = mec::compose(px, &r.encoder, &r.decoder)?;
         Ok((r, j))
-    })?;
+    };
+    let (r, joint) = if px.len() + py_.len() <= mec::SMALL { quick(py, work)? } else { run(py, Some(1), |_irq| work())? };
     let mapping: Vec<i64> = r.encoder.mapping.iter().map(|&t| t as i64).collect();
     let de = r.decoder.entropy();
     let je = joint.entropy();
