@@ -302,6 +302,11 @@ def test_results_do_not_depend_on_thread_count():
     p, q = P[0], Q[0]
     s1, s2 = greedy_coupling(p, q, n_threads=1), greedy_coupling(p, q, n_threads=2)
     assert np.array_equal(s1.masses, s2.masses) and s1.lower_bound == s2.lower_bound
+    # large inputs take the parallel path (sorting and bounds on other threads)
+    p, q = rng.dirichlet(np.ones(30_000)), rng.dirichlet(np.ones(20_000))
+    s1, s2 = greedy_coupling(p, q, n_threads=1), greedy_coupling(p, q, n_threads=3)
+    assert np.array_equal(s1.masses, s2.masses) and np.array_equal(s1.indices[1], s2.indices[1])
+    assert s1.lower_bounds == s2.lower_bounds
 
 
 def test_batch_matches_single_couplings():

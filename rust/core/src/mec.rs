@@ -19,8 +19,6 @@
 
 use crate::{fixed_order_sum, Error, Interrupt, MatRef, Result};
 use rayon::prelude::*;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// A sparse coupling: cell `c` has mass `mass[c]` at
 /// `(index[0][c], index[1][c], …)`.
@@ -111,6 +109,72 @@ fn check_all(marginals: &[&[f64]]) -> Result<()> {
 // Greedy coupling
 // ---------------------------------------------------------------------------
 
+/// Min-heap of keys with ARITY = 4 children per node: a node's children share a
+/// 64-byte cache line and the tree is half as deep as a binary heap, which is
+/// what counts once the residuals no longer fit in cache (n ~ 10⁶).
+const ARITY: usize = 4;
+
+#[derive(Default)]
+struct DaryHeap {
+    v: Vec<u128>,
+}
+
+impl DaryHeap {
+    #[inline]
+    fn clear(&mut self) {
+        self.v.clear();
+    }
+    #[inline]
+    fn peek(&self) -> Option<u128> {
+        self.v.first().copied()
+    }
+    #[inline]
+    fn push(&mut self, k: u128) {
+        let mut i = self.v.len();
+        self.v.push(k);
+        while i > 0 {
+            let parent = (i - 1) / ARITY;
+            if self.v[parent] <= k {
+                break;
+            }
+            self.v[i] = self.v[parent];
+            i = parent;
+        }
+        self.v[i] = k;
+    }
+    #[inline]
+    fn pop(&mut self) -> Option<u128> {
+        let last = self.v.pop()?;
+        if self.v.is_empty() {
+            return Some(last);
+        }
+        let top = self.v[0];
+        // move the hole down along smallest children, then place `last`
+        let n = self.v.len();
+        let mut i = 0;
+        loop {
+            let c = ARITY * i + 1;
+            if c >= n {
+                break;
+            }
+            let end = (c + ARITY).min(n);
+            let mut m = c;
+            for j in c + 1..end {
+                if self.v[j] < self.v[m] {
+                    m = j;
+                }
+            }
+            if self.v[m] >= last {
+                break;
+            }
+            self.v[i] = self.v[m];
+            i = m;
+        }
+        self.v[i] = last;
+        Some(top)
+    }
+}
+
 /// The states of one marginal in greedy order.
 ///
 /// The greedy only ever lowers masses, so untouched states are consumed in
@@ -122,7 +186,7 @@ fn check_all(marginals: &[&[f64]]) -> Result<()> {
 struct GreedyQueue {
     fresh: Vec<u128>,
     pos: usize,
-    heap: BinaryHeap<Reverse<u128>>,
+    heap: DaryHeap,
     hot: Option<u128>,
 }
 
@@ -139,7 +203,7 @@ impl GreedyQueue {
     #[inline]
     fn next_key(&self) -> u128 {
         let f = self.fresh.get(self.pos).copied().unwrap_or(u128::MAX);
-        let r = self.heap.peek().map_or(u128::MAX, |x| x.0);
+        let r = self.heap.peek().unwrap_or(u128::MAX);
         f.min(r)
     }
     #[inline]
@@ -148,13 +212,13 @@ impl GreedyQueue {
             return Some(h);
         }
         let f = self.fresh.get(self.pos).copied();
-        let r = self.heap.peek().map(|x| x.0);
+        let r = self.heap.peek();
         match (f, r) {
             (Some(a), Some(b)) if a < b => {
                 self.pos += 1;
                 Some(a)
             }
-            (_, Some(_)) => self.heap.pop().map(|x| x.0),
+            (_, Some(_)) => self.heap.pop(),
             (Some(a), None) => {
                 self.pos += 1;
                 Some(a)
@@ -167,7 +231,7 @@ impl GreedyQueue {
         if k <= self.next_key() {
             self.hot = Some(k);
         } else {
-            self.heap.push(Reverse(k));
+            self.heap.push(k);
         }
     }
 }
