@@ -193,7 +193,7 @@ struct GreedyQueue {
 impl GreedyQueue {
     fn reset(&mut self, p: &[f64]) -> usize {
         self.fresh.clear();
-        self.fresh.extend(p.iter().enumerate().filter(|(_, &m)| m > 0.0).map(|(i, &m)| key(m, i as u32)));
+        self.fresh.extend(p.iter().enumerate().filter(|(_, &m)| m > 0.0).map(|(i, &m)| key(m, i as u32, (m as f32).min(f32::MAX))));
         self.fresh.sort_unstable();
         self.pos = 0;
         self.heap.clear();
@@ -238,22 +238,35 @@ impl GreedyQueue {
 
 /// Key order: larger mass first, then the *smaller* index, so ties break
 /// towards low labels and the output is deterministic. For non-negative
-/// floats the bit patterns order like the values.
+/// floats the bit patterns order like the values. The low 32 bits carry the
+/// state's *original* mass as an f32 (never decisive: mass and index already
+/// identify a state); the rounding-noise threshold needs it, and reading it
+/// from the input array instead was a cache miss per step.
 #[inline]
-fn key(m: f64, i: u32) -> u128 {
-    ((!m.to_bits() as u128) << 32) | i as u128
+fn key(m: f64, i: u32, orig: f32) -> u128 {
+    ((!m.to_bits() as u128) << 64) | ((i as u128) << 32) | orig.to_bits() as u128
 }
 
 #[inline]
 fn unkey(k: u128) -> (f64, u32) {
-    (f64::from_bits(!((k >> 32) as u64)), k as u32)
+    (f64::from_bits(!((k >> 64) as u64)), (k >> 32) as u32)
+}
+
+#[inline]
+fn key_orig(k: u128) -> f32 {
+    f32::from_bits(k as u32)
+}
+
+/// Same state, new (smaller) mass.
+#[inline]
+fn rekey(k: u128, m: f64) -> u128 {
+    ((!m.to_bits() as u128) << 64) | (k & ((1u128 << 64) - 1))
 }
 
 /// Reusable working memory for [`greedy`], one heap per marginal.
 #[derive(Default)]
 pub struct Scratch {
     heaps: Vec<GreedyQueue>,
-    tops: Vec<(f64, u32)>,
 }
 
 /// Kocaoglu et al.'s greedy coupling: repeatedly take every marginal's
@@ -264,7 +277,7 @@ pub struct Scratch {
 ///
 /// Floating point: the marginal(s) attaining the minimum reach exactly 0. A
 /// residual of another marginal that is below 4 ulp of that state's original
-/// mass is rounding noise (it would be zero in exact arithmetic) and is
+/// mass (kept as an f32 inside the heap key) is rounding noise (it would be zero in exact arithmetic) and is
 /// dropped, so no junk cells of mass ~1e-17 appear. When the first marginal
 /// runs out, what is left in the others is the difference of the input sums
 /// (within the caller's tolerance) and is dropped too.
@@ -287,7 +300,6 @@ pub fn greedy_into(marginals: &[&[f64]], irq: Option<&Interrupt>, scratch: &mut 
 fn prepare(marginals: &[&[f64]], scratch: &mut Scratch, parallel: bool) {
     let k = marginals.len();
     scratch.heaps.resize_with(k, GreedyQueue::default);
-    scratch.tops.resize(k, (0.0, 0));
     if parallel {
         scratch.heaps.par_iter_mut().zip(marginals.par_iter()).for_each(|(hp, p)| {
             hp.reset(p);
@@ -309,7 +321,15 @@ fn greedy_loop(marginals: &[&[f64]], irq: Option<&Interrupt>, scratch: &mut Scra
     }
     out.mass.clear();
     out.mass.reserve(cap);
-    let (heaps, tops) = (&mut scratch.heaps, &mut scratch.tops);
+    let heaps = &mut scratch.heaps;
+    let mut popped = [0u128; 8];
+    let mut popped_vec: Vec<u128> = Vec::new();
+    let popped: &mut [u128] = if k <= 8 {
+        &mut popped[..k]
+    } else {
+        popped_vec.resize(k, 0);
+        &mut popped_vec[..]
+    };
     let mut steps: usize = 0;
     'outer: loop {
         let mut r = f64::INFINITY;
@@ -320,8 +340,8 @@ fn greedy_loop(marginals: &[&[f64]], irq: Option<&Interrupt>, scratch: &mut Scra
                     break 'outer;
                 }
                 Some(kk) => {
-                    let (m, i) = unkey(kk);
-                    tops[j] = (m, i);
+                    popped[j] = kk;
+                    let m = unkey(kk).0;
                     if m < r {
                         r = m;
                     }
@@ -329,14 +349,14 @@ fn greedy_loop(marginals: &[&[f64]], irq: Option<&Interrupt>, scratch: &mut Scra
             }
         }
         for j in 0..k {
-            out.index[j].push(tops[j].1);
+            out.index[j].push(unkey(popped[j]).1);
         }
         out.mass.push(r);
         for j in 0..k {
-            let (m, i) = tops[j];
-            let rest = m - r;
-            if rest > 4.0 * f64::EPSILON * marginals[j][i as usize] {
-                heaps[j].push(key(rest, i));
+            let kk = popped[j];
+            let rest = unkey(kk).0 - r;
+            if rest > 4.0 * f64::EPSILON * key_orig(kk) as f64 {
+                heaps[j].push(rekey(kk, rest));
             }
         }
         steps += 1;
