@@ -109,48 +109,60 @@ fn check_all(marginals: &[&[f64]]) -> Result<()> {
 // Greedy coupling
 // ---------------------------------------------------------------------------
 
-/// Min-heap of keys with ARITY = 4 children per node: a node's children share a
-/// 64-byte cache line and the tree is half as deep as a binary heap, which is
-/// what counts once the residuals no longer fit in cache (n ~ 10⁶).
+/// Min-heap of 128-bit keys with ARITY = 4 children per node. The high
+/// halves (the mass, which decides almost every comparison) live in their own
+/// array, so a node's children are 32 contiguous bytes and the tree is half as
+/// deep as a binary heap; the low halves (index, original mass) follow along
+/// and are compared only on equal masses. This is what counts once the
+/// residuals no longer fit in cache (n ~ 10⁶); arities 2, 8 and 16 measured
+/// slower here.
 const ARITY: usize = 4;
 
 #[derive(Default)]
 struct DaryHeap {
-    v: Vec<u128>,
+    hi: Vec<u64>,
+    lo: Vec<u64>,
 }
 
 impl DaryHeap {
     #[inline]
     fn clear(&mut self) {
-        self.v.clear();
+        self.hi.clear();
+        self.lo.clear();
     }
     #[inline]
     fn peek(&self) -> Option<u128> {
-        self.v.first().copied()
+        Some(((*self.hi.first()? as u128) << 64) | self.lo[0] as u128)
     }
     #[inline]
     fn push(&mut self, k: u128) {
-        let mut i = self.v.len();
-        self.v.push(k);
+        let (kh, kl) = ((k >> 64) as u64, k as u64);
+        let mut i = self.hi.len();
+        self.hi.push(kh);
+        self.lo.push(kl);
         while i > 0 {
             let parent = (i - 1) / ARITY;
-            if self.v[parent] <= k {
+            let (ph, pl) = (self.hi[parent], self.lo[parent]);
+            if ph < kh || (ph == kh && pl <= kl) {
                 break;
             }
-            self.v[i] = self.v[parent];
+            self.hi[i] = ph;
+            self.lo[i] = pl;
             i = parent;
         }
-        self.v[i] = k;
+        self.hi[i] = kh;
+        self.lo[i] = kl;
     }
     #[inline]
     fn pop(&mut self) -> Option<u128> {
-        let last = self.v.pop()?;
-        if self.v.is_empty() {
-            return Some(last);
+        let lh = self.hi.pop()?;
+        let ll = self.lo.pop()?;
+        if self.hi.is_empty() {
+            return Some(((lh as u128) << 64) | ll as u128);
         }
-        let top = self.v[0];
-        // move the hole down along smallest children, then place `last`
-        let n = self.v.len();
+        let top = ((self.hi[0] as u128) << 64) | self.lo[0] as u128;
+        // move the hole down along smallest children, then place the last key
+        let n = self.hi.len();
         let mut i = 0;
         loop {
             let c = ARITY * i + 1;
@@ -160,17 +172,21 @@ impl DaryHeap {
             let end = (c + ARITY).min(n);
             let mut m = c;
             for j in c + 1..end {
-                if self.v[j] < self.v[m] {
+                let (jh, mh) = (self.hi[j], self.hi[m]);
+                if jh < mh || (jh == mh && self.lo[j] < self.lo[m]) {
                     m = j;
                 }
             }
-            if self.v[m] >= last {
+            let (mh, ml) = (self.hi[m], self.lo[m]);
+            if mh > lh || (mh == lh && ml >= ll) {
                 break;
             }
-            self.v[i] = self.v[m];
+            self.hi[i] = mh;
+            self.lo[i] = ml;
             i = m;
         }
-        self.v[i] = last;
+        self.hi[i] = lh;
+        self.lo[i] = ll;
         Some(top)
     }
 }
