@@ -364,8 +364,8 @@ fn greedy_loop(marginals: &[&[f64]], irq: Option<&Interrupt>, scratch: &mut Scra
                 }
             }
         }
-        for j in 0..k {
-            out.index[j].push(unkey(popped[j]).1);
+        for (ix, &kk) in out.index.iter_mut().zip(popped.iter()) {
+            ix.push(unkey(kk).1);
         }
         out.mass.push(r);
         for j in 0..k {
@@ -574,7 +574,6 @@ pub(crate) fn bounds_consistent(marginals: &[&[f64]]) -> (Bounds, Bounds) {
 }
 
 fn bounds_from_sorted(sorted: &[Vec<f64>]) -> Bounds {
-    let sorted = sorted;
     let majorization = majorization_from_sorted(sorted);
     let (verts, total) = profile_vertices(sorted);
     Bounds {
@@ -726,7 +725,8 @@ pub struct Ebim {
 /// dense n×n matrix: O(n log n).
 pub fn ebim(p: &[f64], rate_bits: f64) -> Result<Ebim> {
     check_marginal(p, "p_x")?;
-    if !(rate_bits >= 0.0) || !rate_bits.is_finite() {
+    // NaN fails both comparisons, so test for the good case
+    if !(rate_bits.is_finite() && rate_bits >= 0.0) {
         return Err(Error::invalid("rate", format!("must be finite and >= 0, got {rate_bits}")));
     }
     let n = p.len();

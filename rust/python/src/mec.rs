@@ -90,6 +90,7 @@ fn mec_one_bit<'py>(py: Python<'py>, p: PyReadonlyArray1<'py, f64>, q: PyReadonl
 
 #[pyfunction]
 #[pyo3(signature = (p_x, rate_bits))]
+#[allow(clippy::type_complexity)]
 fn mec_ebim<'py>(
     py: Python<'py>,
     p_x: PyReadonlyArray1<'py, f64>,
