@@ -273,6 +273,13 @@ def test_tie_breaking_generic_masses():
         assert relabelled == cells(a)
 
 
+def test_point_masses_have_zero_entropy():
+    for c in (greedy_coupling([1.0], [1.0]), one_bit_coupling([1.0], [1.0]), greedy_coupling([1.0], [1.0], [1.0])):
+        assert c.entropy == 0.0 and math.copysign(1.0, c.entropy) == 1.0
+        assert c.gap == 0.0
+    assert math.copysign(1.0, coupling_lower_bound([1.0], [1.0], method="majorization")) == 1.0
+
+
 def test_ties_go_to_the_smallest_index():
     c = greedy_coupling([0.5, 0.5], [0.5, 0.5])
     assert cells(c) == {(0, 0): 0.5, (1, 1): 0.5}

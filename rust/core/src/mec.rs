@@ -64,16 +64,23 @@ impl Bounds {
 #[inline]
 fn h(m: f64) -> f64 {
     if m > 0.0 {
-        -m * m.log2()
+        // `+ 0.0` turns the -0.0 of h(1) into +0.0
+        -m * m.log2() + 0.0
     } else {
         0.0
     }
 }
 
-/// −Σ m log₂ m, summed in a fixed order.
+/// −Σ m log₂ m, summed in a fixed order. Entropy is never negative: a sum a
+/// hair below zero (cells a rounding error above 1) is reported as 0.
 pub fn entropy_bits(masses: &[f64]) -> f64 {
     let v: Vec<f64> = masses.iter().map(|&m| h(m)).collect();
-    fixed_order_sum(&v)
+    let s = fixed_order_sum(&v);
+    if s <= 0.0 {
+        0.0
+    } else {
+        s
+    }
 }
 
 /// Check one marginal: non-empty, finite, non-negative, addressable by u32.
