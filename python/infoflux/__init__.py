@@ -15,16 +15,43 @@ from infoflux._te import (
     transfer_entropy_matrix,
     transfer_entropy_significance,
 )
+from infoflux.mec import (
+    BottleneckCoupling,
+    Coupling,
+    CouplingBatch,
+    EBIMResult,
+    bottleneck_coupling,
+    coupling_lower_bound,
+    ebim,
+    greedy_coupling,
+    greedy_coupling_batch,
+    one_bit_coupling,
+    sample_conditional,
+)
 
 __all__ = [
     "__version__",
+    # k-NN estimators (nats)
     "conditional_mutual_info",
     "entropy",
     "mutual_info",
     "mutual_info_matrix",
+    # transfer entropy (nats)
     "Significance",
     "TENetwork",
     "transfer_entropy",
     "transfer_entropy_matrix",
     "transfer_entropy_significance",
+    # minimum-entropy coupling (bits)
+    "BottleneckCoupling",
+    "Coupling",
+    "CouplingBatch",
+    "EBIMResult",
+    "bottleneck_coupling",
+    "coupling_lower_bound",
+    "ebim",
+    "greedy_coupling",
+    "greedy_coupling_batch",
+    "one_bit_coupling",
+    "sample_conditional",
 ]

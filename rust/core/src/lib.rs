@@ -10,6 +10,7 @@ pub mod error;
 pub mod grid;
 pub mod kdtree;
 pub mod knn;
+pub mod mec;
 pub mod special;
 pub mod te;
 
