@@ -898,6 +898,12 @@ def sample_conditional(
         k > 2: a tuple of the k − 1 other indices (or an array of shape
         ``(size, k - 1)``).
 
+    References
+    ----------
+    C. Schroeder de Witt et al., "Perfectly secure steganography using
+    minimum entropy coupling", ICLR 2023; S. Sokota et al., "Communicating
+    via Markov decision processes", ICML 2022.
+
     Examples
     --------
     >>> import numpy as np
