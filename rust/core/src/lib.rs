@@ -9,6 +9,7 @@
 pub mod error;
 pub mod kdtree;
 pub mod knn;
+pub mod markov;
 pub mod special;
 pub mod te;
 
