@@ -7,5 +7,14 @@ Continuous estimators return nats by default; couplings return bits.
 """
 
 from infoflux._core import __version__
+from infoflux.markov import MarkovChain, Selection, bernoulli_laplace, curie_weiss, kl_rate, select
 
-__all__ = ["__version__"]
+__all__ = [
+    "__version__",
+    "MarkovChain",
+    "Selection",
+    "bernoulli_laplace",
+    "curie_weiss",
+    "kl_rate",
+    "select",
+]

@@ -96,7 +96,7 @@ fn product(sizes: &[usize]) -> Result<usize> {
 
 /// Sort each row by column and merge duplicate columns, dropping zeros.
 /// Returns (indptr, indices, data) of the canonical matrix.
-fn canonical_rows(n: usize, indptr: &[usize], indices: &[usize], data: &[f64]) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
+fn canonical_rows(n: usize, indptr: &[usize], indices: &[i64], data: &[f64]) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
     let rows: Vec<Vec<(u32, f64)>> = (0..n)
         .into_par_iter()
         .with_min_len(1024)
@@ -163,8 +163,7 @@ pub fn check_csr(
         ));
     }
     let ip: Vec<usize> = indptr.iter().map(|&p| p as usize).collect();
-    let ind: Vec<usize> = indices.iter().map(|&c| c as usize).collect();
-    Ok(canonical_rows(n, &ip, &ind, data))
+    Ok(canonical_rows(n, &ip, indices, data))
 }
 
 /// State with the largest finish time of a depth-first search over `g`

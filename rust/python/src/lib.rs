@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 
 mod engine;
 mod knn;
+mod markov;
 mod te;
 
 #[pymodule]
@@ -13,5 +14,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     knn::register(m)?;
     te::register(m)?;
+    markov::register(m)?;
     Ok(())
 }
