@@ -51,6 +51,8 @@ METHODS = ("greedy", "distorted_greedy", "generalized_distorted_greedy", "batch_
 # Above this many states pi is found by power iteration in the core instead of
 # a dense least-squares solve (O(n^3) time, O(n^2) memory).
 _DENSE_SOLVE_MAX = 2048
+# From this many transitions on, greedy steps use the partition refiner.
+_REFINE_MIN_NNZ = 1 << 18
 # Largest number of subsets `exhaustive` will enumerate.
 _EXHAUSTIVE_MAX = 1 << 22
 
@@ -251,6 +253,7 @@ class MarkovChain:
         self._core = _core.MarkovCore(list(sizes), indptr, indices, data, pi_arr, float(tol), float(tol),
                                       int(max_iter), n_threads)
         self._cache: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, 0.0)}
+        self._refiner = None
 
     # --- basic properties -------------------------------------------------
     @property
@@ -304,11 +307,31 @@ class MarkovChain:
                 self._cache[s] = (float(hf), float(hp))
 
     def _prefetch_extend(self, base: tuple[int, ...], cands: Sequence[int]) -> None:
+        """Entropies of base ∪ {j}. Large chains go through a partition
+        refiner that keeps the flow sorted by the cells of ``base`` across
+        greedy steps; small ones recode each set (cheaper than the copy)."""
         todo = [j for j in cands if tuple(sorted(base + (j,))) not in self._cache]
-        if todo:
+        if not todo:
+            return
+        if self.nnz >= _REFINE_MIN_NNZ and max(self._sizes) <= 256:
+            r = self._refiner
+            have = set(r.set()) if r is not None else None
+            if have is None or not have <= set(base):
+                r = self._refiner = self._core.refiner(self._n_threads)
+                have = set()
+            for j in base:
+                if j not in have:
+                    r.add(j, self._n_threads)
+            res = r.evaluate(todo, self._n_threads)
+        else:
             res = self._core.entropies_extend(list(base), todo, self._n_threads)
-            for j, (hf, hp) in zip(todo, res):
-                self._cache[tuple(sorted(base + (j,)))] = (float(hf), float(hp))
+        for j, (hf, hp) in zip(todo, res):
+            self._cache[tuple(sorted(base + (j,)))] = (float(hf), float(hp))
+
+    def release(self) -> None:
+        """Free the memory held for incremental greedy steps and cached entropies."""
+        self._refiner = None
+        self._cache = {(): (0.0, 0.0)}
 
     def _h(self, s: tuple[int, ...]) -> float:
         """H(P^(s)) for a sorted tuple s."""
@@ -779,14 +802,17 @@ def select(chain: MarkovChain, objective: str | Callable, m: int, method: str = 
         return [sign * v for v in f.extend_values(base, cands)]
 
     name = f.name
-    if method == "greedy":
-        out = _greedy(f, m, vals, ext, True if exact is None else exact, lazy)
-    elif method in ("distorted_greedy", "generalized_distorted_greedy"):
-        out = _distorted(f, m, vals, ext, bool(exact), cost)
-    elif method == "batch_greedy":
-        out = _batch(f, m, vals, ext, batch_sizes)
-    else:
-        out = _exhaustive(f, m, vals, True if exact is None else exact)
+    try:
+        if method == "greedy":
+            out = _greedy(f, m, vals, ext, True if exact is None else exact, lazy)
+        elif method in ("distorted_greedy", "generalized_distorted_greedy"):
+            out = _distorted(f, m, vals, ext, bool(exact), cost)
+        elif method == "batch_greedy":
+            out = _batch(f, m, vals, ext, batch_sizes)
+        else:
+            out = _exhaustive(f, m, vals, True if exact is None else exact)
+    finally:
+        chain._refiner = None  # its sorted copy of the flow is as large as the chain
     selected, steps, sets, values, evals, info = out
     values = np.array([sign * v for v in values], dtype=np.float64)
     blocks = tuple(f.blocks(tuple(sorted(selected)))) if f.partition is not None else None

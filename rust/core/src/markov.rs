@@ -34,6 +34,8 @@ use rayon::prelude::*;
 const STATE_CHUNK: usize = 1 << 14;
 /// Target number of flow entries per chunk of cells.
 const EDGE_CHUNK: usize = 1 << 16;
+/// Largest coordinate size a [`Refiner`] handles (digits are bytes).
+pub const MAX_REFINE_SIZE: usize = 256;
 
 /// A validated, ergodic-enough chain with its stationary distribution.
 #[derive(Debug, Clone)]
@@ -722,6 +724,243 @@ impl Chain {
     }
 }
 
+/// One unit of mass in a [`Refiner`]: a flow entry (x → y) or, with x = y,
+/// a state's stationary mass.
+#[derive(Clone, Copy, Debug, Default)]
+struct Item {
+    w: f64,
+    x: u32,
+    y: u32,
+}
+
+/// Items sorted so that each group (equal (code_S(x), code_S(y))) is
+/// contiguous; `starts` are the group boundaries and `chunks` group ranges of
+/// about EDGE_CHUNK items (data-determined, for deterministic parallel sums).
+struct Groups {
+    items: Vec<Item>,
+    /// Output buffer of the next refinement, kept to avoid reallocating and
+    /// faulting in a flow-sized array at every greedy step.
+    scratch: Vec<Item>,
+    starts: Vec<usize>,
+    chunks: Vec<(usize, usize)>,
+}
+
+impl Groups {
+    fn new(items: Vec<Item>) -> Self {
+        let n = items.len();
+        let mut g = Groups { items, scratch: Vec::new(), starts: vec![0, n], chunks: Vec::new() };
+        g.rechunk();
+        g
+    }
+
+    fn rechunk(&mut self) {
+        self.chunks.clear();
+        let ng = self.starts.len() - 1;
+        let mut lo = 0;
+        for gi in 0..ng {
+            if self.starts[gi + 1] - self.starts[lo] >= EDGE_CHUNK {
+                self.chunks.push((lo, gi + 1));
+                lo = gi + 1;
+            }
+        }
+        if lo < ng {
+            self.chunks.push((lo, ng));
+        }
+    }
+
+    /// Σ over the groups of S ∪ {j} of w ln w, where `digit` gives x_j.
+    fn xlnx_refined(&self, digit: &[u8], nj: usize, irq: &Interrupt) -> Result<f64> {
+        let parts: Vec<Result<f64>> = self
+            .chunks
+            .par_iter()
+            .map(|&(glo, ghi)| {
+                irq.check()?;
+                let mut buf = vec![0.0f64; nj * nj];
+                let mut touched: Vec<usize> = Vec::new();
+                let mut acc = 0.0;
+                for gi in glo..ghi {
+                    for it in &self.items[self.starts[gi]..self.starts[gi + 1]] {
+                        let k = digit[it.x as usize] as usize * nj + digit[it.y as usize] as usize;
+                        if buf[k] == 0.0 {
+                            touched.push(k);
+                        }
+                        buf[k] += it.w;
+                    }
+                    for &k in &touched {
+                        acc += xlnx(buf[k]);
+                        buf[k] = 0.0;
+                    }
+                    touched.clear();
+                }
+                Ok(acc)
+            })
+            .collect();
+        let mut v = Vec::with_capacity(parts.len());
+        for p in parts {
+            v.push(p?);
+        }
+        Ok(fixed_order_sum(&v))
+    }
+
+    /// Split every group by (x_j, y_j), stably, in parallel over chunks.
+    fn refine(&mut self, digit: &[u8], nj: usize, irq: &Interrupt) -> Result<()> {
+        let mut out = std::mem::take(&mut self.scratch);
+        out.resize(self.items.len(), Item::default());
+        // hand each chunk its own slice of the output
+        let mut slices: Vec<&mut [Item]> = Vec::with_capacity(self.chunks.len());
+        let mut rest: &mut [Item] = &mut out;
+        for &(glo, ghi) in &self.chunks {
+            let (a, b) = rest.split_at_mut(self.starts[ghi] - self.starts[glo]);
+            slices.push(a);
+            rest = b;
+        }
+        let items = &self.items;
+        let starts = &self.starts;
+        let new_starts: Vec<Result<Vec<usize>>> = self
+            .chunks
+            .par_iter()
+            .zip(slices.into_par_iter())
+            .map(|(&(glo, ghi), dst)| {
+                irq.check()?;
+                let base = starts[glo];
+                let mut count = vec![0usize; nj * nj + 1];
+                let mut local = Vec::new();
+                for gi in glo..ghi {
+                    let g = &items[starts[gi]..starts[gi + 1]];
+                    let key = |it: &Item| digit[it.x as usize] as usize * nj + digit[it.y as usize] as usize;
+                    let off = starts[gi] - base;
+                    if g.len() < nj * nj {
+                        // a comparison sort beats clearing n_j² counters
+                        let d = &mut dst[off..off + g.len()];
+                        d.copy_from_slice(g);
+                        d.sort_by_key(key);
+                        for t in 0..d.len() {
+                            if t == 0 || key(&d[t]) != key(&d[t - 1]) {
+                                local.push(starts[gi] + t);
+                            }
+                        }
+                        continue;
+                    }
+                    count.iter_mut().for_each(|c| *c = 0);
+                    for it in g {
+                        count[key(it) + 1] += 1;
+                    }
+                    for k in 0..nj * nj {
+                        if count[k + 1] > 0 {
+                            local.push(starts[gi] + count[k]);
+                        }
+                        count[k + 1] += count[k];
+                    }
+                    for it in g {
+                        let k = key(it);
+                        dst[off + count[k]] = *it;
+                        count[k] += 1;
+                    }
+                }
+                Ok(local)
+            })
+            .collect();
+        let mut starts_new = Vec::with_capacity(self.starts.len() * 2);
+        for s in new_starts {
+            starts_new.extend(s?);
+        }
+        starts_new.push(self.items.len());
+        self.scratch = std::mem::replace(&mut self.items, out);
+        self.starts = starts_new;
+        self.rechunk();
+        Ok(())
+    }
+}
+
+/// Incremental aggregation for greedy selection: the flow entries and the
+/// states are kept sorted by the cells of the current set S, so the
+/// entropies of S ∪ {j} for every candidate j are one sequential pass each
+/// (with an n_j × n_j accumulator per group), and adding j to S is one stable
+/// counting sort inside each group.
+pub struct Refiner {
+    sizes: Vec<usize>,
+    strides: Vec<usize>,
+    n: usize,
+    set: Vec<usize>,
+    flows: Groups,
+    states: Groups,
+}
+
+impl Refiner {
+    pub fn new(chain: &Chain) -> Refiner {
+        let mut items = Vec::with_capacity(chain.nnz());
+        for x in 0..chain.n {
+            for e in chain.indptr[x]..chain.indptr[x + 1] {
+                if chain.flow[e] > 0.0 {
+                    items.push(Item { w: chain.flow[e], x: x as u32, y: chain.indices[e] });
+                }
+            }
+        }
+        let states = (0..chain.n)
+            .filter(|&x| chain.pi[x] > 0.0)
+            .map(|x| Item { w: chain.pi[x], x: x as u32, y: x as u32 })
+            .collect();
+        Refiner {
+            sizes: chain.sizes.clone(),
+            strides: chain.strides.clone(),
+            n: chain.n,
+            set: Vec::new(),
+            flows: Groups::new(items),
+            states: Groups::new(states),
+        }
+    }
+
+    /// Coordinates refined so far, in order of addition.
+    pub fn set(&self) -> &[usize] {
+        &self.set
+    }
+
+    fn digits(&self, j: usize) -> Vec<u8> {
+        let (stride, nj) = (self.strides[j], self.sizes[j]);
+        (0..self.n).into_par_iter().with_min_len(STATE_CHUNK).map(|x| ((x / stride) % nj) as u8).collect()
+    }
+
+    fn check_candidate(&self, j: usize, arg: &str) -> Result<()> {
+        if j >= self.sizes.len() {
+            return Err(Error::invalid(arg, format!("coordinate {j} out of range for d = {}", self.sizes.len())));
+        }
+        if self.set.contains(&j) {
+            return Err(Error::invalid(arg, format!("coordinate {j} is already in S")));
+        }
+        if self.sizes[j] > MAX_REFINE_SIZE {
+            return Err(Error::invalid(arg, format!("coordinate {j} has {} values; refinement supports at most {MAX_REFINE_SIZE}", self.sizes[j])));
+        }
+        Ok(())
+    }
+
+    /// (H(F_{S∪{j}}), H(π^(S∪{j}))) for each candidate j.
+    pub fn evaluate(&self, candidates: &[usize], irq: &Interrupt) -> Result<Vec<(f64, f64)>> {
+        for &j in candidates {
+            self.check_candidate(j, "candidates")?;
+        }
+        candidates
+            .par_iter()
+            .map(|&j| {
+                let nj = self.sizes[j];
+                let d = self.digits(j);
+                let (a, b) = (self.flows.xlnx_refined(&d, nj, irq)?, self.states.xlnx_refined(&d, nj, irq)?);
+                Ok((-a, -b))
+            })
+            .collect()
+    }
+
+    /// S ← S ∪ {j}.
+    pub fn add(&mut self, j: usize, irq: &Interrupt) -> Result<()> {
+        self.check_candidate(j, "j")?;
+        let nj = self.sizes[j];
+        let d = self.digits(j);
+        self.flows.refine(&d, nj, irq)?;
+        self.states.refine(&d, nj, irq)?;
+        self.set.push(j);
+        Ok(())
+    }
+}
+
 #[inline]
 fn xlnx(v: f64) -> f64 {
     if v > 0.0 {
@@ -924,6 +1163,31 @@ mod tests {
         assert!(c.entropies(&[1], &irq).is_err());
         let c2 = build(&[2, 2], &random_chain(&[2, 2], 5, 0.0).0, 4);
         assert!(c2.entropies(&[0, 0], &irq).is_err());
+    }
+
+    #[test]
+    fn refiner_matches_fresh_sets() {
+        let sizes = [2usize, 3, 2, 4];
+        let (p, n) = random_chain(&sizes, 17, 0.8);
+        let c = build(&sizes, &p, n);
+        let irq = Interrupt::new();
+        let mut r = Refiner::new(&c);
+        let mut set: Vec<usize> = Vec::new();
+        for j in [3usize, 0, 1] {
+            let cands: Vec<usize> = (0..4).filter(|i| !set.contains(i)).collect();
+            let got = r.evaluate(&cands, &irq).unwrap();
+            for (t, &cj) in cands.iter().enumerate() {
+                let mut s = set.clone();
+                s.push(cj);
+                let want = reference(&sizes, &p, c.pi(), &{ let mut q = s.clone(); q.sort(); q });
+                assert!((got[t].0 - want.0).abs() < 1e-12, "{s:?}");
+                assert!((got[t].1 - want.1).abs() < 1e-12, "{s:?}");
+            }
+            r.add(j, &irq).unwrap();
+            set.push(j);
+        }
+        assert!(r.add(0, &irq).is_err());
+        assert!(r.evaluate(&[9], &irq).is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! conversion and error mapping.
 
 use crate::engine::{run, to_py, vec1};
-use infoflux_core::markov::{check_csr, Chain, StationaryOptions};
+use infoflux_core::markov::{check_csr, Chain, Refiner, StationaryOptions};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -119,6 +119,13 @@ impl MarkovCore {
         Ok((csr_out(py, csr), pis.into_pyarray(py)))
     }
 
+    /// A partition refiner for greedy steps, starting from S = ∅.
+    #[pyo3(signature = (n_threads))]
+    fn refiner(&self, py: Python<'_>, n_threads: Option<i64>) -> PyResult<MarkovRefiner> {
+        let r = run(py, n_threads, |_| Ok(Refiner::new(&self.chain)))?;
+        Ok(MarkovRefiner { inner: r })
+    }
+
     /// D(P‖L) in nats for L given as CSR arrays of the same order.
     #[pyo3(signature = (indptr, indices, data, n_threads))]
     fn kl_rate(
@@ -138,7 +145,41 @@ impl MarkovCore {
     }
 }
 
+/// Incremental entropies of S ∪ {j} for greedy selection.
+#[pyclass(module = "infoflux._core")]
+pub struct MarkovRefiner {
+    inner: Refiner,
+}
+
+#[pymethods]
+impl MarkovRefiner {
+    /// Coordinates refined so far, in order of addition.
+    fn set(&self) -> Vec<usize> {
+        self.inner.set().to_vec()
+    }
+
+    /// (H(F_{S∪{j}}), H(π^(S∪{j}))) per candidate, shape (len(candidates), 2).
+    #[pyo3(signature = (candidates, n_threads))]
+    fn evaluate<'py>(
+        &self,
+        py: Python<'py>,
+        candidates: Vec<usize>,
+        n_threads: Option<i64>,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let v = run(py, n_threads, |irq| self.inner.evaluate(&candidates, irq))?;
+        pairs(py, v)
+    }
+
+    /// S ← S ∪ {j}.
+    #[pyo3(signature = (j, n_threads))]
+    fn add(&mut self, py: Python<'_>, j: usize, n_threads: Option<i64>) -> PyResult<()> {
+        let inner = &mut self.inner;
+        run(py, n_threads, |irq| inner.add(j, irq))
+    }
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<MarkovCore>()?;
+    m.add_class::<MarkovRefiner>()?;
     Ok(())
 }
