@@ -55,7 +55,8 @@ impl MarkovCore {
             Some(p) => Some(vec1(p, "pi")?),
             None => None,
         };
-        let opts = StationaryOptions { tol: pi_tol, max_iter };
+        // iterate well below the acceptance tolerance so the returned pi is accurate, not just acceptable
+        let opts = StationaryOptions { tol: pi_tol.min(1e-13), max_iter };
         let chain = run(py, n_threads, |irq| Chain::from_csr(&sizes, ip, ind, dat, pi_s, row_tol, pi_tol, opts, irq))?;
         Ok(MarkovCore { chain })
     }
