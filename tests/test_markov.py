@@ -472,6 +472,26 @@ def test_threads_do_not_change_results():
     assert select(a, "entropy_rate", 4).values.tolist() == select(b, "entropy_rate", 4).values.tolist()
 
 
+def test_batch_evaluate_matches_single_calls(cw10):
+    sets = [S for k in (1, 2, 3) for S in itertools.combinations(range(10), k)]
+    fresh = curie_weiss(10)
+    for name in ("entropy_rate", "factorizability", "independence", "stationarity"):
+        got = fresh.evaluate(name, sets)
+        want = [cw10.objective(name, S) for S in sets]
+        np.testing.assert_allclose(got, want, atol=1e-14)
+    with pytest.raises(ValueError, match="repeated"):
+        fresh.evaluate("entropy_rate", [(0, 0)])
+
+
+def test_docstring_examples():
+    import doctest
+
+    import infoflux.markov
+
+    res = doctest.testmod(infoflux.markov)
+    assert res.attempted > 10 and res.failed == 0
+
+
 def test_public_exports():
     for name in ("MarkovChain", "select", "kl_rate", "curie_weiss", "bernoulli_laplace", "Selection"):
         assert name in infoflux.__all__ and hasattr(infoflux, name)

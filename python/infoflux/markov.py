@@ -203,8 +203,8 @@ class MarkovChain:
     >>> from infoflux.markov import MarkovChain
     >>> P1 = np.array([[0.9, 0.1], [0.2, 0.8]])
     >>> chain = MarkovChain(np.kron(P1, P1), (2, 2))  # two independent copies
-    >>> round(chain.independence([0, 1]), 12)
-    0.0
+    >>> abs(chain.independence([0, 1])) < 1e-12
+    True
     >>> round(chain.entropy_rate() - 2 * chain.entropy_rate([0]), 12)
     0.0
     """
@@ -448,6 +448,26 @@ class MarkovChain:
         f = _Objective(self, name, complement=complement, W=W, partition=partition)
         s = f.check(S)
         return f.values([s])[0]
+
+    def evaluate(self, objective: str | Callable, sets: Iterable[Sequence[int]], *, complement: bool = False,
+                 W: Sequence[int] | None = None, partition: Sequence[Sequence[int]] | None = None) -> np.ndarray:
+        """An objective (as in :func:`select`) at many sets with one call into the core.
+
+        The entropies all the sets need are computed in parallel across sets,
+        which is much faster than a Python loop over single evaluations.
+
+        Examples
+        --------
+        >>> import itertools
+        >>> from infoflux.markov import curie_weiss
+        >>> chain = curie_weiss(10)
+        >>> pairs = list(itertools.combinations(range(10), 2))
+        >>> chain.evaluate("entropy_rate", pairs).shape
+        (45,)
+        """
+        f = _Objective(self, objective, complement=complement, W=W, partition=partition)
+        checked = [f.check(S) for S in sets]
+        return np.array(f.values(checked), dtype=np.float64)
 
     # --- matrices ---------------------------------------------------------
     def stationary_marginal(self, S: Sequence[int]) -> np.ndarray:
@@ -770,8 +790,10 @@ def select(chain: MarkovChain, objective: str | Callable, m: int, method: str = 
     >>> from infoflux.markov import curie_weiss, select
     >>> chain = curie_weiss(10)
     >>> res = select(chain, "entropy_rate", 3)
-    >>> [round(v, 7) for v in res.values]
+    >>> res.values.round(7).tolist()
     [0.290851, 0.5737141, 0.8393313]
+    >>> res.evaluations  # f(empty set), then 10 + 9 + 8 candidates
+    28
     """
     if not isinstance(chain, MarkovChain):
         raise TypeError(f"chain: expected a MarkovChain, got {type(chain).__name__}")
