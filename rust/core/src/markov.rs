@@ -369,7 +369,7 @@ impl Chain {
                 let mut next = vec![0.0; n];
                 step(n, &ip, &ind, &prob, &pi, &mut next);
                 let res = l1(&next, &pi);
-                if !(res <= pi_tol) {
+                if res.is_nan() || res > pi_tol {
                     return Err(Error::invalid(
                         "pi",
                         format!("is not stationary for P: ‖πP − π‖₁ = {res:e} > {pi_tol:e}"),
