@@ -492,6 +492,20 @@ def test_docstring_examples():
     assert res.attempted > 10 and res.failed == 0
 
 
+def test_custom_objective(cw10):
+    calls = []
+
+    def weighted(chain, S):
+        calls.append(S)
+        return chain.entropy_rate(S) - 0.05 * len(S) ** 2
+
+    res = select(cw10, weighted, 10, exact=False)
+    assert res.objective == "weighted"
+    assert 0 < len(res.selected) < 10  # the quadratic penalty stops it early
+    assert res.value == pytest.approx(weighted(cw10, tuple(sorted(res.selected))), abs=1e-14)
+    assert len(calls) == res.evaluations + 1
+
+
 def test_public_exports():
     for name in ("MarkovChain", "select", "kl_rate", "curie_weiss", "bernoulli_laplace", "Selection"):
         assert name in infoflux.__all__ and hasattr(infoflux, name)
