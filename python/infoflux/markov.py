@@ -19,6 +19,12 @@ Kronecker product to evaluate one. All values are in nats.
 
 Everything runs on the CPU; array arguments given as DLPack/CUDA tensors are
 copied to the host. ``scipy`` is needed only for sparse input and output.
+
+Conventions: natural logarithms (nats), 0 ln 0 = 0; a chain is accepted when
+its stationary distribution is unique (one closed communicating class;
+periodic chains and transient states are fine); P^(empty set) is the trivial
+chain with entropy rate 0; ties in the selection algorithms go to the
+smallest coordinate (or the lexicographically first set).
 """
 
 from __future__ import annotations
@@ -484,7 +490,9 @@ class MarkovChain:
         States are the C-order codes of the coordinates of S in increasing
         order (S is sorted). Returns a ``scipy.sparse.csr_array`` (NumPy array
         if ``dense=True``). P^(S) is pi^(S)-stationary and (P^(S))^(T) = P^(T)
-        for T ⊆ S. Lai & Choi (2025), Section 2.
+        for T ⊆ S. Lai & Choi (2025), Section 2. Rows are normalised by their
+        own aggregated flow (equal to pi^(S)(a) up to rounding); a cell with
+        pi^(S)(a) = 0 (only transient states) gets the identity row.
 
         Examples
         --------
