@@ -543,6 +543,16 @@ def test_bad_chains():
         MarkovChain(np.array([["a", "b"], ["c", "d"]]), (2,))
     with pytest.raises(ValueError, match="sums to"):
         MarkovChain(sp.csr_array(P * 0.5), (2, 2))
+    with pytest.raises(ValueError, match="square"):
+        MarkovChain(sp.csr_array(P[:3]), (2, 2))
+    with pytest.raises(TypeError, match="P"):
+        MarkovChain(P.astype(complex), (2, 2))
+    # duplicates and explicit zeros in sparse input are summed / dropped
+    coo = sp.coo_array(P)
+    dup = sp.coo_array((np.concatenate([coo.data / 2, coo.data / 2, [0.0]]),
+                        (np.concatenate([coo.row, coo.row, [0]]), np.concatenate([coo.col, coo.col, [1]]))),
+                       shape=P.shape)
+    assert MarkovChain(dup, (2, 2)).entropy_rate() == pytest.approx(MarkovChain(P, (2, 2)).entropy_rate(), abs=1e-14)
 
 
 def test_bad_sets_and_selection(cw10):
