@@ -15,6 +15,7 @@ from infoflux._te import (
     transfer_entropy_matrix,
     transfer_entropy_significance,
 )
+from infoflux.markov import MarkovChain, Selection, bernoulli_laplace, curie_weiss, kl_rate, select
 from infoflux.mec import (
     BottleneckCoupling,
     Coupling,
@@ -54,4 +55,11 @@ __all__ = [
     "greedy_coupling_batch",
     "one_bit_coupling",
     "sample_conditional",
+    # Markov-chain subset selection (nats)
+    "MarkovChain",
+    "Selection",
+    "bernoulli_laplace",
+    "curie_weiss",
+    "kl_rate",
+    "select",
 ]

@@ -11,6 +11,7 @@ pub mod grid;
 pub mod kdtree;
 pub mod knn;
 pub mod mec;
+pub mod markov;
 pub mod special;
 pub mod te;
 

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 mod engine;
 mod knn;
 mod mec;
+mod markov;
 mod te;
 
 #[pymodule]
@@ -15,5 +16,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     knn::register(m)?;
     te::register(m)?;
     mec::register(m)?;
+    markov::register(m)?;
     Ok(())
 }
