@@ -23,6 +23,21 @@ def stub_functions():
     return out
 
 
+def stub_methods():
+    tree = ast.parse((PKG / "_core.pyi").read_text())
+    return {
+        node.name: {m.name for m in node.body if isinstance(m, ast.FunctionDef) and not m.name.startswith("_")}
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+    }
+
+
+def test_class_methods_match():
+    for cls, methods in stub_methods().items():
+        actual = {n for n in dir(getattr(_core, cls)) if not n.startswith("_")}
+        assert actual == methods, cls
+
+
 def test_every_export_has_a_stub_and_back():
     stubs = stub_functions()
     exported = {n for n in dir(_core) if not n.startswith("_")}

@@ -537,6 +537,19 @@ def kl_rate(P: Any, L: Any, *, pi: Any = None, n_threads: int | None = None) -> 
     L : MarkovChain, array_like or scipy.sparse matrix
         The reference transition matrix, same order as P.
 
+    References
+    ----------
+    Lai & Choi, arXiv:2503.23340 (2025); Z. Rached, F. Alajaji, L. L.
+    Campbell, "The Kullback-Leibler divergence rate between Markov sources",
+    IEEE Trans. Inf. Theory 50, 917-921 (2004).
+
+    References
+    ----------
+    Lai & Choi, arXiv:2503.23340 (2025); G. L. Nemhauser, L. A. Wolsey,
+    M. L. Fisher, Math. Program. 14, 265-294 (1978); M. Minoux, "Accelerated
+    greedy algorithms" (1978); C. Harshaw, M. Feldman, J. Ward, A. Karbasi,
+    "Submodular maximization beyond non-negativity", ICML 2019.
+
     Examples
     --------
     >>> import numpy as np
@@ -797,6 +810,13 @@ def select(chain: MarkovChain, objective: str | Callable, m: int, method: str = 
     Selection
         Sets in order, value after each step, number of evaluations.
 
+    References
+    ----------
+    Lai & Choi, arXiv:2503.23340 (2025); G. L. Nemhauser, L. A. Wolsey,
+    M. L. Fisher, Math. Program. 14, 265-294 (1978); M. Minoux, "Accelerated
+    greedy algorithms" (1978); C. Harshaw, M. Feldman, J. Ward, A. Karbasi,
+    "Submodular maximization beyond non-negativity", ICML 2019.
+
     Examples
     --------
     >>> from infoflux.markov import curie_weiss, select
@@ -1022,6 +1042,12 @@ def curie_weiss(d: int, beta: float = 0.1, h: float = 1.0, *, n_threads: int | N
     The model of Lai & Choi (2025), Section 7; it is symmetric under
     i <-> d-1-i.
 
+    References
+    ----------
+    S. Lai, M. C. H. Choi, "Information-theoretic subset selection of
+    multivariate Markov chains via submodular optimization",
+    arXiv:2503.23340 (2025).
+
     Examples
     --------
     >>> from infoflux.markov import curie_weiss
@@ -1086,6 +1112,12 @@ def bernoulli_laplace(l: Sequence[int], N: int, *, n_threads: int | None = None)
         Balls per colour, k >= 2 colours.
     N : int
         Balls in urn 1 (1 <= N < sum(l)).
+
+    References
+    ----------
+    K. Khare, H. Zhou, "Rates of convergence of some multivariate Markov
+    chains with polynomial eigenfunctions", Ann. Appl. Probab. 19, 737-777
+    (2009); Lai & Choi, arXiv:2503.23340 (2025).
 
     Examples
     --------
