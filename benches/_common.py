@@ -23,14 +23,21 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
-def versions(*mods: str) -> str:
+def versions(*dists: str) -> str:
+    """Installed versions of the named distributions (PyPI names)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     out = []
-    for m in mods:
+    for d in dists:
+        if d == "infoflux":  # may run from the source tree, not installed
+            import infoflux
+
+            out.append(f"infoflux {infoflux.__version__}")
+            continue
         try:
-            mod = __import__(m)
-            out.append(f"{m} {getattr(mod, '__version__', '?')}")
-        except Exception:
-            out.append(f"{m} (missing)")
+            out.append(f"{d} {version(d)}")
+        except PackageNotFoundError:
+            out.append(f"{d} (missing)")
     return ", ".join(out)
 
 

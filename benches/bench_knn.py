@@ -61,8 +61,17 @@ def peers(d: int):
 
 def table(max_n: int, peer_max_n: int) -> None:
     ns = [n for n in (10**3, 10**4, 10**5, 10**6) if n <= max_n]
+    # memory first, from a small parent (a forked child can inherit the
+    # parent's high-water mark)
+    if max_n >= 10**6:
+        mb = peak_rss_mb("import numpy as np, infoflux\nrng=np.random.default_rng(0)\n"
+                         "x=rng.standard_normal(10**6); y=0.6*x+0.8*rng.standard_normal(10**6)\n"
+                         "import resource; base=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+                         "infoflux.mutual_info(x, y)")
+        print(f"Peak RSS of a Python process computing MI at n = 10^6 (1-D pair, data included): {mb:.0f} MB")
+
     print(f"# KSG MI, k=3, rho=0.6 Gaussian pairs; {machine()}")
-    print(f"# {versions('infoflux', 'numpy', 'sklearn', 'ennemi', 'infomeasure', 'npeet_plus')}")
+    print(f"# {versions('infoflux', 'numpy', 'scikit-learn', 'ennemi', 'infomeasure', 'npeet_plus')}")
     print(f"# infoflux threads: all ({os.cpu_count()}); peers single-threaded by their defaults; best of 3 (1 run when slow)\n")
     names = ["infoflux", "scikit-learn", "ennemi", "infomeasure", "npeet_plus"]
     print("| dims | n | " + " | ".join(names) + " | speed-up vs fastest peer |")
@@ -77,12 +86,6 @@ def table(max_n: int, peer_max_n: int) -> None:
             fastest = min((v for k, v in t.items() if k != "infoflux"), default=None)
             sp = f"{fastest / t['infoflux']:.0f}x" if fastest else "–"
             print(f"| {d}+{d} | {n:,} | " + " | ".join(fmt(t.get(k)) for k in names) + f" | {sp} |", flush=True)
-    if max_n >= 10**6:
-        mb = peak_rss_mb("import numpy as np, infoflux\nrng=np.random.default_rng(0)\n"
-                         "x=rng.standard_normal(10**6); y=0.6*x+0.8*rng.standard_normal(10**6)\n"
-                         "import resource; base=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-                         "infoflux.mutual_info(x, y)")
-        print(f"\nPeak RSS of a Python process computing MI at n = 10^6 (1-D pair, data included): {mb:.0f} MB")
     X = np.random.default_rng(1).standard_normal((10**5, 20))
     X[:, 1:] += 0.5 * X[:, :1]
     tm = best_of(lambda: infoflux.mutual_info_matrix(X, k=3), repeat=1)
