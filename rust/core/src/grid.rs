@@ -16,7 +16,7 @@
 //! rounding. Once the k-th distance is at most that gap, no point outside
 //! can be strictly closer, so the k-th distance found is exact.
 
-use crate::kdtree::{sortable, Neighbours};
+use crate::kdtree::{kth, offer, sortable, Neighbours};
 
 pub struct Grid {
     g: usize,
@@ -166,16 +166,8 @@ impl Grid {
         for t in s..e {
             let p = &self.pts[t as usize];
             let dist = (p[0] - q[0]).abs().max((p[1] - q[1]).abs());
-            let worst = if out.len() == k { out[k - 1].0 } else { f64::INFINITY };
-            if (dist < worst || out.len() < k) && !skip(t) {
-                let mut at = out.len();
-                while at > 0 && out[at - 1].0 > dist {
-                    at -= 1;
-                }
-                if out.len() == k {
-                    out.pop();
-                }
-                out.insert(at, (dist, t));
+            if (dist < kth(out, k) || out.len() < k) && !skip(t) {
+                offer(out, k, dist, t);
             }
         }
     }

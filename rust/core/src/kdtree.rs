@@ -200,6 +200,30 @@ pub struct KdTree {
 /// tree position), sorted ascending.
 pub type Neighbours = Vec<(f64, u32)>;
 
+/// The current k-th (largest kept) distance, infinite while fewer than k.
+#[inline(always)]
+pub fn kth(out: &Neighbours, k: usize) -> f64 {
+    if out.len() == k {
+        out[k - 1].0
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// Insert a candidate into the sorted k-best list (k is small: a shift is
+/// cheaper than a heap). The caller has checked it beats `kth`.
+#[inline(always)]
+pub fn offer(out: &mut Neighbours, k: usize, dist: f64, t: u32) {
+    let mut at = out.len();
+    while at > 0 && out[at - 1].0 > dist {
+        at -= 1;
+    }
+    if out.len() == k {
+        out.pop();
+    }
+    out.insert(at, (dist, t));
+}
+
 impl KdTree {
     pub fn new(m: MatRef<'_>) -> Self {
         Self::with_leaf(m, LEAF)
@@ -309,18 +333,9 @@ impl KdTree {
         }
     }
 
-    #[inline]
-    fn worst(out: &Neighbours, k: usize) -> f64 {
-        if out.len() == k {
-            out[k - 1].0
-        } else {
-            f64::INFINITY
-        }
-    }
-
     fn descend<M: Metric, D: Dim, F: Fn(u32) -> bool>(&self, node: usize, q: &[f64], k: usize, skip: &F, out: &mut Neighbours) {
         let d = D::get(self.d);
-        if !(M::box_lower(q, self.lo(node), self.hi(node), d) < Self::worst(out, k)) {
+        if !(M::box_lower(q, self.lo(node), self.hi(node), d) < kth(out, k)) {
             return;
         }
         let nd = self.nodes[node];
@@ -341,17 +356,10 @@ impl KdTree {
         let d = D::get(self.d);
         let nd = self.nodes[node];
         for t in nd.start..nd.end {
-            let worst = Self::worst(out, k);
+            let worst = kth(out, k);
             let dist = M::dist(q, self.point(t), worst, d);
             if (dist < worst || out.len() < k) && !skip(t) {
-                let mut at = out.len();
-                while at > 0 && out[at - 1].0 > dist {
-                    at -= 1;
-                }
-                if out.len() == k {
-                    out.pop();
-                }
-                out.insert(at, (dist, t));
+                offer(out, k, dist, t);
             }
         }
     }
