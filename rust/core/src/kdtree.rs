@@ -516,7 +516,7 @@ fn build(pts: &mut [f64], idx: &mut [u32], d: usize, leaf: usize, offset: usize,
     let (l_box, r_box) = rest_box.split_at_mut(left_nodes * 2 * d);
     let (l_pts, r_pts) = pts.split_at_mut(mid * d);
     let (l_idx, r_idx) = idx.split_at_mut(mid);
-    if len > 32_768 {
+    if len > 8_192 {
         rayon::join(
             || build(l_pts, l_idx, d, leaf, offset, base + 1, l_nodes, l_box),
             || build(r_pts, r_idx, d, leaf, offset + mid, base + 1 + left_nodes, r_nodes, r_box),

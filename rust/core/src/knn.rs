@@ -217,10 +217,8 @@ pub fn knn_local_values<F>(spec: &KnnSpec<'_>, interrupt: &Interrupt, local: F) 
 where
     F: Fn(&[usize]) -> f64 + Sync,
 {
-    check_k(spec.k, spec.joint.n, &spec.exclusion)?;
-    let counters = build_counters(spec);
-    let refs: Vec<&Counter> = counters.iter().collect();
-    knn_local_values_with(spec, &refs, interrupt, local)
+    let none: Vec<Option<&Counter>> = vec![None; spec.spaces.len()];
+    knn_local_values_with(spec, &none, interrupt, local)
 }
 
 /// Columns of each counting space of `spec`, in joint-column order.
@@ -228,39 +226,60 @@ fn space_columns(spec: &KnnSpec<'_>) -> Vec<Vec<usize>> {
     spec.spaces.iter().map(|s| s.iter().flat_map(|&g| spec.groups[g].clone()).collect()).collect()
 }
 
-/// One counter per counting space of `spec`.
-pub fn build_counters(spec: &KnnSpec<'_>) -> Vec<Counter> {
+/// One counter per counting space of `spec` (`None` where `skip` is set).
+fn build_counters_where(spec: &KnnSpec<'_>, skip: &[bool]) -> Vec<Option<Counter>> {
     space_columns(spec)
         .par_iter()
-        .map(|cols| {
-            let data = gather(spec.joint, cols);
-            Counter::new(MatRef { data: &data, n: spec.joint.n, d: cols.len() })
+        .zip(skip)
+        .map(|(cols, &skip)| {
+            (!skip).then(|| {
+                let data = gather(spec.joint, cols);
+                Counter::new(MatRef { data: &data, n: spec.joint.n, d: cols.len() })
+            })
         })
         .collect()
 }
 
-/// As [`knn_local_values`] with the counters given (one per space, built
-/// from the same rows as `spec.joint`, columns in space order).
-pub fn knn_local_values_with<F>(spec: &KnnSpec<'_>, counters: &[&Counter], interrupt: &Interrupt, local: F) -> Result<Vec<f64>>
+/// One counter per counting space of `spec`.
+pub fn build_counters(spec: &KnnSpec<'_>) -> Vec<Counter> {
+    build_counters_where(spec, &vec![false; spec.spaces.len()]).into_iter().flatten().collect()
+}
+
+/// As [`knn_local_values`] with some counters given (one entry per space,
+/// built from the same rows as `spec.joint`, columns in space order); the
+/// missing ones are built here, alongside the joint search structure.
+pub fn knn_local_values_with<F>(spec: &KnnSpec<'_>, given: &[Option<&Counter>], interrupt: &Interrupt, local: F) -> Result<Vec<f64>>
 where
     F: Fn(&[usize]) -> f64 + Sync,
 {
     let KnnSpec { joint, ref groups, ref spaces, k, algorithm, exclusion } = *spec;
     let n = joint.n;
     check_k(k, n, &exclusion)?;
-    if counters.len() != spaces.len() {
-        return Err(Error::Internal("one counter per space expected".into()));
+    if given.len() != spaces.len() {
+        return Err(Error::Internal("one counter entry per space expected".into()));
     }
-    // a counter over exactly one joint column already has that column sorted
-    let mut sorted: [Option<&[u32]>; 2] = [None, None];
-    for (space, ctr) in spaces.iter().zip(counters) {
-        if let (Counter::Sorted(srt), [g]) = (ctr, space.as_slice()) {
-            if groups[*g].len() == 1 && groups[*g].start < 2 {
-                sorted[groups[*g].start] = Some(srt.order());
+    let skip: Vec<bool> = given.iter().map(|c| c.is_some()).collect();
+    let (tree, built) = if joint.d == 2 && n >= 64 {
+        // the grid reuses the sorted orders of 1-D counters: build those first
+        let built = build_counters_where(spec, &skip);
+        let mut sorted: [Option<&[u32]>; 2] = [None, None];
+        for ((space, g), b) in spaces.iter().zip(given).zip(&built) {
+            if let (Some(Counter::Sorted(srt)), [gr]) = (g.or(b.as_ref()), space.as_slice()) {
+                if groups[*gr].len() == 1 && groups[*gr].start < 2 {
+                    sorted[groups[*gr].start] = Some(srt.order());
+                }
             }
         }
-    }
-    let tree = JointSearch::new(joint, sorted);
+        let tree = JointSearch::new(joint, sorted);
+        (tree, built)
+    } else {
+        rayon::join(|| JointSearch::new(joint, [None, None]), || build_counters_where(spec, &skip))
+    };
+    let counters: Vec<&Counter> = given
+        .iter()
+        .zip(&built)
+        .map(|(g, b)| g.or(b.as_ref()).ok_or_else(|| Error::Internal("counter missing".into())))
+        .collect::<Result<_>>()?;
     interrupt.check()?;
     let g_n = groups.len();
     let strict = algorithm == Algorithm::One;
@@ -578,7 +597,7 @@ pub fn mutual_info_matrix(
                 algorithm,
                 exclusion: Exclusion::default(),
             };
-            knn_local_values_with(&spec, &[&counters[a], &counters[b]], interrupt, mi_local_formula(k, algorithm, n))
+            knn_local_values_with(&spec, &[Some(&counters[a]), Some(&counters[b])], interrupt, mi_local_formula(k, algorithm, n))
                 .map(|v| crate::mean(&v))
         })
         .collect();

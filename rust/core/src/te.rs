@@ -18,7 +18,7 @@
 //! Front. Robot. AI 1, 11 (2014); surrogates: M. Lindner et al., "TRENTOOL",
 //! BMC Neurosci. 12, 119 (2011).
 
-use crate::knn::{build_counters, cmi_local_formula, knn_local_values_with, Algorithm, Counter, Exclusion, KnnSpec};
+use crate::knn::{cmi_local_formula, knn_local_values_with, Algorithm, Counter, Exclusion, KnnSpec};
 use crate::{Error, Interrupt, MatRef, Result};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -144,8 +144,7 @@ impl<'a> TargetSide<'a> {
             yzd.extend_from_slice(y.row(r));
             yzd.extend_from_slice(z.row(r));
         }
-        let yz = Counter::new(MatRef { data: &yzd, n: y.n, d: y.d + z.d });
-        let zc = Counter::new(z);
+        let (yz, zc) = rayon::join(|| Counter::new(MatRef { data: &yzd, n: y.n, d: y.d + z.d }), || Counter::new(z));
         Ok(TargetSide { y, z, yz, zc })
     }
 
@@ -173,16 +172,9 @@ impl<'a> TargetSide<'a> {
             algorithm,
             exclusion,
         };
-        // only the X∪Z space depends on the source
-        let xz = build_counters(&KnnSpec {
-            joint: spec.joint,
-            groups: spec.groups.clone(),
-            spaces: vec![vec![0, 2]],
-            k,
-            algorithm,
-            exclusion,
-        });
-        let counters = [&xz[0], &self.yz, &self.zc];
+        // only the X∪Z space depends on the source; it is built alongside
+        // the joint search
+        let counters = [None, Some(&self.yz), Some(&self.zc)];
         knn_local_values_with(&spec, &counters, interrupt, cmi_local_formula(k, algorithm, x.n))
     }
 }
