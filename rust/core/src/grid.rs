@@ -172,6 +172,15 @@ impl Grid {
         }
     }
 
+    /// Mean number of points sharing a cell with a point: Σ_cells count² / n.
+    /// About 2–4 for data with a smooth copula; it grows like √n when the
+    /// data concentrate on a curve (|correlation| → 1), where the grid's
+    /// search cost would grow with it and the k-d tree is the better choice.
+    pub fn crowding(&self) -> f64 {
+        let n = self.ids.len().max(1) as f64;
+        self.start.windows(2).map(|w| ((w[1] - w[0]) as f64).powi(2)).sum::<f64>() / n
+    }
+
     /// Position in cell order of original point `i`.
     #[inline]
     pub fn position(&self, i: usize) -> u32 {
@@ -186,6 +195,17 @@ mod tests {
     fn lcg(seed: &mut u64) -> f64 {
         *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
+    }
+
+    #[test]
+    fn crowding_flags_data_on_a_curve() {
+        let mut s = 3u64;
+        let n = 4000;
+        let x: Vec<f64> = (0..n).map(|_| lcg(&mut s)).collect();
+        let spread: Vec<f64> = (0..n).map(|_| lcg(&mut s)).collect();
+        let on_curve: Vec<f64> = x.iter().map(|v| v * v).collect();
+        assert!(Grid::new(&x, &spread).crowding() < 8.0);
+        assert!(Grid::new(&x, &on_curve).crowding() > 32.0);
     }
 
     #[test]
