@@ -507,7 +507,7 @@ def transfer_entropy_matrix(X, *, conditioning=None, n_surrogates=0, method="per
     infoflux.transfer_entropy_matrix (same entries, surrogates and p-values
     for the same seed). The sources of a target (and all their surrogates)
     share the target side and run in batches. Returns host arrays (p x p)."""
-    from infoflux._te import TENetwork, _check_method, _progress, _surrogate_seed
+    from infoflux._te import TENetwork, _check_method, _progress, _surrogate_seed, conditioning_columns
     from infoflux._validation import check_int
 
     if isinstance(X, (list, tuple)):
@@ -517,23 +517,11 @@ def transfer_entropy_matrix(X, *, conditioning=None, n_surrogates=0, method="per
     p = Xa.shape[1]
     if p < 2:
         raise ValueError(f"X: needs at least 2 columns, got {p}")
-    if conditioning is None:
-        cond_cols = None
-    elif isinstance(conditioning, str):
-        if conditioning != "all":
-            raise ValueError(f"conditioning: must be None, 'all' or a sequence of column indices, got {conditioning!r}")
-        cond_cols = list(range(p))
-    else:
-        cond_cols = [check_int(c, "conditioning", low=0, high=p - 1) for c in conditioning]
-        if len(set(cond_cols)) != len(cond_cols):
-            raise ValueError("conditioning: repeated column index")
+    cond_cols = conditioning_columns(conditioning, p, condition_history, condition_delay, condition_lag)
     S = check_int(n_surrogates, "n_surrogates", low=0)
     check_algorithm(algorithm)
     ln_base = log_base(base)
     sseed = _surrogate_seed(seed)  # before any noise is drawn, as the CPU path
-    for name, v in (("condition_history", condition_history), ("condition_delay", condition_delay),
-                    ("condition_lag", condition_lag)):
-        check_int(v, name, low=0 if name == "condition_lag" else 1)
     values = np.full((p, p), np.nan)
     pvals = np.full((p, p), np.nan) if S else None
     surr_all = np.full((p, p, S), np.nan) if S else None

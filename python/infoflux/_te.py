@@ -477,6 +477,26 @@ class TENetwork:
         return out
 
 
+def conditioning_columns(conditioning: Any, p: int, condition_history: Any, condition_delay: Any,
+                         condition_lag: Any) -> Optional[List[int]]:
+    """Validate a network's ``conditioning`` and condition embedding; return
+    the candidate conditioning columns (None for pairwise TE). Shared by the
+    CPU and GPU networks."""
+    for name, v in (("condition_history", condition_history), ("condition_delay", condition_delay),
+                    ("condition_lag", condition_lag)):
+        check_int(v, name, low=0 if name == "condition_lag" else 1)
+    if conditioning is None:
+        return None
+    if isinstance(conditioning, str):
+        if conditioning != "all":
+            raise ValueError(f"conditioning: must be None, 'all' or a sequence of column indices, got {conditioning!r}")
+        return list(range(p))
+    cols = [check_int(c, "conditioning", low=0, high=p - 1) for c in conditioning]
+    if len(set(cols)) != len(cols):
+        raise ValueError("conditioning: repeated column index")
+    return cols
+
+
 def _progress(progress: Any, total: int) -> Callable[[int], None]:
     if progress is None or progress is False:
         return lambda done: None
@@ -587,23 +607,12 @@ def transfer_entropy_matrix(
         raise ValueError("X: every trial needs the same number of columns")
     if p < 2:
         raise ValueError(f"X: needs at least 2 columns, got {p}")
-    if conditioning is None:
-        cond_cols = None
-    elif isinstance(conditioning, str):
-        if conditioning != "all":
-            raise ValueError(f"conditioning: must be None, 'all' or a sequence of column indices, got {conditioning!r}")
-        cond_cols = list(range(p))
-    else:
-        cond_cols = [check_int(c, "conditioning", low=0, high=p - 1) for c in conditioning]
-        if len(set(cond_cols)) != len(cond_cols):
-            raise ValueError("conditioning: repeated column index")
+    cond_cols = conditioning_columns(conditioning, p, condition_history, condition_delay, condition_lag)
     S = check_int(n_surrogates, "n_surrogates", low=0)
     alg = check_algorithm(algorithm)
     ln_base = log_base(base)
     threads = check_threads(n_threads)
     sseed = _surrogate_seed(seed)
-    for name, v in (("condition_history", condition_history), ("condition_delay", condition_delay), ("condition_lag", condition_lag)):
-        check_int(v, name, low=0 if name == "condition_lag" else 1)
     values = np.full((p, p), np.nan)
     pvals = np.full((p, p), np.nan) if S else None
     surr_all = np.full((p, p, S), np.nan) if S else None
