@@ -369,8 +369,7 @@ def _te_prepare(source, target, conditions, *, k, history, history_delay, source
     """Validation as ``infoflux._te._prepare`` (one trial: lists of CUDA
     arrays are not dispatched here), embedding and preprocessing on the
     device. Returns xp, (X, Y, Z), lengths, k, alg, ln_base, exclude."""
-    from infoflux._te import Embedding, _per_condition
-    from infoflux._validation import check_int
+    from infoflux._te import check_embedding
 
     if any(isinstance(a, (list, tuple)) for a in (source, target, conditions)):
         raise TypeError("the GPU path takes one trial per call: pass arrays, not lists of trials")
@@ -388,25 +387,11 @@ def _te_prepare(source, target, conditions, *, k, history, history_delay, source
         if cond.shape[0] != tgt.shape[0]:
             raise ValueError(f"conditions: length {cond.shape[0]} differs from the target's {tgt.shape[0]}")
         n_cond = cond.shape[1]
-    emb = Embedding(
-        history=check_int(history, "history", low=1),
-        history_delay=check_int(history_delay, "history_delay", low=1),
-        source_history=check_int(source_history, "source_history", low=1),
-        source_delay=check_int(source_delay, "source_delay", low=1),
-        lag=check_int(lag, "lag", low=1),
-        condition_history=_per_condition(condition_history, "condition_history", n_cond, 1),
-        condition_delay=_per_condition(condition_delay, "condition_delay", n_cond, 1),
-        condition_lag=_per_condition(condition_lag, "condition_lag", n_cond, 0),
-    )
-    exclude = check_int(exclude, "exclude", low=0)
+    emb, k, exclude = check_embedding([tgt.shape[0]], n_cond, k=k, history=history, history_delay=history_delay,
+                                      source_history=source_history, source_delay=source_delay, lag=lag,
+                                      condition_history=condition_history, condition_delay=condition_delay,
+                                      condition_lag=condition_lag, exclude=exclude)
     n_rows = max(0, tgt.shape[0] - emb.first_index - 1)
-    k = check_int(k, "k", low=1)
-    need = k + 1 + 2 * exclude
-    if n_rows < need:
-        raise ValueError(
-            f"history/lag: the embedding (first usable index {emb.first_index}) leaves {n_rows} samples, "
-            f"fewer than the {need} needed for k={k}" + (f" and exclude={exclude}" if exclude else "")
-        )
     alg = check_algorithm(algorithm)
     ln_base = log_base(base)
     blocks = preprocess(xp, list(_embed_device(xp, src, tgt, cond, emb)), normalize, check_noise(noise), seed)

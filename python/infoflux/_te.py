@@ -153,6 +153,19 @@ def _prepare(
         n_cond = cond[0].shape[1]
         if any(c.shape[1] != n_cond for c in cond):
             raise ValueError("conditions: every trial needs the same number of condition columns")
+    emb, k, _ = check_embedding([b.shape[0] for b in tgt], n_cond, k=k, history=history,
+                                history_delay=history_delay, source_history=source_history,
+                                source_delay=source_delay, lag=lag, condition_history=condition_history,
+                                condition_delay=condition_delay, condition_lag=condition_lag, exclude=exclude)
+    return src, tgt, cond, emb, k
+
+
+def check_embedding(lengths: Sequence[int], n_cond: int, *, k: Any, history: Any, history_delay: Any,
+                    source_history: Any, source_delay: Any, lag: Any, condition_history: Any,
+                    condition_delay: Any, condition_lag: Any, exclude: Any) -> Tuple[Embedding, int, int]:
+    """Validate the embedding for trials of the given lengths and
+    ``n_cond`` condition columns; return (embedding, k, exclude). Shared by
+    the CPU and GPU paths."""
     emb = Embedding(
         history=check_int(history, "history", low=1),
         history_delay=check_int(history_delay, "history_delay", low=1),
@@ -164,7 +177,7 @@ def _prepare(
         condition_lag=_per_condition(condition_lag, "condition_lag", n_cond, 0),
     )
     exclude = check_int(exclude, "exclude", low=0)
-    n_rows = sum(max(0, b.shape[0] - emb.first_index - 1) for b in tgt)
+    n_rows = sum(max(0, T - emb.first_index - 1) for T in lengths)
     k = check_int(k, "k", low=1)
     # a Theiler window removes up to 2*exclude candidates per point
     need = k + 1 + 2 * exclude
@@ -173,7 +186,7 @@ def _prepare(
             f"history/lag: the embedding (first usable index {emb.first_index}) leaves {n_rows} samples, "
             f"fewer than the {need} needed for k={k}" + (f" and exclude={exclude}" if exclude else "")
         )
-    return src, tgt, cond, emb, k
+    return emb, k, exclude
 
 
 _TE_DOC_PARAMS = """
