@@ -16,7 +16,8 @@ fn main() {
         // Gaussian-ish marginals (sum of uniforms), rho ~ 0.6
         let x: Vec<f64> = (0..n).map(|_| u() + u() + u() - 1.5).collect();
         let y: Vec<f64> = x.iter().map(|v| 0.6 * v + 0.8 * (u() + u() + u() - 1.5)).collect();
-        for _ in 0..3 {
+        let reps: usize = std::env::var("REPS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
+        for _ in 0..reps {
             let t = Instant::now();
             let v = mutual_info_local(MatRef { data: &x, n, d: 1 }, MatRef { data: &y, n, d: 1 }, 3, Algorithm::One, Exclusion::default(), &Interrupt::new()).unwrap();
             println!("mi n={n}: {:?} {}", t.elapsed(), infoflux_core::mean(&v));
@@ -132,11 +133,10 @@ fn phases(n: usize) {
         }
         let tk = t.elapsed();
         let t = Instant::now();
-        let mut hint = (0, 0);
         let mut c = 0;
         for p in 0..n as u32 {
             let i = tree.original(p);
-            c += sx.count_hinted(i, eps[i], true, &mut hint);
+            c += sx.count(i, eps[i], true);
         }
         let tc = t.elapsed();
         println!("n={n}: build {tb:?} sort1d {ts:?} knn {tk:?} count1d(tree order) {tc:?} (mean count {})", c / n);

@@ -16,7 +16,9 @@
 //! rounding. Once the k-th distance is at most that gap, no point outside
 //! can be strictly closer, so the k-th distance found is exact.
 
-use crate::kdtree::{kth, offer, sortable, Neighbours};
+use crate::kdtree::Neighbours;
+use crate::sorted::Sorted1D;
+use rayon::prelude::*;
 
 pub struct Grid {
     g: usize,
@@ -28,64 +30,82 @@ pub struct Grid {
     /// points in cell order: coordinates and original ids
     pts: Vec<[f64; 2]>,
     ids: Vec<u32>,
-    /// original id -> position in cell order
-    pos: Vec<u32>,
     /// cell-order position -> its cell's block in each column
     block: Vec<[u32; 2]>,
+}
+
+/// Split `s` into consecutive pieces at the ascending offsets `cuts`
+/// (first 0, last s.len()), so each piece can be filled by its own thread.
+fn split_at_cuts<'a, T>(mut s: &'a mut [T], cuts: &[usize]) -> Vec<&'a mut [T]> {
+    let mut out = Vec::with_capacity(cuts.len().saturating_sub(1));
+    for w in cuts.windows(2) {
+        let (head, tail) = std::mem::take(&mut s).split_at_mut(w[1] - w[0]);
+        out.push(head);
+        s = tail;
+    }
+    out
 }
 
 impl Grid {
     /// Build from the two columns `x`, `y` (length n each).
     pub fn new(x: &[f64], y: &[f64]) -> Self {
-        let order = |col: &[f64]| {
-            let mut keys: Vec<(u64, u32)> = col.iter().enumerate().map(|(i, &v)| (sortable(v), i as u32)).collect();
-            keys.sort_unstable();
-            keys.into_iter().map(|k| k.1).collect::<Vec<u32>>()
-        };
-        let (ox, oy) = rayon::join(|| order(x), || order(y));
-        Self::from_orders(x, y, &ox, &oy)
+        let (sx, sy) = rayon::join(|| Sorted1D::from_slice(x), || Sorted1D::from_slice(y));
+        Self::from_sorted(x, y, &sx, &sy)
     }
 
-    /// Build from the columns and their ascending orders (sample ids by
-    /// value, as the marginal counters already hold them).
-    pub fn from_orders(x: &[f64], y: &[f64], order_x: &[u32], order_y: &[u32]) -> Self {
+    /// Build from the columns and their sorted copies (as the marginal
+    /// counters already hold them).
+    ///
+    /// Block b of a column holds the ranks r with ⌊r·g/n⌋ = b, i.e. ranks
+    /// ⌈b·n/g⌉ .. ⌈(b+1)·n/g⌉. Cells are laid out column-0-block major, so
+    /// the points of column-0 block b occupy exactly that rank range in cell
+    /// order: each such row of cells is counting-sorted by its column-1
+    /// blocks independently, in parallel.
+    pub fn from_sorted(x: &[f64], y: &[f64], sx: &Sorted1D, sy: &Sorted1D) -> Self {
         let n = x.len();
-        let g = ((n as f64 / 2.0).sqrt().ceil() as usize).max(1);
-        let mut lo = [vec![f64::INFINITY; g], vec![f64::INFINITY; g]];
-        let mut hi = [vec![f64::NEG_INFINITY; g], vec![f64::NEG_INFINITY; g]];
-        let mut block = vec![[0u32; 2]; n];
-        for (c, (col, order)) in [(x, order_x), (y, order_y)].into_iter().enumerate() {
-            for (rank, &i) in order.iter().enumerate() {
-                let b = rank * g / n;
-                let v = col[i as usize];
-                block[i as usize][c] = b as u32;
-                lo[c][b] = lo[c][b].min(v);
-                hi[c][b] = hi[c][b].max(v);
-            }
-        }
-        // counting sort of the points by cell
+        let g = ((n as f64 / 2.0).sqrt().ceil() as usize).clamp(1, n.max(1));
+        let first: Vec<usize> = (0..=g).map(|b| (b * n).div_ceil(g)).collect();
+        let bounds = |vals: &[f64]| -> (Vec<f64>, Vec<f64>) {
+            (0..g).map(|b| (vals[first[b]], vals[first[b + 1] - 1])).unzip()
+        };
+        let ((lo0, hi0), (lo1, hi1)) = if n == 0 {
+            ((vec![], vec![]), (vec![], vec![]))
+        } else {
+            (bounds(sx.values()), bounds(sy.values()))
+        };
         let mut start = vec![0u32; g * g + 1];
-        for b in &block {
-            start[b[0] as usize * g + b[1] as usize + 1] += 1;
-        }
-        for c in 0..g * g {
-            start[c + 1] += start[c];
-        }
-        let mut fill = start.clone();
+        start[g * g] = n as u32;
         let mut pts = vec![[0.0; 2]; n];
         let mut ids = vec![0u32; n];
-        let mut pos = vec![0u32; n];
-        let mut blk = vec![[0u32; 2]; n];
-        for i in 0..n {
-            let cell = block[i][0] as usize * g + block[i][1] as usize;
-            let p = fill[cell] as usize;
-            fill[cell] += 1;
-            pts[p] = [x[i], y[i]];
-            ids[p] = i as u32;
-            pos[i] = p as u32;
-            blk[p] = block[i];
-        }
-        Grid { g, lo, hi, start, pts, ids, pos, block: blk }
+        let mut block = vec![[0u32; 2]; n];
+        let (order_x, rank_y) = (sx.order(), sy.ranks());
+        start[..g * g]
+            .par_chunks_mut(g)
+            .zip(split_at_cuts(&mut pts, &first))
+            .zip(split_at_cuts(&mut ids, &first))
+            .zip(split_at_cuts(&mut block, &first))
+            .enumerate()
+            .for_each(|(bx, (((st, pts), ids), block))| {
+                let rows = &order_x[first[bx]..first[bx + 1]];
+                let by = |i: u32| (rank_y[i as usize] as usize * g / n) as u32;
+                let mut fill = vec![0u32; g + 1];
+                for &i in rows {
+                    fill[by(i) as usize + 1] += 1;
+                }
+                for b in 0..g {
+                    fill[b + 1] += fill[b];
+                    st[b] = first[bx] as u32 + fill[b];
+                }
+                for &i in rows {
+                    let b = by(i);
+                    let p = fill[b as usize] as usize;
+                    fill[b as usize] += 1;
+                    pts[p] = [x[i as usize], y[i as usize]];
+                    ids[p] = i;
+                    block[p] = [bx as u32, b];
+                }
+            });
+        Grid { g, lo: [lo0, lo1], hi: [hi0, hi1], start, pts, ids, block }
     }
 
     pub fn len(&self) -> usize {
@@ -105,13 +125,17 @@ impl Grid {
     }
 
     /// The k nearest neighbours (max norm) of the point at cell-order
-    /// position `p`, as (distance, position), skipping positions for which
-    /// `skip` is true (the caller skips p itself).
+    /// position `p`, as (distance, position) sorted by distance, skipping
+    /// positions for which `skip` is true (the caller skips p itself). The
+    /// caller guarantees at least k positions that are not skipped.
     pub fn knn<F: Fn(u32) -> bool>(&self, p: u32, k: usize, skip: &F, out: &mut Neighbours) {
         out.clear();
         if k == 0 {
             return;
         }
+        // k slots, unfilled ones at infinite distance: the hot loop then
+        // compares with out[k - 1] without checking how many are filled
+        out.resize(k, (f64::INFINITY, u32::MAX));
         let q = self.pts[p as usize];
         let b = self.block[p as usize];
         let (bx, by) = (b[0] as isize, b[1] as isize);
@@ -120,25 +144,24 @@ impl Grid {
         loop {
             // cells at Chebyshev cell-distance exactly r
             let (x0, x1) = ((bx - r).max(0), (bx + r).min(g - 1));
+            let (y0, y1) = ((by - r).max(0), (by + r).min(g - 1));
             for cx in x0..=x1 {
-                let edge_x = (cx - bx).abs() == r;
-                let (y0, y1) = ((by - r).max(0), (by + r).min(g - 1));
-                if edge_x {
-                    self.scan(cx as usize, y0 as usize, y1 as usize, &q, k, skip, out);
+                if (cx - bx).abs() == r {
+                    self.scan(cx as usize, y0 as usize, y1 as usize, &q, skip, out);
                 } else {
                     if by - r >= 0 {
-                        self.scan(cx as usize, (by - r) as usize, (by - r) as usize, &q, k, skip, out);
+                        self.scan(cx as usize, (by - r) as usize, (by - r) as usize, &q, skip, out);
                     }
-                    if r > 0 && by + r < g {
-                        self.scan(cx as usize, (by + r) as usize, (by + r) as usize, &q, k, skip, out);
+                    if by + r < g {
+                        self.scan(cx as usize, (by + r) as usize, (by + r) as usize, &q, skip, out);
                     }
                 }
             }
             if bx - r <= 0 && by - r <= 0 && bx + r >= g - 1 && by + r >= g - 1 {
                 return; // every cell seen
             }
-            if out.len() == k {
-                let worst = out[k - 1].0;
+            let worst = out[k - 1].0;
+            if worst < f64::INFINITY {
                 let mut gap = f64::INFINITY;
                 let nb = r + 1;
                 for (c, &bc) in [bx, by].iter().enumerate() {
@@ -157,17 +180,23 @@ impl Grid {
         }
     }
 
-    #[inline]
-    #[allow(clippy::too_many_arguments)]
-    fn scan<F: Fn(u32) -> bool>(&self, cx: usize, y0: usize, y1: usize, q: &[f64; 2], k: usize, skip: &F, out: &mut Neighbours) {
+    #[inline(always)]
+    fn scan<F: Fn(u32) -> bool>(&self, cx: usize, y0: usize, y1: usize, q: &[f64; 2], skip: &F, out: &mut Neighbours) {
         // cells (cx, y0..=y1) are contiguous in the CSR layout
-        let s = self.start[cx * self.g + y0];
-        let e = self.start[cx * self.g + y1 + 1];
-        for t in s..e {
-            let p = &self.pts[t as usize];
+        let s = self.start[cx * self.g + y0] as usize;
+        let e = self.start[cx * self.g + y1 + 1] as usize;
+        let k = out.len();
+        for (t, p) in (s..e).zip(&self.pts[s..e]) {
             let dist = (p[0] - q[0]).abs().max((p[1] - q[1]).abs());
-            if (dist < kth(out, k) || out.len() < k) && !skip(t) {
-                offer(out, k, dist, t);
+            if dist < out[k - 1].0 && !skip(t as u32) {
+                // insertion into the sorted k slots; among equal distances
+                // the one seen first stays first
+                let mut at = k - 1;
+                while at > 0 && out[at - 1].0 > dist {
+                    out[at] = out[at - 1];
+                    at -= 1;
+                }
+                out[at] = (dist, t as u32);
             }
         }
     }
@@ -179,12 +208,6 @@ impl Grid {
     pub fn crowding(&self) -> f64 {
         let n = self.ids.len().max(1) as f64;
         self.start.windows(2).map(|w| ((w[1] - w[0]) as f64).powi(2)).sum::<f64>() / n
-    }
-
-    /// Position in cell order of original point `i`.
-    #[inline]
-    pub fn position(&self, i: usize) -> u32 {
-        self.pos[i]
     }
 }
 
@@ -215,10 +238,14 @@ mod tests {
             let x: Vec<f64> = (0..n).map(|_| if quant { (lcg(&mut s) * 10.0).floor() } else { lcg(&mut s).powi(3) }).collect();
             let y: Vec<f64> = x.iter().map(|v| if quant { (v + lcg(&mut s) * 5.0).floor() } else { v + 0.1 * lcg(&mut s) }).collect();
             let grid = Grid::new(&x, &y);
+            let mut position = vec![0u32; n];
+            for t in 0..n as u32 {
+                position[grid.original(t)] = t;
+            }
             let mut out = Vec::new();
             for i in 0..n {
                 let k = 4.min(n - 1);
-                let p = grid.position(i);
+                let p = position[i];
                 grid.knn(p, k, &|t| t == p, &mut out);
                 let mut all: Vec<f64> =
                     (0..n).filter(|&j| j != i).map(|j| (x[i] - x[j]).abs().max((y[i] - y[j]).abs())).collect();

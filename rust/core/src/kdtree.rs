@@ -538,146 +538,7 @@ pub fn sortable(v: f64) -> u64 {
     }
 }
 
-#[inline(always)]
-fn unsortable(k: u64) -> f64 {
-    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
-}
-
-/// One column, sorted, for exact strict / non-strict counts by galloping
-/// outward from each point's own rank.
-pub struct Sorted1D {
-    vals: Vec<f64>,
-    /// original row -> rank in `vals`
-    rank: Vec<u32>,
-    /// rank -> original row
-    order: Vec<u32>,
-}
-
-impl Sorted1D {
-    pub fn new(col: impl Iterator<Item = f64>) -> Self {
-        let mut pairs: Vec<(u64, u32)> = col.enumerate().map(|(i, v)| (sortable(v), i as u32)).collect();
-        pairs.sort_unstable();
-        let mut rank = vec![0u32; pairs.len()];
-        for (r, &(_, i)) in pairs.iter().enumerate() {
-            rank[i as usize] = r as u32;
-        }
-        let order: Vec<u32> = pairs.iter().map(|p| p.1).collect();
-        let vals = order.iter().zip(&pairs).map(|(_, &(key, _))| unsortable(key)).collect();
-        Sorted1D { vals, rank, order }
-    }
-
-    /// Sample ids in ascending order of value.
-    pub fn order(&self) -> &[u32] {
-        &self.order
-    }
-
-    /// The original row of rank `r`.
-    #[inline]
-    pub fn original(&self, r: usize) -> usize {
-        self.order[r] as usize
-    }
-
-    pub fn value(&self, i: usize) -> f64 {
-        self.vals[self.rank[i] as usize]
-    }
-
-    /// #{j : |v_j − v_i| < r} (strict) or ≤ r, the point i itself included
-    /// when it qualifies (it does not for a strict count with r = 0).
-    pub fn count(&self, i: usize, r: f64, strict: bool) -> usize {
-        let mut hint = (self.rank[i] as usize, self.rank[i] as usize);
-        self.count_hinted(i, r, strict, &mut hint)
-    }
-
-    /// As [`count`](Self::count), starting the search from `hint`, the
-    /// (lower, upper) boundaries of a previous query, which it updates.
-    /// Consecutive queries in tree order have nearly the same boundaries, so
-    /// the galloping search below costs a few cached probes instead of
-    /// O(log count) scattered ones.
-    pub fn count_hinted(&self, i: usize, r: f64, strict: bool, hint: &mut (usize, usize)) -> usize {
-        if strict {
-            self.count_g::<true>(i, r, hint)
-        } else {
-            self.count_g::<false>(i, r, hint)
-        }
-    }
-
-    /// As [`count_hinted`](Self::count_hinted) for the sample of rank `r`.
-    pub fn count_at_rank(&self, rank: usize, r: f64, strict: bool, hint: &mut (usize, usize)) -> usize {
-        if strict {
-            self.count_q::<true>(self.vals[rank], r, hint)
-        } else {
-            self.count_q::<false>(self.vals[rank], r, hint)
-        }
-    }
-
-    fn count_g<const STRICT: bool>(&self, i: usize, r: f64, hint: &mut (usize, usize)) -> usize {
-        self.count_q::<STRICT>(self.vals[self.rank[i] as usize], r, hint)
-    }
-
-    fn count_q<const STRICT: bool>(&self, q: f64, r: f64, hint: &mut (usize, usize)) -> usize {
-        let v = &self.vals;
-        // Both predicates are monotone over the whole sorted array because
-        // fl(a − b) is monotone in a and in b: "fl(v_j − q) within r" is true
-        // then false, "fl(q − v_j) within r" false then true. The samples
-        // within r are exactly those between the two partition points.
-        let hi = partition_point_from(v.len(), hint.1, |j| within::<STRICT>(v[j] - q, r));
-        let lo = partition_point_from(v.len(), hint.0, |j| !within::<STRICT>(q - v[j], r));
-        *hint = (lo, hi);
-        hi.saturating_sub(lo)
-    }
-}
-
-/// First index in [0, n) where `pred` turns false (`pred` true then false),
-/// found by galloping out from `hint` and then bisecting.
-#[inline]
-fn partition_point_from<P: Fn(usize) -> bool>(n: usize, hint: usize, pred: P) -> usize {
-    let hint = hint.min(n);
-    let (mut good, mut bad): (isize, isize); // pred(good) true (or -1), pred(bad) false (or n)
-    if hint < n && pred(hint) {
-        good = hint as isize;
-        let mut step = 1isize;
-        loop {
-            let probe = good + step;
-            if probe >= n as isize {
-                bad = n as isize;
-                break;
-            }
-            if pred(probe as usize) {
-                good = probe;
-                step *= 2;
-            } else {
-                bad = probe;
-                break;
-            }
-        }
-    } else {
-        bad = hint as isize;
-        let mut step = 1isize;
-        loop {
-            let probe = bad - step;
-            if probe < 0 {
-                good = -1;
-                break;
-            }
-            if pred(probe as usize) {
-                good = probe;
-                break;
-            } else {
-                bad = probe;
-                step *= 2;
-            }
-        }
-    }
-    while bad - good > 1 {
-        let m = good + (bad - good) / 2;
-        if pred(m as usize) {
-            good = m
-        } else {
-            bad = m
-        }
-    }
-    bad as usize
-}
+pub use crate::sorted::Sorted1D;
 
 #[cfg(test)]
 mod tests {
@@ -700,10 +561,7 @@ mod tests {
         for w in v.windows(2) {
             assert!(sortable(w[0]) < sortable(w[1]));
         }
-        for &x in &v {
-            assert_eq!(unsortable(sortable(x)).to_bits(), x.to_bits());
         }
-    }
 
     #[test]
     fn counts_and_knn_match_brute_force() {

@@ -97,11 +97,10 @@ impl Counter {
         }
     }
     /// Count of j ≠ i within the per-column radii `r`, for the sample at
-    /// position `pos` of this counter's order. `hint` carries the previous
-    /// query's boundaries for the sorted (1-D) case.
-    fn count(&self, pos: usize, r: &[f64], strict: bool, hint: &mut (usize, usize)) -> usize {
+    /// position `pos` of this counter's order.
+    fn count(&self, pos: usize, r: &[f64], strict: bool) -> usize {
         let with_self = match self {
-            Counter::Sorted(s) => s.count_at_rank(pos, r[0], strict, hint),
+            Counter::Sorted(s) => s.count_at_rank(pos, r[0], strict),
             Counter::Tree(t) => t.count_point(pos as u32, r, strict),
         };
         // i itself is inside unless a strict radius is 0 (exact duplicates
@@ -168,14 +167,14 @@ enum JointSearch {
 }
 
 impl JointSearch {
-    /// `sorted`: the joint columns' ascending orders where a 1-D counter
+    /// `sorted`: the joint columns' sorted copies where a 1-D counter
     /// already holds them (saves re-sorting for the grid).
-    fn new(joint: MatRef<'_>, sorted: [Option<&[u32]>; 2]) -> Self {
+    fn new(joint: MatRef<'_>, sorted: [Option<&Sorted1D>; 2]) -> Self {
         if joint.d == 2 && joint.n >= 64 {
             let x: Vec<f64> = (0..joint.n).map(|i| joint.data[2 * i]).collect();
             let y: Vec<f64> = (0..joint.n).map(|i| joint.data[2 * i + 1]).collect();
             let grid = match sorted {
-                [Some(ox), Some(oy)] => Grid::from_orders(&x, &y, ox, oy),
+                [Some(sx), Some(sy)] => Grid::from_sorted(&x, &y, sx, sy),
                 _ => Grid::new(&x, &y),
             };
             // keep the search O(n log n) when the data lie near a curve
@@ -268,11 +267,11 @@ where
     let (tree, built) = if joint.d == 2 && n >= 64 {
         // the grid reuses the sorted orders of 1-D counters: build those first
         let built = build_counters_where(spec, &skip);
-        let mut sorted: [Option<&[u32]>; 2] = [None, None];
+        let mut sorted: [Option<&Sorted1D>; 2] = [None, None];
         for ((space, g), b) in spaces.iter().zip(given).zip(&built) {
             if let (Some(Counter::Sorted(srt)), [gr]) = (g.or(b.as_ref()), space.as_slice()) {
                 if groups[*gr].len() == 1 && groups[*gr].start < 2 {
-                    sorted[groups[*gr].start] = Some(srt.order());
+                    sorted[groups[*gr].start] = Some(srt);
                 }
             }
         }
@@ -357,12 +356,11 @@ where
             .into_par_iter()
             .map(|c| {
                 interrupt.check()?;
-                let mut hint = (0usize, 0usize);
                 let range = c * CHUNK..((c + 1) * CHUNK).min(n);
                 let mut out = Vec::with_capacity(range.len());
                 for pos in range {
                     let r = &rad_s[pos * nc..(pos + 1) * nc];
-                    let mut cnt = ctr.count(pos, r, strict, &mut hint);
+                    let mut cnt = ctr.count(pos, r, strict);
                     if exclusion.window > 0 {
                         let i = ctr.at(pos);
                         cnt -= exclusion.window_of(i, n).filter(|&j| ctr.passes(i, j, r, strict)).count();

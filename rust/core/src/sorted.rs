@@ -1,0 +1,323 @@
+//! One column, sorted, with a value index for exact O(1)-expected counts.
+//!
+//! The marginal counts of KSG, n_x(i) = #{j : |x_j − x_i| < ε_i} (or `≤`),
+//! are two partition points in the sorted column. A binary or galloping
+//! search costs ~10–20 unpredictable probes each; instead the column keeps a
+//! *value index*: `nb ≈ n` equal-width buckets over [min, max] and, for each
+//! bucket, where its values start in sorted order. A query maps its
+//! threshold to a bucket by one multiply and scans the few values there.
+//! The same buckets sort the column in O(n) expected time (a bucket sort,
+//! each bucket finished by a comparison sort), so no O(n log n) sort is
+//! paid on smooth densities; heavy-tailed data only make some buckets large,
+//! which then fall back to comparison sorts and bisection: O(n log n) worst
+//! case, never worse.
+//!
+//! Exactness: `bucket(v) = ⌊(v − min)·scale⌋` is a composition of monotone
+//! float operations, so it is non-decreasing in v: every value in a lower
+//! bucket is smaller than every value in a higher one, and the buckets'
+//! concatenation is sorted. The counts never trust the bucket of the
+//! threshold: a count is the partition point of a predicate on
+//! `fl(v_j − q)`, monotone over the sorted array; the scan checks that the
+//! predicate flips inside the bucket it looked at (its neighbours tell) and
+//! otherwise gallops from there. So counts are the integers a brute-force
+//! loop over the same float comparisons gives.
+
+use crate::kdtree::{sortable, within};
+
+/// Buckets larger than this are searched by bisection instead of a scan.
+const SCAN_MAX: usize = 32;
+
+/// The equal-width bucket map of a column's value range.
+#[derive(Clone, Copy, Debug)]
+struct ValueIndex {
+    min: f64,
+    scale: f64,
+    nb: usize,
+}
+
+impl ValueIndex {
+    fn fit(v: &[f64]) -> Self {
+        let (mut lo, mut hi, mut finite) = (f64::INFINITY, f64::NEG_INFINITY, true);
+        for &x in v {
+            lo = lo.min(x);
+            hi = hi.max(x);
+            finite &= x.is_finite();
+        }
+        let nb = v.len().max(1);
+        let scale = nb as f64 / (hi - lo);
+        if !finite || !(scale.is_finite() && scale > 0.0) || nb == 1 {
+            // constant or non-finite columns: one bucket, a plain sort
+            return ValueIndex { min: 0.0, scale: 0.0, nb: 1 };
+        }
+        ValueIndex { min: lo, scale, nb }
+    }
+    #[inline(always)]
+    fn bucket(&self, x: f64) -> usize {
+        // `as` saturates: values below min (and NaN) go to 0, above to the top
+        (((x - self.min) * self.scale) as usize).min(self.nb - 1)
+    }
+}
+
+pub struct Sorted1D {
+    vals: Vec<f64>,
+    /// original row -> rank in `vals`
+    rank: Vec<u32>,
+    /// rank -> original row
+    order: Vec<u32>,
+    index: ValueIndex,
+    /// bucket -> first rank of its values (nb + 1 entries)
+    start: Vec<u32>,
+}
+
+impl Sorted1D {
+    pub fn new(col: impl Iterator<Item = f64>) -> Self {
+        let v: Vec<f64> = col.collect();
+        Self::from_slice(&v)
+    }
+
+    pub fn from_slice(v: &[f64]) -> Self {
+        let n = v.len();
+        let index = ValueIndex::fit(v);
+        let nb = index.nb;
+        let buckets: Vec<u32> = v.iter().map(|&x| index.bucket(x) as u32).collect();
+        let mut start = vec![0u32; nb + 1];
+        for &b in &buckets {
+            start[b as usize + 1] += 1;
+        }
+        for b in 0..nb {
+            start[b + 1] += start[b];
+        }
+        let mut fill = start.clone();
+        let mut keys = vec![(0u64, 0u32); n];
+        for (i, &b) in buckets.iter().enumerate() {
+            let f = &mut fill[b as usize];
+            keys[*f as usize] = (sortable(v[i]), i as u32);
+            *f += 1;
+        }
+        drop((buckets, fill));
+        // (key, row) pairs are distinct, so any correct sort gives one order:
+        // ties in value are broken by row, as a global sort of the pairs would
+        for b in 0..nb {
+            let s = &mut keys[start[b] as usize..start[b + 1] as usize];
+            if s.len() <= 16 {
+                insertion_sort(s);
+            } else {
+                s.sort_unstable();
+            }
+        }
+        let order: Vec<u32> = keys.iter().map(|p| p.1).collect();
+        let vals: Vec<f64> = keys.iter().map(|p| v[p.1 as usize]).collect();
+        drop(keys);
+        let mut rank = vec![0u32; n];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        Sorted1D { vals, rank, order, index, start }
+    }
+
+    pub fn len(&self) -> usize {
+        self.vals.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.vals.is_empty()
+    }
+
+    /// Sample ids in ascending order of value.
+    pub fn order(&self) -> &[u32] {
+        &self.order
+    }
+    /// Rank (position in sorted order) of every sample id.
+    pub fn ranks(&self) -> &[u32] {
+        &self.rank
+    }
+    /// The values in ascending order.
+    pub fn values(&self) -> &[f64] {
+        &self.vals
+    }
+
+    /// The original row of rank `r`.
+    #[inline]
+    pub fn original(&self, r: usize) -> usize {
+        self.order[r] as usize
+    }
+
+    pub fn value(&self, i: usize) -> f64 {
+        self.vals[self.rank[i] as usize]
+    }
+
+    /// #{j : |v_j − v_i| < r} (strict) or ≤ r, the point i itself included
+    /// when it qualifies (it does not for a strict count with r = 0).
+    pub fn count(&self, i: usize, r: f64, strict: bool) -> usize {
+        self.count_at_rank(self.rank[i] as usize, r, strict)
+    }
+
+    /// As [`count`](Self::count) for the sample of rank `rank`.
+    #[inline]
+    pub fn count_at_rank(&self, rank: usize, r: f64, strict: bool) -> usize {
+        let q = self.vals[rank];
+        if strict {
+            self.count_q::<true>(q, r)
+        } else {
+            self.count_q::<false>(q, r)
+        }
+    }
+
+    #[inline]
+    fn count_q<const STRICT: bool>(&self, q: f64, r: f64) -> usize {
+        let v = &self.vals;
+        // Both predicates are monotone over the whole sorted array because
+        // fl(a − b) is monotone in a and in b: "fl(v_j − q) within r" is true
+        // then false, "fl(q − v_j) within r" false then true. The samples
+        // within r are exactly those between the two partition points.
+        let hi = self.partition(q + r, |j| within::<STRICT>(v[j] - q, r), |x| within::<STRICT>(x - q, r));
+        let lo = self.partition(q - r, |j| !within::<STRICT>(q - v[j], r), |x| !within::<STRICT>(q - x, r));
+        hi.saturating_sub(lo)
+    }
+
+    /// First rank where `pred` (true then false over the sorted array)
+    /// turns false; `t` is a value near the flip, `on_value` the same
+    /// predicate applied to a value.
+    #[inline(always)]
+    fn partition<P: Fn(usize) -> bool, V: Fn(f64) -> bool>(&self, t: f64, pred: P, on_value: V) -> usize {
+        let n = self.vals.len();
+        let b = self.index.bucket(t);
+        let (s, e) = (self.start[b] as usize, self.start[b + 1] as usize);
+        if s > 0 && !pred(s - 1) {
+            return partition_point_from(n, s - 1, pred);
+        }
+        if e < n && pred(e) {
+            return partition_point_from(n, e, pred);
+        }
+        // the flip lies in [s, e]: count the trues in between
+        let bucket = &self.vals[s..e];
+        if bucket.len() <= SCAN_MAX {
+            s + bucket.iter().map(|&x| on_value(x) as usize).sum::<usize>()
+        } else {
+            s + bucket.partition_point(|&x| on_value(x))
+        }
+    }
+}
+
+fn insertion_sort(s: &mut [(u64, u32)]) {
+    for i in 1..s.len() {
+        let x = s[i];
+        let mut j = i;
+        while j > 0 && s[j - 1] > x {
+            s[j] = s[j - 1];
+            j -= 1;
+        }
+        s[j] = x;
+    }
+}
+
+/// First index in [0, n) where `pred` turns false (`pred` true then false),
+/// found by galloping out from `hint` and then bisecting.
+#[inline]
+pub(crate) fn partition_point_from<P: Fn(usize) -> bool>(n: usize, hint: usize, pred: P) -> usize {
+    let hint = hint.min(n);
+    let (mut good, mut bad): (isize, isize); // pred(good) true (or -1), pred(bad) false (or n)
+    if hint < n && pred(hint) {
+        good = hint as isize;
+        let mut step = 1isize;
+        loop {
+            let probe = good + step;
+            if probe >= n as isize {
+                bad = n as isize;
+                break;
+            }
+            if pred(probe as usize) {
+                good = probe;
+                step *= 2;
+            } else {
+                bad = probe;
+                break;
+            }
+        }
+    } else {
+        bad = hint as isize;
+        let mut step = 1isize;
+        loop {
+            let probe = bad - step;
+            if probe < 0 {
+                good = -1;
+                break;
+            }
+            if pred(probe as usize) {
+                good = probe;
+                break;
+            } else {
+                bad = probe;
+                step *= 2;
+            }
+        }
+    }
+    while bad - good > 1 {
+        let m = good + (bad - good) / 2;
+        if pred(m as usize) {
+            good = m
+        } else {
+            bad = m
+        }
+    }
+    bad as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lcg(seed: &mut u64) -> f64 {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
+    }
+
+    fn brute(v: &[f64], q: f64, r: f64, strict: bool) -> usize {
+        v.iter().filter(|&&x| if strict { (x - q).abs() < r } else { (x - q).abs() <= r }).count()
+    }
+
+    #[test]
+    fn sorts_like_a_global_sort_and_counts_like_brute_force() {
+        let mut s = 5u64;
+        // smooth, quantised (ties), heavy-tailed (crowded buckets), constant,
+        // tiny, and values with -0.0 / 0.0
+        let cases: Vec<Vec<f64>> = vec![
+            (0..3000).map(|_| lcg(&mut s) + lcg(&mut s)).collect(),
+            (0..2000).map(|_| (lcg(&mut s) * 12.0).floor() / 4.0).collect(),
+            (0..2000).map(|_| (std::f64::consts::PI * (lcg(&mut s) - 0.5)).tan().powi(3)).collect(),
+            vec![1.5; 40],
+            vec![2.0],
+            vec![],
+            vec![0.0, -0.0, 1.0, -1.0, 0.0, -0.0, 1e-300, -1e-300],
+        ];
+        for v in cases {
+            let srt = Sorted1D::from_slice(&v);
+            let mut pairs: Vec<(u64, u32)> = v.iter().enumerate().map(|(i, &x)| (sortable(x), i as u32)).collect();
+            pairs.sort_unstable();
+            let want: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+            assert_eq!(srt.order(), &want[..]);
+            for i in 0..v.len() {
+                for _ in 0..4 {
+                    let r = match (lcg(&mut s) * 4.0) as u32 {
+                        0 => 0.0,
+                        1 => (lcg(&mut s) * 8.0).floor() / 4.0,
+                        2 => lcg(&mut s) * 1e-3,
+                        _ => lcg(&mut s) * 50.0,
+                    };
+                    for strict in [true, false] {
+                        assert_eq!(srt.count(i, r, strict), brute(&v, v[i], r, strict), "i={i} r={r} strict={strict}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn partition_point_gallops_both_ways() {
+        let v: Vec<usize> = (0..100).collect();
+        for cut in [0, 1, 37, 99, 100] {
+            for hint in [0, 5, 50, 99, 100, 500] {
+                assert_eq!(partition_point_from(v.len(), hint, |j| v[j] < cut), cut);
+            }
+        }
+    }
+}
