@@ -138,65 +138,81 @@ impl Grid {
         out.resize(k, (f64::INFINITY, u32::MAX));
         let q = self.pts[p as usize];
         let b = self.block[p as usize];
-        let (bx, by) = (b[0] as isize, b[1] as isize);
-        let g = self.g as isize;
-        let mut r: isize = 0;
+        let g = self.g;
+        let best = &mut out[..];
+        let mut worst = f64::INFINITY;
+        // Grow a rectangle of cells [x0, x1] x [y0, y1] from the query's
+        // own cell, one strip at a time on the side whose unseen points are
+        // nearest: every unseen point lies beyond some side, at a distance
+        // of at least that side's gap (the values of the next block, by
+        // monotone rounding), so once the k-th distance is at most the
+        // smallest gap, no unseen point is strictly closer. Growing the
+        // nearest side first keeps the scanned area close to the k-NN ball
+        // even where cells are far from square.
+        let (mut x0, mut x1, mut y0, mut y1) = (b[0] as usize, b[0] as usize, b[1] as usize, b[1] as usize);
+        self.scan(x0, y0, y1, &q, skip, best, &mut worst);
+        let gap_lo = |c: usize, blk: usize| if blk > 0 { q[c] - self.hi[c][blk - 1] } else { f64::INFINITY };
+        let gap_hi = |c: usize, blk: usize| if blk + 1 < g { self.lo[c][blk + 1] - q[c] } else { f64::INFINITY };
+        let mut gaps = [gap_lo(0, x0), gap_hi(0, x1), gap_lo(1, y0), gap_hi(1, y1)];
         loop {
-            // cells at Chebyshev cell-distance exactly r
-            let (x0, x1) = ((bx - r).max(0), (bx + r).min(g - 1));
-            let (y0, y1) = ((by - r).max(0), (by + r).min(g - 1));
-            for cx in x0..=x1 {
-                if (cx - bx).abs() == r {
-                    self.scan(cx as usize, y0 as usize, y1 as usize, &q, skip, out);
-                } else {
-                    if by - r >= 0 {
-                        self.scan(cx as usize, (by - r) as usize, (by - r) as usize, &q, skip, out);
-                    }
-                    if by + r < g {
-                        self.scan(cx as usize, (by + r) as usize, (by + r) as usize, &q, skip, out);
-                    }
+            let mut side = 0;
+            for s in 1..4 {
+                if gaps[s] < gaps[side] {
+                    side = s;
                 }
             }
-            if bx - r <= 0 && by - r <= 0 && bx + r >= g - 1 && by + r >= g - 1 {
-                return; // every cell seen
+            let m = gaps[side];
+            if m == f64::INFINITY || worst <= m {
+                return; // every cell seen, or no unseen point can be closer
             }
-            let worst = out[k - 1].0;
-            if worst < f64::INFINITY {
-                let mut gap = f64::INFINITY;
-                let nb = r + 1;
-                for (c, &bc) in [bx, by].iter().enumerate() {
-                    if bc - nb >= 0 {
-                        gap = gap.min(q[c] - self.hi[c][(bc - nb) as usize]);
-                    }
-                    if bc + nb < g {
-                        gap = gap.min(self.lo[c][(bc + nb) as usize] - q[c]);
-                    }
+            match side {
+                0 => {
+                    x0 -= 1;
+                    self.scan(x0, y0, y1, &q, skip, best, &mut worst);
+                    gaps[0] = gap_lo(0, x0);
                 }
-                if worst <= gap {
-                    return;
+                1 => {
+                    x1 += 1;
+                    self.scan(x1, y0, y1, &q, skip, best, &mut worst);
+                    gaps[1] = gap_hi(0, x1);
+                }
+                2 => {
+                    y0 -= 1;
+                    for cx in x0..=x1 {
+                        self.scan(cx, y0, y0, &q, skip, best, &mut worst);
+                    }
+                    gaps[2] = gap_lo(1, y0);
+                }
+                _ => {
+                    y1 += 1;
+                    for cx in x0..=x1 {
+                        self.scan(cx, y1, y1, &q, skip, best, &mut worst);
+                    }
+                    gaps[3] = gap_hi(1, y1);
                 }
             }
-            r += 1;
         }
     }
 
     #[inline(always)]
-    fn scan<F: Fn(u32) -> bool>(&self, cx: usize, y0: usize, y1: usize, q: &[f64; 2], skip: &F, out: &mut Neighbours) {
+    #[allow(clippy::too_many_arguments)]
+    fn scan<F: Fn(u32) -> bool>(&self, cx: usize, y0: usize, y1: usize, q: &[f64; 2], skip: &F, best: &mut [(f64, u32)], worst: &mut f64) {
         // cells (cx, y0..=y1) are contiguous in the CSR layout
         let s = self.start[cx * self.g + y0] as usize;
         let e = self.start[cx * self.g + y1 + 1] as usize;
-        let k = out.len();
+        let k = best.len();
         for (t, p) in (s..e).zip(&self.pts[s..e]) {
             let dist = (p[0] - q[0]).abs().max((p[1] - q[1]).abs());
-            if dist < out[k - 1].0 && !skip(t as u32) {
+            if dist < *worst && !skip(t as u32) {
                 // insertion into the sorted k slots; among equal distances
                 // the one seen first stays first
                 let mut at = k - 1;
-                while at > 0 && out[at - 1].0 > dist {
-                    out[at] = out[at - 1];
+                while at > 0 && best[at - 1].0 > dist {
+                    best[at] = best[at - 1];
                     at -= 1;
                 }
-                out[at] = (dist, t as u32);
+                best[at] = (dist, t as u32);
+                *worst = best[k - 1].0;
             }
         }
     }

@@ -108,6 +108,14 @@ impl Counter {
         let self_inside = r.iter().all(|&rc| if strict { 0.0 < rc } else { 0.0 <= rc });
         with_self - self_inside as usize
     }
+    /// Position in this counter's natural order of sample `i`.
+    #[inline]
+    fn position(&self, i: usize) -> usize {
+        match self {
+            Counter::Sorted(s) => s.ranks()[i] as usize,
+            Counter::Tree(t) => t.position(i) as usize,
+        }
+    }
     /// The sample at position `pos` of this counter's natural order.
     fn at(&self, pos: usize) -> usize {
         match self {
@@ -289,95 +297,74 @@ where
     let g_n = groups.len();
     let strict = algorithm == Algorithm::One;
 
-    // Pass 1, in joint-tree order (neighbouring queries share tree nodes):
-    // the radius of every sample in every variable group.
-    let chunks: Vec<Result<Vec<f64>>> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            interrupt.check()?;
-            let mut nbrs: Neighbours = Vec::with_capacity(k + 1);
-            let range = c * CHUNK..((c + 1) * CHUNK).min(n);
-            let mut out = Vec::with_capacity(range.len() * g_n);
-            for t in range {
-                let t = t as u32;
-                let i = tree.original(t);
-                tree.knn(t, k, &|u| exclusion.excludes(i, tree.original(u)), &mut nbrs);
-                match algorithm {
-                    Algorithm::One => out.extend(std::iter::repeat(nbrs[k - 1].0).take(g_n)),
-                    Algorithm::Two => {
-                        let q = tree.point(t);
-                        for cols in groups.iter() {
-                            let mut e = 0.0f64;
-                            for &(_, u) in nbrs.iter() {
-                                let p = tree.point(u);
-                                for c in cols.clone() {
-                                    e = e.max((p[c] - q[c]).abs());
-                                }
+    // Pass 1, in joint-search order (neighbouring queries share cells and
+    // nodes): the radius of every sample in every variable group, kept in
+    // that order.
+    let mut rad_j = vec![0.0f64; n * g_n];
+    rad_j.par_chunks_mut(CHUNK * g_n).enumerate().try_for_each(|(c, out)| -> Result<()> {
+        interrupt.check()?;
+        let mut nbrs: Neighbours = Vec::with_capacity(k + 1);
+        for (o, t) in out.chunks_exact_mut(g_n).zip(c * CHUNK..) {
+            let t = t as u32;
+            let i = tree.original(t);
+            tree.knn(t, k, &|u| exclusion.excludes(i, tree.original(u)), &mut nbrs);
+            match algorithm {
+                Algorithm::One => o.fill(nbrs[k - 1].0),
+                Algorithm::Two => {
+                    let q = tree.point(t);
+                    for (e, cols) in o.iter_mut().zip(groups) {
+                        *e = 0.0;
+                        for &(_, u) in nbrs.iter() {
+                            let p = tree.point(u);
+                            for c in cols.clone() {
+                                *e = e.max((p[c] - q[c]).abs());
                             }
-                            out.push(e);
                         }
                     }
                 }
             }
-            Ok(out)
-        })
-        .collect();
-    let mut rad = vec![0.0f64; n * g_n];
-    let mut t = 0u32;
-    for chunk in chunks {
-        for r in chunk?.chunks_exact(g_n) {
-            let i = tree.original(t);
-            rad[i * g_n..(i + 1) * g_n].copy_from_slice(r);
-            t += 1;
         }
+        Ok(())
+    })?;
+    // sample -> its position in the joint order
+    let mut jpos = vec![0u32; n];
+    for t in 0..n as u32 {
+        jpos[tree.original(t)] = t;
     }
     drop(tree);
 
     // Pass 2, per marginal space, in that space's own order (sorted values
-    // or its tree's order): consecutive queries then have nearly the same
-    // count boundaries, so each count is a few cached probes.
+    // or its tree's order): consecutive queries then touch the same cached
+    // part of the counting structure. Counts stay in that order.
     let mut counts: Vec<Vec<u32>> = Vec::with_capacity(spaces.len());
     for (s, ctr) in counters.iter().enumerate() {
         let col_group: Vec<usize> = spaces[s].iter().flat_map(|&g| groups[g].clone().map(move |_| g)).collect();
         let nc = col_group.len();
-        // radii gathered into this counter's order first: one tight loop of
-        // independent loads instead of a cache miss inside every count
-        let rad = &rad;
-        let col_group = &col_group;
-        let rad_s: Vec<f64> = (0..n)
-            .into_par_iter()
-            .with_min_len(CHUNK)
-            .flat_map_iter(|pos| {
-                let i = ctr.at(pos);
-                col_group.iter().map(move |&g| rad[i * g_n + g])
-            })
-            .collect();
-        let chunks: Vec<Result<Vec<u32>>> = (0..n.div_ceil(CHUNK))
-            .into_par_iter()
-            .map(|c| {
+        let mut cs = vec![0u32; n];
+        cs.par_chunks_mut(CHUNK).enumerate().try_for_each_init(
+            || vec![0.0f64; CHUNK * nc],
+            |r, (c, out)| -> Result<()> {
                 interrupt.check()?;
-                let range = c * CHUNK..((c + 1) * CHUNK).min(n);
-                let mut out = Vec::with_capacity(range.len());
-                for pos in range {
-                    let r = &rad_s[pos * nc..(pos + 1) * nc];
-                    let mut cnt = ctr.count(pos, r, strict);
+                let base = c * CHUNK;
+                // radii gathered first: one loop of independent loads
+                // instead of a cache miss inside every count
+                for (pos, rr) in (base..base + out.len()).zip(r.chunks_exact_mut(nc)) {
+                    let t = jpos[ctr.at(pos)] as usize;
+                    for (x, &g) in rr.iter_mut().zip(&col_group) {
+                        *x = rad_j[t * g_n + g];
+                    }
+                }
+                for ((o, pos), rr) in out.iter_mut().zip(base..).zip(r.chunks_exact(nc)) {
+                    let mut cnt = ctr.count(pos, rr, strict);
                     if exclusion.window > 0 {
                         let i = ctr.at(pos);
-                        cnt -= exclusion.window_of(i, n).filter(|&j| ctr.passes(i, j, r, strict)).count();
+                        cnt -= exclusion.window_of(i, n).filter(|&j| ctr.passes(i, j, rr, strict)).count();
                     }
-                    out.push(cnt as u32);
+                    *o = cnt as u32;
                 }
-                Ok(out)
-            })
-            .collect();
-        let mut cs = vec![0u32; n];
-        let mut pos = 0;
-        for chunk in chunks {
-            for v in chunk? {
-                cs[ctr.at(pos)] = v;
-                pos += 1;
-            }
-        }
+                Ok(())
+            },
+        )?;
         counts.push(cs);
     }
 
@@ -388,8 +375,8 @@ where
         .map_init(
             || vec![0usize; counts.len()],
             |buf, i| {
-                for (b, cs) in buf.iter_mut().zip(&counts) {
-                    *b = cs[i] as usize;
+                for ((b, cs), ctr) in buf.iter_mut().zip(&counts).zip(&counters) {
+                    *b = cs[ctr.position(i)] as usize;
                 }
                 local(buf)
             },
