@@ -297,35 +297,67 @@ where
     let g_n = groups.len();
     let strict = algorithm == Algorithm::One;
 
+    // One-column spaces with a sorted counter are counted right after each
+    // query, from the query's own value and radius: no radii to store and
+    // gather back, and in joint-search order the queries' values move
+    // slowly, so the value index stays cached. (Theiler windows need the
+    // counter's order; those spaces go through pass 2.)
+    let cols = space_columns(spec);
+    let fused: Vec<Option<(usize, usize, &Sorted1D)>> = counters
+        .iter()
+        .zip(spaces)
+        .zip(&cols)
+        .map(|((ctr, space), c)| match (ctr, c.as_slice()) {
+            (Counter::Sorted(srt), &[col]) if exclusion.window == 0 => Some((col, space[0], srt)),
+            _ => None,
+        })
+        .collect();
+    let n_fused = fused.iter().flatten().count();
+    let keep_rad = if fused.iter().any(|f| f.is_none()) { g_n } else { 0 };
+    // per query, in joint order: [radii per group if kept, fused counts]
+    let w = keep_rad + n_fused;
+
     // Pass 1, in joint-search order (neighbouring queries share cells and
-    // nodes): the radius of every sample in every variable group, kept in
-    // that order.
-    let mut rad_j = vec![0.0f64; n * g_n];
-    rad_j.par_chunks_mut(CHUNK * g_n).enumerate().try_for_each(|(c, out)| -> Result<()> {
-        interrupt.check()?;
-        let mut nbrs: Neighbours = Vec::with_capacity(k + 1);
-        for (o, t) in out.chunks_exact_mut(g_n).zip(c * CHUNK..) {
-            let t = t as u32;
-            let i = tree.original(t);
-            tree.knn(t, k, &|u| exclusion.excludes(i, tree.original(u)), &mut nbrs);
-            match algorithm {
-                Algorithm::One => o.fill(nbrs[k - 1].0),
-                Algorithm::Two => {
-                    let q = tree.point(t);
-                    for (e, cols) in o.iter_mut().zip(groups) {
-                        *e = 0.0;
-                        for &(_, u) in nbrs.iter() {
-                            let p = tree.point(u);
-                            for c in cols.clone() {
-                                *e = e.max((p[c] - q[c]).abs());
+    // nodes): the radius of every sample in every variable group.
+    let mut rows = vec![0.0f64; n * w.max(1)];
+    let w1 = w.max(1);
+    rows.par_chunks_mut(CHUNK * w1).enumerate().try_for_each_init(
+        || (Vec::with_capacity(k + 1), vec![0.0f64; g_n]),
+        |(nbrs, rad): &mut (Neighbours, Vec<f64>), (c, out)| -> Result<()> {
+            interrupt.check()?;
+            for (o, t) in out.chunks_exact_mut(w1).zip(c * CHUNK..) {
+                let t = t as u32;
+                let i = tree.original(t);
+                if exclusion.window == 0 {
+                    tree.knn(t, k, &|u| u == t, nbrs);
+                } else {
+                    tree.knn(t, k, &|u| exclusion.excludes(i, tree.original(u)), nbrs);
+                }
+                let q = tree.point(t);
+                match algorithm {
+                    Algorithm::One => rad.fill(nbrs[k - 1].0),
+                    Algorithm::Two => {
+                        for (e, cols) in rad.iter_mut().zip(groups) {
+                            *e = 0.0;
+                            for &(_, u) in nbrs.iter() {
+                                let p = tree.point(u);
+                                for c in cols.clone() {
+                                    *e = e.max((p[c] - q[c]).abs());
+                                }
                             }
                         }
                     }
                 }
+                o[..keep_rad].copy_from_slice(&rad[..keep_rad]);
+                for (slot, &(col, g, srt)) in o[keep_rad..].iter_mut().zip(fused.iter().flatten()) {
+                    let r = rad[g];
+                    let self_inside = if strict { 0.0 < r } else { 0.0 <= r };
+                    *slot = (srt.count_value(q[col], r, strict) - self_inside as usize) as f64;
+                }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     // sample -> its position in the joint order
     let mut jpos = vec![0u32; n];
     for t in 0..n as u32 {
@@ -333,11 +365,15 @@ where
     }
     drop(tree);
 
-    // Pass 2, per marginal space, in that space's own order (sorted values
+    // Pass 2, for the other spaces, in each space's own order (sorted values
     // or its tree's order): consecutive queries then touch the same cached
     // part of the counting structure. Counts stay in that order.
-    let mut counts: Vec<Vec<u32>> = Vec::with_capacity(spaces.len());
+    let mut counts: Vec<Option<Vec<u32>>> = Vec::with_capacity(spaces.len());
     for (s, ctr) in counters.iter().enumerate() {
+        if fused[s].is_some() {
+            counts.push(None);
+            continue;
+        }
         let col_group: Vec<usize> = spaces[s].iter().flat_map(|&g| groups[g].clone().map(move |_| g)).collect();
         let nc = col_group.len();
         let mut cs = vec![0u32; n];
@@ -351,7 +387,7 @@ where
                 for (pos, rr) in (base..base + out.len()).zip(r.chunks_exact_mut(nc)) {
                     let t = jpos[ctr.at(pos)] as usize;
                     for (x, &g) in rr.iter_mut().zip(&col_group) {
-                        *x = rad_j[t * g_n + g];
+                        *x = rows[t * w1 + g];
                     }
                 }
                 for ((o, pos), rr) in out.iter_mut().zip(base..).zip(r.chunks_exact(nc)) {
@@ -365,7 +401,7 @@ where
                 Ok(())
             },
         )?;
-        counts.push(cs);
+        counts.push(Some(cs));
     }
 
     // Pass 3: local values in sample order.
@@ -375,8 +411,16 @@ where
         .map_init(
             || vec![0usize; counts.len()],
             |buf, i| {
+                let t = jpos[i] as usize;
+                let mut f = t * w1 + keep_rad;
                 for ((b, cs), ctr) in buf.iter_mut().zip(&counts).zip(&counters) {
-                    *b = cs[ctr.position(i)] as usize;
+                    *b = match cs {
+                        Some(cs) => cs[ctr.position(i)] as usize,
+                        None => {
+                            f += 1;
+                            rows[f - 1] as usize
+                        }
+                    };
                 }
                 local(buf)
             },

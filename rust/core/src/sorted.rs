@@ -162,6 +162,16 @@ impl Sorted1D {
         }
     }
 
+    /// #{j : |v_j − q| < r} (strict) or ≤ r for any value q.
+    #[inline]
+    pub fn count_value(&self, q: f64, r: f64, strict: bool) -> usize {
+        if strict {
+            self.count_q::<true>(q, r)
+        } else {
+            self.count_q::<false>(q, r)
+        }
+    }
+
     #[inline]
     fn count_q<const STRICT: bool>(&self, q: f64, r: f64) -> usize {
         let v = &self.vals;
