@@ -130,6 +130,36 @@ def test_seeded_noise_is_reproducible():
     assert infoflux.mutual_info(x, y, seed=g1) == infoflux.mutual_info(x, y, seed=g2)
 
 
+def test_preprocessing_normalises_adds_scaled_noise_and_copies():
+    from infoflux._validation import preprocess
+
+    r = np.random.default_rng(5)
+    a = np.ascontiguousarray(3.0 + 7.0 * r.standard_normal((30_000, 3)))  # several row blocks
+    a[:, 2] = 4.0  # a constant column is only centred
+    before = a.copy()
+    (z,) = preprocess([a], True, 0.0, 0)
+    np.testing.assert_array_equal(a, before)  # inputs are never modified
+    np.testing.assert_allclose(z[:, :2].mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(z[:, :2].std(axis=0, ddof=1), 1, rtol=1e-12)
+    assert (z[:, 2] == 0).all()
+    # noise: N(0, noise^2) after normalisation, N(0, (noise*std)^2) without it
+    (n1,) = preprocess([a], True, 0.1, 3)
+    (n2,) = preprocess([a], False, 0.1, 3)
+    d1, d2 = n1 - z, n2 - a
+    assert abs(d1.std() - 0.1) < 0.002 and abs(d1.mean()) < 0.002
+    assert abs(d2[:, 0].std() - 0.7) < 0.01
+    # the same draws, scaled: noise depends only on (seed, array, column, row)
+    np.testing.assert_allclose(d2[:, :2] / a[:, :2].std(axis=0, ddof=1), d1[:, :2], atol=1e-9)
+    # independent of the thread count, different across arrays of one call
+    p1, q1 = preprocess([a, a], True, 1e-3, 11, 1)
+    p3, q3 = preprocess([a, a], True, 1e-3, 11, 3)
+    np.testing.assert_array_equal(p1, p3)
+    np.testing.assert_array_equal(q1, q3)
+    assert not np.array_equal(p1, q1)
+    with pytest.raises(ValueError, match="seed"):
+        preprocess([a], True, 1e-3, -1)
+
+
 @pytest.mark.parametrize("algorithm", [1, 2])
 def test_bitwise_identical_for_any_thread_count(algorithm):
     r = np.random.default_rng(1)

@@ -43,7 +43,8 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from infoflux import _array_api as A
-from infoflux._validation import check_algorithm, check_k, check_noise, log_base, rng_from
+from infoflux import _core
+from infoflux._validation import check_algorithm, check_k, check_noise, log_base, noise_seed
 
 _DTYPES = ("float64", "float32")
 
@@ -173,16 +174,16 @@ def preprocess(xp: Any, arrays: Sequence[Any], normalize: bool, noise: float, se
         raise TypeError(f"normalize: expected True or False, got {type(normalize).__name__}")
     out = [_standardize(xp, a) if normalize else a for a in arrays]
     if noise > 0:
-        rng = rng_from(seed)
+        s = noise_seed(seed)
         noisy = []
-        for a in out:
+        for j, a in enumerate(out):
             n, d = a.shape
             if normalize or n < 2:
                 scale = xp.ones((d,), dtype=a.dtype, device=A._dev(a))
             else:
                 scale = xp.std(a, axis=0, correction=1)
                 scale = xp.where(scale > 0, scale, 1.0)
-            z = xp.asarray(rng.standard_normal((n, d)), device=A._dev(a))
+            z = xp.asarray(_core.noise(n, d, s, j, None), device=A._dev(a))
             noisy.append(a + (noise * scale) * z)
         out = noisy
     return out

@@ -154,7 +154,7 @@ def mutual_info(
     k = check_k(k, xa.shape[0])
     alg = check_algorithm(algorithm)
     ln_base = log_base(base)
-    xa, ya = preprocess([xa, ya], normalize, check_noise(noise), seed)
+    xa, ya = preprocess([xa, ya], normalize, check_noise(noise), seed, check_threads(n_threads))
     values = _core.mi_local(xa, ya, k, alg, 0, check_threads(n_threads))
     return _finish(values, local, ln_base)
 
@@ -231,7 +231,7 @@ def conditional_mutual_info(
     k = check_k(k, xa.shape[0])
     alg = check_algorithm(algorithm)
     ln_base = log_base(base)
-    xa, ya, za = preprocess([xa, ya, za], normalize, check_noise(noise), seed)
+    xa, ya, za = preprocess([xa, ya, za], normalize, check_noise(noise), seed, check_threads(n_threads))
     values = _core.cmi_local(xa, ya, za, k, alg, 0, check_threads(n_threads))
     return _finish(values, local, ln_base)
 
@@ -301,7 +301,7 @@ def entropy(
     xa = as_samples(x, "x")
     k = check_k(k, xa.shape[0])
     ln_base = log_base(base)
-    (xa,) = preprocess([xa], normalize, check_noise(noise), seed)
+    (xa,) = preprocess([xa], normalize, check_noise(noise), seed, check_threads(n_threads))
     values = _core.entropy_local(xa, k, metric, check_threads(n_threads))
     return _finish(values, local, ln_base)
 
@@ -366,7 +366,7 @@ def mutual_info_matrix(
     k = check_k(k, Xa.shape[0])
     alg = check_algorithm(algorithm)
     ln_base = log_base(base)
-    (Xa,) = preprocess([Xa], normalize, check_noise(noise), seed)
+    (Xa,) = preprocess([Xa], normalize, check_noise(noise), seed, check_threads(n_threads))
     m = _core.mi_matrix(Xa, k, alg, check_threads(n_threads))
     return m / ln_base if ln_base != 1.0 else m
 

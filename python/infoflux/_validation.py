@@ -12,6 +12,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from infoflux import _core
 from infoflux._arrays import to_numpy
 
 
@@ -117,7 +118,8 @@ def rng_from(seed: Any) -> np.random.Generator:
 def standardize(a: np.ndarray) -> np.ndarray:
     """JIDT's NORMALISE: per column (v - mean) / std with ddof=1.
 
-    A constant column is only centred (its std is 0).
+    A constant column is only centred (its std is 0). NumPy reference of
+    what ``preprocess`` computes in the Rust core.
     """
     if a.shape[0] < 2:
         return a - a.mean(axis=0)
@@ -127,27 +129,44 @@ def standardize(a: np.ndarray) -> np.ndarray:
     return (a - mean) / std
 
 
-def preprocess(arrays: Sequence[np.ndarray], normalize: bool, noise: float, seed: Any) -> list[np.ndarray]:
+def noise_seed(seed: Any) -> int:
+    """The 64-bit seed of the noise streams for ``seed``.
+
+    An int or SeedSequence is hashed by NumPy's SeedSequence (so nearby
+    integers give unrelated streams); a Generator gives one draw (so
+    successive calls with the same Generator differ, as with NumPy); None
+    gives fresh entropy.
+    """
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**63))
+    if isinstance(seed, np.random.SeedSequence):
+        return int(seed.generate_state(1, np.uint64)[0])
+    if seed is None or isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)):
+        try:
+            return int(np.random.SeedSequence(None if seed is None else int(seed)).generate_state(1, np.uint64)[0])
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"seed: {e}") from None
+    raise TypeError(f"seed: expected an int, None or numpy.random.Generator, got {type(seed).__name__}")
+
+
+def preprocess(arrays: Sequence[np.ndarray], normalize: bool, noise: float, seed: Any,
+               n_threads: Optional[int] = None) -> list[np.ndarray]:
     """Optional unit-variance normalisation, then optional Gaussian noise.
 
-    The noise on each column has standard deviation ``noise`` times the
-    column's standard deviation (after normalisation that is ``noise``
-    itself), so its effect does not depend on units. Draws come from one
-    ``numpy.random.default_rng(seed)`` stream, variable by variable in
-    argument order, each an (n, d) standard-normal block.
+    Computed in the Rust core (``_core.preprocess``), in parallel, into new
+    arrays (the inputs are never modified). Normalisation is JIDT's: each
+    column to zero mean and unit sample variance (ddof=1); a constant
+    column is only centred. The noise on each column has standard deviation
+    ``noise`` times the column's standard deviation (after normalisation
+    that is ``noise`` itself), so its effect does not depend on units.
+    Array j draws standard normal deviates (Marsaglia-Tsang ziggurat) from
+    stream j of ``noise_seed(seed)``, in fixed blocks of rows: the same
+    numbers for any thread count.
     """
     if not isinstance(normalize, (bool, np.bool_)):
         raise TypeError(f"normalize: expected True or False, got {type(normalize).__name__}")
-    out = [standardize(a) if normalize else a for a in arrays]
-    if noise > 0:
-        rng = rng_from(seed)
-        noisy = []
-        for a in out:
-            if normalize or a.shape[0] < 2:
-                scale = np.ones(a.shape[1])
-            else:
-                scale = a.std(axis=0, ddof=1)
-                scale = np.where(scale > 0, scale, 1.0)
-            noisy.append(np.ascontiguousarray(a + noise * scale * rng.standard_normal(a.shape)))
-        out = noisy
-    return [np.ascontiguousarray(a, dtype=np.float64) for a in out]
+    if not normalize and noise == 0:
+        return [np.ascontiguousarray(a, dtype=np.float64) for a in arrays]
+    s = noise_seed(seed) if noise > 0 else 0
+    return list(_core.preprocess([np.ascontiguousarray(a, dtype=np.float64) for a in arrays],
+                                 bool(normalize), float(noise), s, n_threads))

@@ -28,6 +28,19 @@ fn main() {
         println!("mi n={n}: best of {reps} {best:?} {est}");
         return;
     }
+    if std::env::args().nth(2).as_deref() == Some("prep") {
+        let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
+        let x: Vec<f64> = (0..n).map(|i| ((i as f64) * 0.618034).fract()).collect();
+        let mut best = std::time::Duration::MAX;
+        for _ in 0..20 {
+            let mut v = x.clone();
+            let t = Instant::now();
+            infoflux_core::prep::preprocess(&mut v, n, 1, true, 1e-8, 1, 0).unwrap();
+            best = best.min(t.elapsed());
+        }
+        println!("prep n={n}: {best:?}");
+        return;
+    }
     if std::env::args().nth(2).as_deref() == Some("build") {
         let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
         let xy: Vec<f64> = (0..2 * n).map(|i| ((i as f64) * 0.618034).fract() + ((i * i) as f64 * 1e-7).sin()).collect();

@@ -12,6 +12,7 @@ pub mod kdtree;
 pub mod knn;
 pub mod mec;
 pub mod markov;
+pub mod prep;
 pub mod sorted;
 pub mod special;
 pub mod te;

@@ -8,6 +8,7 @@ mod engine;
 mod knn;
 mod mec;
 mod markov;
+mod prep;
 mod te;
 
 #[pymodule]
@@ -17,5 +18,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     te::register(m)?;
     mec::register(m)?;
     markov::register(m)?;
+    prep::register(m)?;
     Ok(())
 }
