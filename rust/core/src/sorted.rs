@@ -198,10 +198,11 @@ impl Sorted1D {
         if e < n && pred(e) {
             return partition_point_from(n, e, pred);
         }
-        // the flip lies in [s, e]: count the trues in between
+        // the flip lies in [s, e]: a short walk for the usual few values,
+        // bisection in a crowded bucket
         let bucket = &self.vals[s..e];
         if bucket.len() <= SCAN_MAX {
-            s + bucket.iter().map(|&x| on_value(x) as usize).sum::<usize>()
+            s + bucket.iter().position(|&x| !on_value(x)).unwrap_or(bucket.len())
         } else {
             s + bucket.partition_point(|&x| on_value(x))
         }

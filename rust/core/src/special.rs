@@ -92,7 +92,8 @@ pub struct DigammaTable(Vec<f64>);
 
 impl DigammaTable {
     pub fn new(len: usize) -> Self {
-        DigammaTable((0..len.min(1 << 16)).map(|m| if m == 0 { f64::NAN } else { digamma(m as f64) }).collect())
+        use rayon::prelude::*;
+        DigammaTable((0..len.min(1 << 16)).into_par_iter().with_min_len(4096).map(|m| if m == 0 { f64::NAN } else { digamma(m as f64) }).collect())
     }
     /// ψ(m) for an integer m ≥ 1.
     #[inline]
