@@ -323,6 +323,22 @@ mod tests {
     }
 
     #[test]
+    fn a_misleading_threshold_falls_back_to_galloping() {
+        // the bucket of `t` only speeds the search up: any t gives the flip
+        let mut s = 9u64;
+        let v: Vec<f64> = (0..500).map(|_| lcg(&mut s) * 10.0).collect();
+        let srt = Sorted1D::from_slice(&v);
+        let vals = srt.values();
+        for _ in 0..200 {
+            let cut = lcg(&mut s) * 11.0 - 0.5;
+            let want = vals.iter().filter(|&&x| x < cut).count();
+            for t in [cut, cut - 3.0, cut + 3.0, -1e300, 1e300, 0.0] {
+                assert_eq!(srt.partition(t, |j| vals[j] < cut, |x| x < cut), want);
+            }
+        }
+    }
+
+    #[test]
     fn partition_point_gallops_both_ways() {
         let v: Vec<usize> = (0..100).collect();
         for cut in [0, 1, 37, 99, 100] {
