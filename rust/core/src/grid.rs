@@ -20,6 +20,9 @@ use crate::kdtree::Neighbours;
 use crate::sorted::Sorted1D;
 use rayon::prelude::*;
 
+/// Column-0 blocks per band, and cells per tile side, of the query order.
+pub const BAND: usize = 16;
+
 pub struct Grid {
     g: usize,
     /// per column, per block: smallest and largest value in the block
@@ -32,18 +35,6 @@ pub struct Grid {
     ids: Vec<u32>,
     /// cell-order position -> its cell's block in each column
     block: Vec<[u32; 2]>,
-}
-
-/// Split `s` into consecutive pieces at the ascending offsets `cuts`
-/// (first 0, last s.len()), so each piece can be filled by its own thread.
-fn split_at_cuts<'a, T>(mut s: &'a mut [T], cuts: &[usize]) -> Vec<&'a mut [T]> {
-    let mut out = Vec::with_capacity(cuts.len().saturating_sub(1));
-    for w in cuts.windows(2) {
-        let (head, tail) = std::mem::take(&mut s).split_at_mut(w[1] - w[0]);
-        out.push(head);
-        s = tail;
-    }
-    out
 }
 
 impl Grid {
@@ -81,9 +72,9 @@ impl Grid {
         let (order_x, rank_y) = (sx.order(), sy.ranks());
         start[..g * g]
             .par_chunks_mut(g)
-            .zip(split_at_cuts(&mut pts, &first))
-            .zip(split_at_cuts(&mut ids, &first))
-            .zip(split_at_cuts(&mut block, &first))
+            .zip(crate::split_at_cuts(&mut pts, &first))
+            .zip(crate::split_at_cuts(&mut ids, &first))
+            .zip(crate::split_at_cuts(&mut block, &first))
             .enumerate()
             .for_each(|(bx, (((st, pts), ids), block))| {
                 let rows = &order_x[first[bx]..first[bx + 1]];
@@ -213,6 +204,33 @@ impl Grid {
                 }
                 best[at] = (dist, t as u32);
                 *worst = best[k - 1].0;
+            }
+        }
+    }
+
+    /// Cell-order positions cutting the grid into bands of [`BAND`]
+    /// column-0 blocks (first 0, last n): contiguous position ranges that
+    /// are visited tile by tile (see [`visit_band`](Self::visit_band)).
+    pub fn band_cuts(&self) -> Vec<usize> {
+        let g = self.g;
+        let mut cuts: Vec<usize> = (0..g).step_by(BAND).map(|bx| self.start[bx * g] as usize).collect();
+        cuts.push(self.ids.len());
+        cuts
+    }
+
+    /// The positions of band `b` in tile order: BAND x BAND blocks of cells
+    /// at a time. Queries in a tile have nearby values in both columns, so
+    /// the marginal counts that follow each query stay within a small part
+    /// of both sorted columns (cell order alone sweeps the whole column-1
+    /// range once per column-0 block).
+    pub fn visit_band(&self, b: usize, out: &mut Vec<u32>) {
+        out.clear();
+        let g = self.g;
+        let (bx0, bx1) = (b * BAND, ((b + 1) * BAND).min(g));
+        for by0 in (0..g).step_by(BAND) {
+            let by1 = (by0 + BAND).min(g);
+            for bx in bx0..bx1 {
+                out.extend(self.start[bx * g + by0]..self.start[bx * g + by1]);
             }
         }
     }

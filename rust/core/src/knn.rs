@@ -209,6 +209,24 @@ impl JointSearch {
             JointSearch::Grid(s) => &s.point(t)[..],
         }
     }
+    /// Positions cutting the search order into units of parallel work.
+    fn cuts(&self, n: usize) -> Vec<usize> {
+        match self {
+            JointSearch::Grid(s) => s.band_cuts(),
+            _ => (0..n).step_by(CHUNK).chain(std::iter::once(n)).collect(),
+        }
+    }
+    /// The positions of unit `b` (between `cuts[b]` and `cuts[b + 1]`) in
+    /// the order to query them.
+    fn visit(&self, b: usize, cuts: &[usize], out: &mut Vec<u32>) {
+        match self {
+            JointSearch::Grid(s) => s.visit_band(b, out),
+            _ => {
+                out.clear();
+                out.extend(cuts[b] as u32..cuts[b + 1] as u32);
+            }
+        }
+    }
     #[inline]
     fn knn<F: Fn(u32) -> bool>(&self, t: u32, k: usize, skip: &F, out: &mut Neighbours) {
         match self {
@@ -319,14 +337,17 @@ where
 
     // Pass 1, in joint-search order (neighbouring queries share cells and
     // nodes): the radius of every sample in every variable group.
-    let mut rows = vec![0.0f64; n * w.max(1)];
     let w1 = w.max(1);
-    rows.par_chunks_mut(CHUNK * w1).enumerate().try_for_each_init(
-        || (Vec::with_capacity(k + 1), vec![0.0f64; g_n]),
-        |(nbrs, rad): &mut (Neighbours, Vec<f64>), (c, out)| -> Result<()> {
+    let mut rows = vec![0.0f64; n * w1];
+    let cuts = tree.cuts(n);
+    let row_cuts: Vec<usize> = cuts.iter().map(|c| c * w1).collect();
+    crate::split_at_cuts(&mut rows, &row_cuts).into_par_iter().enumerate().try_for_each_init(
+        || (Vec::with_capacity(k + 1), vec![0.0f64; g_n], Vec::new()),
+        |(nbrs, rad, visit): &mut (Neighbours, Vec<f64>, Vec<u32>), (b, out)| -> Result<()> {
             interrupt.check()?;
-            for (o, t) in out.chunks_exact_mut(w1).zip(c * CHUNK..) {
-                let t = t as u32;
+            tree.visit(b, &cuts, visit);
+            for &t in visit.iter() {
+                let o = &mut out[(t as usize - cuts[b]) * w1..][..w1];
                 let i = tree.original(t);
                 if exclusion.window == 0 {
                     tree.knn(t, k, &|u| u == t, nbrs);

@@ -53,6 +53,18 @@ pub fn fixed_order_sum(v: &[f64]) -> f64 {
     fixed_order_sum(&v[..mid]) + fixed_order_sum(&v[mid..])
 }
 
+/// Split `s` into consecutive pieces at the ascending offsets `cuts`
+/// (first 0, last s.len()), so each piece can be filled by its own thread.
+pub(crate) fn split_at_cuts<'a, T>(mut s: &'a mut [T], cuts: &[usize]) -> Vec<&'a mut [T]> {
+    let mut out = Vec::with_capacity(cuts.len().saturating_sub(1));
+    for w in cuts.windows(2) {
+        let (head, tail) = std::mem::take(&mut s).split_at_mut(w[1] - w[0]);
+        out.push(head);
+        s = tail;
+    }
+    out
+}
+
 pub fn mean(v: &[f64]) -> f64 {
     if v.is_empty() {
         f64::NAN
