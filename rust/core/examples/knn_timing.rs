@@ -35,6 +35,11 @@ fn main() {
         phases(n);
         return;
     }
+    if std::env::args().nth(2).as_deref() == Some("stages") {
+        let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
+        te_stages(n);
+        return;
+    }
     if std::env::args().nth(2).as_deref() == Some("te") {
         let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
         te_profile(n);
@@ -141,4 +146,59 @@ fn phases(n: usize) {
         let tc = t.elapsed();
         println!("n={n}: build {tb:?} sort1d {ts:?} knn {tk:?} count1d(tree order) {tc:?} (mean count {})", c / n);
     }
+}
+
+/// One thread, best of 5: the 3-D joint search and the 2-D box counts of a
+/// history-1 TE, each on its own.
+#[allow(dead_code)]
+fn te_stages(n: usize) {
+    use infoflux_core::boxgrid::BoxGrid;
+    use infoflux_core::grid3::Grid3;
+    let mut s = 5u64;
+    let mut u = || {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((s >> 11) as f64) / ((1u64 << 53) as f64) - 0.5
+    };
+    let x: Vec<f64> = (0..n).map(|_| u()).collect();
+    let mut y = vec![0.0; n];
+    for t in 1..n {
+        y[t] = 0.5 * y[t - 1] + 0.5 * x[t - 1] + u();
+    }
+    let m = n - 1;
+    let (xs, yn, yp) = (&x[..m], &y[1..], &y[..m]);
+    let best = |f: &mut dyn FnMut() -> f64| {
+        let mut b = std::time::Duration::MAX;
+        let mut v = 0.0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            v = f();
+            b = b.min(t.elapsed());
+        }
+        (b, v)
+    };
+    let (tb, _) = best(&mut || Grid3::new([xs, yn, yp]).len() as f64);
+    let grid = Grid3::new([xs, yn, yp]);
+    let mut eps = vec![0.0; m];
+    let mut out = Vec::new();
+    let (tk, acc) = best(&mut || {
+        let mut acc = 0.0;
+        for p in 0..m as u32 {
+            grid.knn(p, 4, &|t| t == p, &mut out);
+            acc += out[3].0;
+            eps[grid.original(p)] = out[3].0;
+        }
+        acc
+    });
+    println!("grid3 build {tb:?} knn {tk:?} ({acc})");
+    let bg = BoxGrid::new(xs, yp);
+    let (tb, _) = best(&mut || BoxGrid::new(xs, yp).len() as f64);
+    let (tc, c) = best(&mut || {
+        let mut c = 0;
+        for p in 0..m {
+            let e = eps[bg.original(p)];
+            c += bg.count_at(p, &[e, e], true);
+        }
+        c as f64
+    });
+    println!("boxgrid xz build {tb:?} count {tc:?} (mean {})", c / m as f64);
 }

@@ -52,7 +52,8 @@ pub struct BoxGrid {
     orders: [Vec<u32>; 2],
 }
 
-fn sorted_order(col: &[f64]) -> Vec<u32> {
+/// Ids of `col` in ascending order of value (`f64::total_cmp` order).
+pub fn sorted_order(col: &[f64]) -> Vec<u32> {
     let mut keys: Vec<(u64, u32)> = col.iter().enumerate().map(|(i, &v)| (sortable(v), i as u32)).collect();
     keys.sort_unstable();
     keys.into_iter().map(|k| k.1).collect()
