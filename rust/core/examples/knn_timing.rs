@@ -88,10 +88,20 @@ fn te_profile(n: usize) {
         s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((s >> 11) as f64) / ((1u64 << 53) as f64) - 0.5
     };
-    let x: Vec<f64> = (0..n).map(|_| u()).collect();
+    // GAUSS=1: Gaussian innovations (Box-Muller), as benches/bench_te.py
+    let gauss = std::env::var("GAUSS").is_ok();
+    let mut e = || {
+        if gauss {
+            let (a, b) = (u() + 0.5, u() + 0.5);
+            (-2.0 * (1.0 - a).ln()).sqrt() * (std::f64::consts::TAU * b).cos()
+        } else {
+            u()
+        }
+    };
+    let x: Vec<f64> = (0..n).map(|_| e()).collect();
     let mut y = vec![0.0; n];
     for t in 1..n {
-        y[t] = 0.5 * y[t - 1] + 0.5 * x[t - 1] + u();
+        y[t] = 0.5 * y[t - 1] + 0.5 * x[t - 1] + e();
     }
     let xs: Vec<f64> = x[..n - 1].to_vec();
     let yn: Vec<f64> = y[1..].to_vec();

@@ -39,7 +39,7 @@ pub struct BoxGrid {
     pts_a: Vec<[f64; 2]>,
     /// a-major position -> original id, and its blocks
     ids: Vec<u32>,
-    block: Vec<[u32; 2]>,
+    block: Vec<[u16; 2]>,
     /// the same points, column-b block major: cell (bb, ba) at bb·g + ba
     start_b: Vec<u32>,
     pts_b: Vec<[f64; 2]>,
@@ -50,6 +50,26 @@ pub struct BoxGrid {
     /// both columns' ascending orders, kept so a joint search over the same
     /// columns need not sort them again
     orders: [Vec<u32>; 2],
+}
+
+/// Each id's block of `col` (g blocks of equal count, by rank in `order`),
+/// and each block's smallest and largest value: its first and last in the
+/// order, since the order sorts by `total_cmp` (−0.0 before 0.0, equal as
+/// floats, so either serves as the bound).
+pub(crate) fn quantile_blocks(col: &[f64], order: &[u32], g: usize) -> (Vec<u16>, Vec<f64>, Vec<f64>) {
+    let n = order.len();
+    if n == 0 {
+        return (Vec::new(), vec![f64::INFINITY; g], vec![f64::NEG_INFINITY; g]);
+    }
+    let mut blk = vec![0u16; n];
+    for (rank, &i) in order.iter().enumerate() {
+        blk[i as usize] = (rank * g / n) as u16;
+    }
+    // block b holds the ranks r with r·g/n = b, non-empty for g <= n
+    let first = |b: usize| (b * n).div_ceil(g);
+    let lo = (0..g).map(|b| col[order[first(b)] as usize]).collect();
+    let hi = (0..g).map(|b| col[order[first(b + 1) - 1] as usize]).collect();
+    (blk, lo, hi)
 }
 
 /// Ids of `col` in ascending order of value (`f64::total_cmp` order).
@@ -69,22 +89,13 @@ impl BoxGrid {
     /// any order of tied values will do).
     pub fn from_orders(a: &[f64], b: &[f64], order_a: Vec<u32>, order_b: Vec<u32>) -> Self {
         let n = a.len();
-        let g = (((n as f64) / POINTS_PER_CELL).sqrt().ceil() as usize).max(1);
-        let mut lo = [vec![f64::INFINITY; g], vec![f64::INFINITY; g]];
-        let mut hi = [vec![f64::NEG_INFINITY; g], vec![f64::NEG_INFINITY; g]];
-        let mut blk_of = vec![[0u32; 2]; n];
-        for (c, (col, order)) in [(a, &order_a), (b, &order_b)].into_iter().enumerate() {
-            for (rank, &i) in order.iter().enumerate() {
-                let bl = rank * g / n;
-                let v = col[i as usize];
-                blk_of[i as usize][c] = bl as u32;
-                lo[c][bl] = lo[c][bl].min(v);
-                hi[c][bl] = hi[c][bl].max(v);
-            }
-        }
+        let g = (((n as f64) / POINTS_PER_CELL).sqrt().ceil() as usize).clamp(1, n.max(1));
+        // the passes below are scatters over n-sized arrays, memory bound at
+        // large n: the independent ones run side by side
+        let ((blk_a, lo_a, hi_a), (blk_b, lo_b, hi_b)) = rayon::join(|| quantile_blocks(a, &order_a, g), || quantile_blocks(b, &order_b, g));
         let mut cnt = vec![0u32; g * g];
-        for bl in &blk_of {
-            cnt[bl[0] as usize * g + bl[1] as usize] += 1;
+        for (&ba, &bb) in blk_a.iter().zip(&blk_b) {
+            cnt[ba as usize * g + bb as usize] += 1;
         }
         let prefix = |major_a: bool| {
             let mut start = vec![0u32; g * g + 1];
@@ -96,36 +107,64 @@ impl BoxGrid {
             }
             start
         };
-        let (start_a, start_b) = (prefix(true), prefix(false));
-        let mut sat = vec![0u32; (g + 1) * (g + 1)];
-        for i in 0..g {
-            let mut row = 0u32;
-            for j in 0..g {
-                row += cnt[i * g + j];
-                sat[(i + 1) * (g + 1) + j + 1] = sat[i * (g + 1) + j + 1] + row;
+        let fill_a = |start_a: &[u32]| {
+            let mut fill = start_a.to_vec();
+            let mut pts_a = vec![[0.0; 2]; n];
+            let mut ids = vec![0u32; n];
+            let mut pos = vec![0u32; n];
+            let mut block = vec![[0u16; 2]; n];
+            for i in 0..n {
+                let (ba, bb) = (blk_a[i], blk_b[i]);
+                let c = ba as usize * g + bb as usize;
+                let p = fill[c] as usize;
+                fill[c] += 1;
+                pts_a[p] = [a[i], b[i]];
+                ids[p] = i as u32;
+                pos[i] = p as u32;
+                block[p] = [ba, bb];
             }
-        }
-        let mut fill_a = start_a.clone();
-        let mut fill_b = start_b.clone();
-        let mut pts_a = vec![[0.0; 2]; n];
-        let mut pts_b = vec![[0.0; 2]; n];
-        let mut ids = vec![0u32; n];
-        let mut pos = vec![0u32; n];
-        let mut block = vec![[0u32; 2]; n];
-        for i in 0..n {
-            let [ba, bb] = blk_of[i];
-            let (ba, bb) = (ba as usize, bb as usize);
-            let p = fill_a[ba * g + bb] as usize;
-            fill_a[ba * g + bb] += 1;
-            pts_a[p] = [a[i], b[i]];
-            ids[p] = i as u32;
-            pos[i] = p as u32;
-            block[p] = blk_of[i];
-            let p = fill_b[bb * g + ba] as usize;
-            fill_b[bb * g + ba] += 1;
-            pts_b[p] = [a[i], b[i]];
-        }
-        BoxGrid { g, lo, hi, start_a, pts_a, ids, block, start_b, pts_b, sat, pos, orders: [order_a, order_b] }
+            (pts_a, ids, pos, block)
+        };
+        let fill_b = |start_b: &[u32]| {
+            let mut fill = start_b.to_vec();
+            let mut pts_b = vec![[0.0; 2]; n];
+            for i in 0..n {
+                let c = blk_b[i] as usize * g + blk_a[i] as usize;
+                let p = fill[c] as usize;
+                fill[c] += 1;
+                pts_b[p] = [a[i], b[i]];
+            }
+            pts_b
+        };
+        let sat = || {
+            let mut sat = vec![0u32; (g + 1) * (g + 1)];
+            for i in 0..g {
+                let mut row = 0u32;
+                for j in 0..g {
+                    row += cnt[i * g + j];
+                    sat[(i + 1) * (g + 1) + j + 1] = sat[i * (g + 1) + j + 1] + row;
+                }
+            }
+            sat
+        };
+        let ((start_a, (pts_a, ids, pos, block)), ((start_b, pts_b), sat)) = rayon::join(
+            || {
+                let s = prefix(true);
+                let f = fill_a(&s);
+                (s, f)
+            },
+            || {
+                rayon::join(
+                    || {
+                        let s = prefix(false);
+                        let f = fill_b(&s);
+                        (s, f)
+                    },
+                    sat,
+                )
+            },
+        );
+        BoxGrid { g, lo: [lo_a, lo_b], hi: [hi_a, hi_b], start_a, pts_a, ids, block, start_b, pts_b, sat, pos, orders: [order_a, order_b] }
     }
 
     pub fn len(&self) -> usize {

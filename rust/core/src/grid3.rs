@@ -23,6 +23,7 @@
 //! tree), so once the k-th distance is at most the bound, the k distances
 //! found are exact.
 
+use crate::boxgrid::quantile_blocks;
 use crate::kdtree::{kth, sortable, Neighbours};
 
 /// Points per cell on average: 1–2 keeps the first ring (27 cells) small
@@ -39,7 +40,7 @@ pub struct Grid3 {
     pts: Vec<[f64; 3]>,
     ids: Vec<u32>,
     pos: Vec<u32>,
-    block: Vec<[u32; 3]>,
+    block: Vec<[u16; 3]>,
 }
 
 // Per-column gap from q to the values [lo, hi], 0 inside: fl(lo − q) or
@@ -64,23 +65,13 @@ impl Grid3 {
     /// order of tied values will do).
     pub fn from_orders(cols: [&[f64]; 3], orders: [&[u32]; 3]) -> Self {
         let n = cols[0].len();
-        let g = (((n as f64) / POINTS_PER_CELL).cbrt().ceil() as usize).max(1);
-        let mut lo = [vec![f64::INFINITY; g], vec![f64::INFINITY; g], vec![f64::INFINITY; g]];
-        let mut hi = [vec![f64::NEG_INFINITY; g], vec![f64::NEG_INFINITY; g], vec![f64::NEG_INFINITY; g]];
-        let mut blk_of = vec![[0u32; 3]; n];
-        for c in 0..3 {
-            for (rank, &i) in orders[c].iter().enumerate() {
-                let b = rank * g / n;
-                let v = cols[c][i as usize];
-                blk_of[i as usize][c] = b as u32;
-                lo[c][b] = lo[c][b].min(v);
-                hi[c][b] = hi[c][b].max(v);
-            }
-        }
-        let cell = |b: &[u32; 3]| (b[0] as usize * g + b[1] as usize) * g + b[2] as usize;
+        let g = (((n as f64) / POINTS_PER_CELL).cbrt().ceil() as usize).clamp(1, n.max(1));
+        let qb = |c: usize| quantile_blocks(cols[c], orders[c], g);
+        let (b0, (b1, b2)) = rayon::join(|| qb(0), || rayon::join(|| qb(1), || qb(2)));
+        let cell = |i: usize| (b0.0[i] as usize * g + b1.0[i] as usize) * g + b2.0[i] as usize;
         let mut start = vec![0u32; g * g * g + 1];
-        for b in &blk_of {
-            start[cell(b) + 1] += 1;
+        for i in 0..n {
+            start[cell(i) + 1] += 1;
         }
         for c in 0..g * g * g {
             start[c + 1] += start[c];
@@ -89,17 +80,17 @@ impl Grid3 {
         let mut pts = vec![[0.0; 3]; n];
         let mut ids = vec![0u32; n];
         let mut pos = vec![0u32; n];
-        let mut block = vec![[0u32; 3]; n];
+        let mut block = vec![[0u16; 3]; n];
         for i in 0..n {
-            let c = cell(&blk_of[i]);
+            let c = cell(i);
             let p = fill[c] as usize;
             fill[c] += 1;
             pts[p] = [cols[0][i], cols[1][i], cols[2][i]];
             ids[p] = i as u32;
             pos[i] = p as u32;
-            block[p] = blk_of[i];
+            block[p] = [b0.0[i], b1.0[i], b2.0[i]];
         }
-        Grid3 { g, lo, hi, start, pts, ids, pos, block }
+        Grid3 { g, lo: [b0.1, b1.1, b2.1], hi: [b0.2, b1.2, b2.2], start, pts, ids, pos, block }
     }
 
     pub fn len(&self) -> usize {
