@@ -110,6 +110,15 @@ fn te_profile(n: usize) {
     let t = Instant::now();
     let target = TargetSide::new(MatRef { data: &yn, n: m, d: 1 }, MatRef { data: &yp, n: m, d: 1 }).unwrap();
     println!("te target side: {:?}", t.elapsed());
+    if let Ok(s) = std::env::var("SURR") {
+        // one source with S permutation surrogates, as a network entry
+        let s: usize = s.parse().unwrap();
+        let t = Instant::now();
+        let r = infoflux_core::te::many_sources(&target, &[MatRef { data: &xs, n: m, d: 1 }], 4, Algorithm::One, Exclusion::default(), &[0..m], s,
+            infoflux_core::te::SurrogateMethod::Permutation, 7, &Interrupt::new()).unwrap();
+        println!("te + {s} surrogates: {:?}, per TE {:?} ({})", t.elapsed(), t.elapsed() / (s as u32 + 1), r[0].0);
+        return;
+    }
     let reps: usize = std::env::var("REPS").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     let t = Instant::now();
     let mut v = Vec::new();
@@ -200,6 +209,19 @@ fn te_stages(n: usize) {
         acc
     });
     println!("grid3 build {tb:?} knn {tk:?} ({acc})");
+    {
+        let joint: Vec<f64> = (0..m).flat_map(|i| [xs[i], yn[i], yp[i]]).collect();
+        let tree = KdTree::new(MatRef { data: &joint, n: m, d: 3 });
+        let (tt, acc) = best(&mut || {
+            let mut acc = 0.0;
+            for p in 0..m as u32 {
+                tree.knn_point::<MaxNorm, _>(p, 4, &|t| t == p, &mut out);
+                acc += out[3].0;
+            }
+            acc
+        });
+        println!("kd-tree knn {tt:?} ({acc})");
+    }
     let bg = BoxGrid::new(xs, yp);
     let (tb, _) = best(&mut || BoxGrid::new(xs, yp).len() as f64);
     let (tc, c) = best(&mut || {

@@ -220,13 +220,26 @@ impl Grid3 {
     /// Scan cells first..=last (consecutive in the CSR layout).
     #[inline]
     fn scan<F: Fn(u32) -> bool>(&self, first: usize, last: usize, q: &[f64; 3], k: usize, skip: &F, out: &mut Neighbours) {
-        let (s, e) = (self.start[first] as usize, self.start[last + 1] as usize);
-        let mut worst = kth(out, k);
+        let (mut s, e) = (self.start[first] as usize, self.start[last + 1] as usize);
+        let dist = |p: &[f64; 3]| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()).max((p[2] - q[2]).abs());
+        // filling up: every candidate not skipped is kept
+        while out.len() < k && s < e {
+            if !skip(s as u32) {
+                insert(out, k, dist(&self.pts[s]), s as u32);
+            }
+            s += 1;
+        }
+        if s == e {
+            return;
+        }
+        // full: only a candidate strictly closer than the k-th is kept, a
+        // branch that is rarely taken once the list is good
+        let mut worst = out[k - 1].0;
         for (t, p) in (s..e).zip(&self.pts[s..e]) {
-            let dist = (p[0] - q[0]).abs().max((p[1] - q[1]).abs()).max((p[2] - q[2]).abs());
-            if (dist < worst || out.len() < k) && !skip(t as u32) {
-                insert(out, k, dist, t as u32);
-                worst = kth(out, k);
+            let d = dist(p);
+            if d < worst && !skip(t as u32) {
+                insert(out, k, d, t as u32);
+                worst = out[k - 1].0;
             }
         }
     }
