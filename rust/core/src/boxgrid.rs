@@ -24,6 +24,7 @@
 //! counts, and every boundary point is tested with exactly that comparison.
 
 use crate::kdtree::{sortable, within};
+use rayon::slice::ParallelSliceMut;
 
 /// Points per cell: smaller cells mean fewer boundary points to test but a
 /// larger table (g² ≈ n / POINTS_PER_CELL); 0.5–2 measured within noise of
@@ -78,7 +79,13 @@ pub(crate) fn quantile_blocks(col: &[f64], order: &[u32], g: usize) -> (Vec<u16>
 /// Ids of `col` in ascending order of value (`f64::total_cmp` order).
 pub fn sorted_order(col: &[f64]) -> Vec<u32> {
     let mut keys: Vec<(u64, u32)> = col.iter().enumerate().map(|(i, &v)| (sortable(v), i as u32)).collect();
-    keys.sort_unstable();
+    // the keys are distinct (ids break ties), so every sort gives the same
+    // order: the parallel one is as reproducible as the sequential one
+    if keys.len() >= 1 << 16 {
+        keys.par_sort_unstable();
+    } else {
+        keys.sort_unstable();
+    }
     keys.into_iter().map(|k| k.1).collect()
 }
 

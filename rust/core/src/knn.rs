@@ -103,7 +103,7 @@ impl Counter {
         } else if m.d == 2 && m.n >= 64 {
             let a: Vec<f64> = (0..m.n).map(|i| m.data[2 * i]).collect();
             let b: Vec<f64> = (0..m.n).map(|i| m.data[2 * i + 1]).collect();
-            Self::box_or_tree(BoxGrid::new(&a, &b), m)
+            Self::box_or_tree(BoxGrid::new(&a, &b), || m.data.to_vec())
         } else {
             Counter::Tree(KdTree::with_leaf(m, crate::kdtree::COUNT_LEAF))
         }
@@ -116,17 +116,23 @@ impl Counter {
         if b.len() != n || order_a.len() != n || order_b.len() != n {
             return Err(Error::Internal("columns and orders differ in length".into()));
         }
-        let rows: Vec<f64> = a.iter().zip(b).flat_map(|(u, v)| [*u, *v]).collect();
-        let m = MatRef { data: &rows, n, d: 2 };
-        Ok(if n >= 64 { Self::box_or_tree(BoxGrid::from_orders(a, b, order_a, order_b), m) } else { Self::new(m) })
+        let rows = || a.iter().zip(b).flat_map(|(u, v)| [*u, *v]).collect::<Vec<f64>>();
+        Ok(if n >= 64 {
+            Self::box_or_tree(BoxGrid::from_orders(a, b, order_a, order_b), rows)
+        } else {
+            Self::new(MatRef { data: &rows(), n, d: 2 })
+        })
     }
 
-    fn box_or_tree(grid: BoxGrid, m: MatRef<'_>) -> Self {
+    /// `rows`: the space's row-major data, wanted only for the tree.
+    fn box_or_tree(grid: BoxGrid, rows: impl FnOnce() -> Vec<f64>) -> Self {
         // keep the counts O(n log n) in all when the data lie near a curve
         if grid.crowding() <= BOX_CROWDING {
             Counter::Box(grid)
         } else {
-            Counter::Tree(KdTree::with_leaf(m, crate::kdtree::COUNT_LEAF))
+            let n = grid.len();
+            let data = rows();
+            Counter::Tree(KdTree::with_leaf(MatRef { data: &data, n, d: 2 }, crate::kdtree::COUNT_LEAF))
         }
     }
 
