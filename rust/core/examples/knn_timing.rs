@@ -199,12 +199,13 @@ fn te_stages(n: usize) {
     let grid = Grid3::new([xs, yn, yp]);
     let mut eps = vec![0.0; m];
     let mut out = Vec::new();
+    let kk: usize = std::env::var("K").ok().and_then(|s| s.parse().ok()).unwrap_or(4);
     let (tk, acc) = best(&mut || {
         let mut acc = 0.0;
         for p in 0..m as u32 {
-            grid.knn(p, 4, &|t| t == p, &mut out);
-            acc += out[3].0;
-            eps[grid.original(p)] = out[3].0;
+            grid.knn(p, kk, &|t| t == p, &mut out);
+            acc += out[kk - 1].0;
+            eps[grid.original(p)] = out[kk - 1].0;
         }
         acc
     });

@@ -152,7 +152,7 @@ impl Grid3 {
                 nl += 1;
             }
         }
-        let (z_lo, z_hi) = (bq[2] - 1 >= 0, bq[2] + 1 < g);
+        let (z_lo, z_hi) = (bq[2] >= 1, bq[2] + 1 < g);
         let gz_lo = if z_lo { gap_at(2, bq[2] - 1) } else { f64::INFINITY };
         let gz_hi = if z_hi { gap_at(2, bq[2] + 1) } else { f64::INFINITY };
         let bz = bq[2] as usize;
