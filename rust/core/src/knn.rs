@@ -253,7 +253,10 @@ impl JointSearch {
             let cols: Vec<Vec<f64>> = (0..3).map(|c| (0..joint.n).map(|i| joint.data[3 * i + c]).collect()).collect();
             let cols = [&cols[0][..], &cols[1][..], &cols[2][..]];
             let grid = match sorted {
-                [Some(o0), Some(o1), Some(o2)] => Grid3::from_orders(cols, [o0, o1, o2]),
+                // (a given counter over other rows would hold orders of another length)
+                [Some(o0), Some(o1), Some(o2)] if [o0, o1, o2].iter().all(|o| o.len() == joint.n) => {
+                    Grid3::from_orders(cols, [o0, o1, o2])
+                }
                 _ => Grid3::new(cols),
             };
             if grid.crowding() <= GRID3_CROWDING {
