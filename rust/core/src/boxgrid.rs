@@ -10,10 +10,11 @@
 //! the blocks it meets are a run of blocks wholly inside, with at most one
 //! partly-inside block at each end. The cells whose two blocks are both
 //! wholly inside are counted in O(1) from the table; only the points of the
-//! boundary strips are tested one by one. With cells of about one point a
-//! count of m points costs O(√m) tests instead of a tree's O(√m) node visits
-//! plus the descent, and the build is a counting sort, O(n) once the columns
-//! are sorted.
+//! boundary strips are tested one by one. With cells of a point or two a
+//! count of m points costs four short searches over the blocks, four table
+//! reads and O(√m) point tests, with no tree descent; the build is a
+//! counting sort, O(n) once the columns are sorted. Data near a curve crowd
+//! the strips (about √n points each); the caller then uses the k-d tree.
 //!
 //! Exactness: the test of one column, fl(v − q) within r and fl(q − v)
 //! within r, is monotone in v (float subtraction rounds monotonically), so a

@@ -4,7 +4,7 @@
 //!
 //! The same idea as `grid.rs` one dimension up: each column's values are cut
 //! into g blocks of equal count, so the g³ cells follow the data's copula
-//! and hold about one point each wherever the data are, and the build is a
+//! and hold a point or two each wherever the data are, and the build is a
 //! counting sort once the columns are sorted (the marginal counters already
 //! hold those orders) instead of a k-d tree's O(n log n) row moves. The
 //! search scans rings of cells of growing Chebyshev cell-distance around
