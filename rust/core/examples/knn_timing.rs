@@ -53,6 +53,11 @@ fn main() {
         phases(n);
         return;
     }
+    if std::env::args().nth(2).as_deref() == Some("stages") {
+        let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
+        te_stages(n);
+        return;
+    }
     if std::env::args().nth(2).as_deref() == Some("te") {
         let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
         te_profile(n);
@@ -101,10 +106,20 @@ fn te_profile(n: usize) {
         s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((s >> 11) as f64) / ((1u64 << 53) as f64) - 0.5
     };
-    let x: Vec<f64> = (0..n).map(|_| u()).collect();
+    // GAUSS=1: Gaussian innovations (Box-Muller), as benches/bench_te.py
+    let gauss = std::env::var("GAUSS").is_ok();
+    let mut e = || {
+        if gauss {
+            let (a, b) = (u() + 0.5, u() + 0.5);
+            (-2.0 * (1.0 - a).ln()).sqrt() * (std::f64::consts::TAU * b).cos()
+        } else {
+            u()
+        }
+    };
+    let x: Vec<f64> = (0..n).map(|_| e()).collect();
     let mut y = vec![0.0; n];
     for t in 1..n {
-        y[t] = 0.5 * y[t - 1] + 0.5 * x[t - 1] + u();
+        y[t] = 0.5 * y[t - 1] + 0.5 * x[t - 1] + e();
     }
     let xs: Vec<f64> = x[..n - 1].to_vec();
     let yn: Vec<f64> = y[1..].to_vec();
@@ -113,6 +128,15 @@ fn te_profile(n: usize) {
     let t = Instant::now();
     let target = TargetSide::new(MatRef { data: &yn, n: m, d: 1 }, MatRef { data: &yp, n: m, d: 1 }).unwrap();
     println!("te target side: {:?}", t.elapsed());
+    if let Ok(s) = std::env::var("SURR") {
+        // one source with S permutation surrogates, as a network entry
+        let s: usize = s.parse().unwrap();
+        let t = Instant::now();
+        let r = infoflux_core::te::many_sources(&target, &[MatRef { data: &xs, n: m, d: 1 }], 4, Algorithm::One, Exclusion::default(), &[0..m], s,
+            infoflux_core::te::SurrogateMethod::Permutation, 7, &Interrupt::new()).unwrap();
+        println!("te + {s} surrogates: {:?}, per TE {:?} ({})", t.elapsed(), t.elapsed() / (s as u32 + 1), r[0].0);
+        return;
+    }
     let reps: usize = std::env::var("REPS").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     let t = Instant::now();
     let mut v = Vec::new();
@@ -158,4 +182,73 @@ fn phases(n: usize) {
         let tc = t.elapsed();
         println!("n={n}: build {tb:?} sort1d {ts:?} knn {tk:?} count1d(tree order) {tc:?} (mean count {})", c / n);
     }
+}
+
+/// One thread, best of 5: the 3-D joint search and the 2-D box counts of a
+/// history-1 TE, each on its own.
+#[allow(dead_code)]
+fn te_stages(n: usize) {
+    use infoflux_core::boxgrid::BoxGrid;
+    use infoflux_core::grid3::Grid3;
+    let mut s = 5u64;
+    let mut u = || {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((s >> 11) as f64) / ((1u64 << 53) as f64) - 0.5
+    };
+    let x: Vec<f64> = (0..n).map(|_| u()).collect();
+    let mut y = vec![0.0; n];
+    for t in 1..n {
+        y[t] = 0.5 * y[t - 1] + 0.5 * x[t - 1] + u();
+    }
+    let m = n - 1;
+    let (xs, yn, yp) = (&x[..m], &y[1..], &y[..m]);
+    let best = |f: &mut dyn FnMut() -> f64| {
+        let mut b = std::time::Duration::MAX;
+        let mut v = 0.0;
+        for _ in 0..5 {
+            let t = Instant::now();
+            v = f();
+            b = b.min(t.elapsed());
+        }
+        (b, v)
+    };
+    let (tb, _) = best(&mut || Grid3::new([xs, yn, yp]).len() as f64);
+    let grid = Grid3::new([xs, yn, yp]);
+    let mut eps = vec![0.0; m];
+    let mut out = Vec::new();
+    let kk: usize = std::env::var("K").ok().and_then(|s| s.parse().ok()).unwrap_or(4);
+    let (tk, acc) = best(&mut || {
+        let mut acc = 0.0;
+        for p in 0..m as u32 {
+            grid.knn(p, kk, &|t| t == p, &mut out);
+            acc += out[kk - 1].0;
+            eps[grid.original(p)] = out[kk - 1].0;
+        }
+        acc
+    });
+    println!("grid3 build {tb:?} knn {tk:?} ({acc})");
+    {
+        let joint: Vec<f64> = (0..m).flat_map(|i| [xs[i], yn[i], yp[i]]).collect();
+        let tree = KdTree::new(MatRef { data: &joint, n: m, d: 3 });
+        let (tt, acc) = best(&mut || {
+            let mut acc = 0.0;
+            for p in 0..m as u32 {
+                tree.knn_point::<MaxNorm, _>(p, 4, &|t| t == p, &mut out);
+                acc += out[3].0;
+            }
+            acc
+        });
+        println!("kd-tree knn {tt:?} ({acc})");
+    }
+    let bg = BoxGrid::new(xs, yp);
+    let (tb, _) = best(&mut || BoxGrid::new(xs, yp).len() as f64);
+    let (tc, c) = best(&mut || {
+        let mut c = 0;
+        for p in 0..m {
+            let e = eps[bg.original(p)];
+            c += bg.count_at(p, &[e, e], true);
+        }
+        c as f64
+    });
+    println!("boxgrid xz build {tb:?} count {tc:?} (mean {})", c / m as f64);
 }

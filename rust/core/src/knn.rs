@@ -16,7 +16,9 @@
 //! distance), algorithm 2 counts `≤` the per-variable extents of the k joint
 //! neighbours.
 
+use crate::boxgrid::BoxGrid;
 use crate::grid::Grid;
+use crate::grid3::Grid3;
 use crate::kdtree::{Euclidean, KdTree, MaxNorm, Metric, Neighbours, Sorted1D};
 use crate::special::{digamma, ln_gamma, DigammaTable};
 use crate::{Error, Interrupt, MatRef, Result};
@@ -81,26 +83,74 @@ impl Exclusion<'_> {
 }
 
 /// Counting structure for one marginal space: a sorted copy for one column,
-/// a k-d tree otherwise. Built once and shareable across computations that
-/// count in the same space (transfer-entropy sources and surrogates).
+/// the rank grid with a summed-area table for two (see `boxgrid`), a k-d
+/// tree otherwise. Built once and shareable across computations that count
+/// in the same space (transfer-entropy sources and surrogates).
 pub enum Counter {
     Sorted(Sorted1D),
+    Box(BoxGrid),
     Tree(KdTree),
 }
+
+/// Largest `BoxGrid::crowding` at which the grid counts faster than the
+/// tree (about 2 for a smooth copula; it grows like √n near a curve).
+const BOX_CROWDING: f64 = 16.0;
 
 impl Counter {
     pub fn new(m: MatRef<'_>) -> Self {
         if m.d == 1 {
             Counter::Sorted(Sorted1D::new(m.data.iter().copied()))
+        } else if m.d == 2 && m.n >= 64 {
+            let a: Vec<f64> = (0..m.n).map(|i| m.data[2 * i]).collect();
+            let b: Vec<f64> = (0..m.n).map(|i| m.data[2 * i + 1]).collect();
+            Self::box_or_tree(BoxGrid::new(&a, &b), || m.data.to_vec())
         } else {
             Counter::Tree(KdTree::with_leaf(m, crate::kdtree::COUNT_LEAF))
         }
     }
+
+    /// The counter of the 2-D space of columns `a`, `b`, given their
+    /// ascending orders (ids by value), which saves sorting them again.
+    pub fn from_sorted_pair(a: &[f64], b: &[f64], order_a: Vec<u32>, order_b: Vec<u32>) -> Result<Self> {
+        let n = a.len();
+        if b.len() != n || order_a.len() != n || order_b.len() != n {
+            return Err(Error::Internal("columns and orders differ in length".into()));
+        }
+        let rows = || a.iter().zip(b).flat_map(|(u, v)| [*u, *v]).collect::<Vec<f64>>();
+        Ok(if n >= 64 {
+            Self::box_or_tree(BoxGrid::from_orders(a, b, order_a, order_b), rows)
+        } else {
+            Self::new(MatRef { data: &rows(), n, d: 2 })
+        })
+    }
+
+    /// `rows`: the space's row-major data, wanted only for the tree.
+    fn box_or_tree(grid: BoxGrid, rows: impl FnOnce() -> Vec<f64>) -> Self {
+        // keep the counts O(n log n) in all when the data lie near a curve
+        if grid.crowding() <= BOX_CROWDING {
+            Counter::Box(grid)
+        } else {
+            let n = grid.len();
+            let data = rows();
+            Counter::Tree(KdTree::with_leaf(MatRef { data: &data, n, d: 2 }, crate::kdtree::COUNT_LEAF))
+        }
+    }
+
+    /// Ascending order of each of this counter's columns, where it holds one.
+    pub fn orders(&self) -> Vec<Option<&[u32]>> {
+        match self {
+            Counter::Sorted(s) => vec![Some(s.order())],
+            Counter::Box(g) => vec![Some(g.order(0)), Some(g.order(1))],
+            Counter::Tree(t) => vec![None; t.dim()],
+        }
+    }
+
     /// Count of j ≠ i within the per-column radii `r`, for the sample at
     /// position `pos` of this counter's order.
     fn count(&self, pos: usize, r: &[f64], strict: bool) -> usize {
         let with_self = match self {
             Counter::Sorted(s) => s.count_at_rank(pos, r[0], strict),
+            Counter::Box(g) => g.count_at(pos, r, strict),
             Counter::Tree(t) => t.count_point(pos as u32, r, strict),
         };
         // i itself is inside unless a strict radius is 0 (exact duplicates
@@ -113,6 +163,7 @@ impl Counter {
     fn position(&self, i: usize) -> usize {
         match self {
             Counter::Sorted(s) => s.ranks()[i] as usize,
+            Counter::Box(g) => g.position(i),
             Counter::Tree(t) => t.position(i) as usize,
         }
     }
@@ -120,6 +171,7 @@ impl Counter {
     fn at(&self, pos: usize) -> usize {
         match self {
             Counter::Sorted(s) => s.original(pos),
+            Counter::Box(g) => g.original(pos),
             Counter::Tree(t) => t.original(pos as u32),
         }
     }
@@ -135,6 +187,10 @@ impl Counter {
         };
         match self {
             Counter::Sorted(s) => cmp(s.value(j), s.value(i), r[0]),
+            Counter::Box(g) => {
+                let (pi, pj) = (g.point(g.position(i)), g.point(g.position(j)));
+                cmp(pj[0], pi[0], r[0]) && cmp(pj[1], pi[1], r[1])
+            }
             Counter::Tree(t) => {
                 let (pi, pj) = (t.point(t.position(i)), t.point(t.position(j)));
                 (0..t.dim()).all(|c| cmp(pj[c], pi[c], r[c]))
@@ -166,18 +222,30 @@ pub struct KnnSpec<'a> {
     pub exclusion: Exclusion<'a>,
 }
 
-/// The joint-space neighbour search: the rank grid in two dimensions, where
-/// building a tree would cost more than the queries (see `grid`), the k-d
-/// tree otherwise.
+/// The joint-space neighbour search: the rank grid in two or three
+/// dimensions, where building a tree would cost more than the queries (see
+/// `grid`, `grid3`), the k-d tree otherwise.
 enum JointSearch {
     Tree(KdTree),
     Grid(Grid),
+    Grid3(Grid3),
 }
+
+/// Joint dimensions served by a rank grid (from this many samples up).
+fn grid_joint(joint: MatRef<'_>) -> bool {
+    (joint.d == 2 || joint.d == 3) && joint.n >= 64
+}
+
+/// Largest `Grid3::crowding` at which the 3-D grid searches faster than the
+/// tree (about 2 for a smooth copula).
+const GRID3_CROWDING: f64 = 16.0;
 
 impl JointSearch {
     /// `sorted`: the joint columns' sorted copies where a 1-D counter
-    /// already holds them (saves re-sorting for the grid).
-    fn new(joint: MatRef<'_>, sorted: [Option<&Sorted1D>; 2]) -> Self {
+    /// already holds them (saves re-sorting for the 2-D grid); `orders`: per
+    /// joint column, its ascending order where any counter holds one (the
+    /// same for the 3-D grid).
+    fn new(joint: MatRef<'_>, sorted: [Option<&Sorted1D>; 2], orders: &[Option<&[u32]>]) -> Self {
         if joint.d == 2 && joint.n >= 64 {
             let x: Vec<f64> = (0..joint.n).map(|i| joint.data[2 * i]).collect();
             let y: Vec<f64> = (0..joint.n).map(|i| joint.data[2 * i + 1]).collect();
@@ -191,6 +259,21 @@ impl JointSearch {
             } else {
                 JointSearch::Tree(KdTree::new(joint))
             }
+        } else if joint.d == 3 && joint.n >= 64 {
+            let cols: Vec<Vec<f64>> = (0..3).map(|c| (0..joint.n).map(|i| joint.data[3 * i + c]).collect()).collect();
+            let cols = [&cols[0][..], &cols[1][..], &cols[2][..]];
+            let grid = match orders {
+                // (a given counter over other rows would hold orders of another length)
+                [Some(o0), Some(o1), Some(o2)] if [o0, o1, o2].iter().all(|o| o.len() == joint.n) => {
+                    Grid3::from_orders(cols, [o0, o1, o2])
+                }
+                _ => Grid3::new(cols),
+            };
+            if grid.crowding() <= GRID3_CROWDING {
+                JointSearch::Grid3(grid)
+            } else {
+                JointSearch::Tree(KdTree::new(joint))
+            }
         } else {
             JointSearch::Tree(KdTree::new(joint))
         }
@@ -200,6 +283,7 @@ impl JointSearch {
         match self {
             JointSearch::Tree(s) => s.original(t),
             JointSearch::Grid(s) => s.original(t),
+            JointSearch::Grid3(s) => s.original(t),
         }
     }
     #[inline]
@@ -207,6 +291,7 @@ impl JointSearch {
         match self {
             JointSearch::Tree(s) => s.point(t),
             JointSearch::Grid(s) => &s.point(t)[..],
+            JointSearch::Grid3(s) => &s.point(t)[..],
         }
     }
     /// Positions cutting the search order into units of parallel work.
@@ -232,6 +317,7 @@ impl JointSearch {
         match self {
             JointSearch::Tree(s) => s.knn_point::<MaxNorm, F>(t, k, skip, out),
             JointSearch::Grid(s) => s.knn(t, k, skip, out),
+            JointSearch::Grid3(s) => s.knn(t, k, skip, out),
         }
     }
 }
@@ -290,8 +376,8 @@ where
         return Err(Error::Internal("one counter entry per space expected".into()));
     }
     let skip: Vec<bool> = given.iter().map(|c| c.is_some()).collect();
-    let (tree, built) = if joint.d == 2 && n >= 64 {
-        // the grid reuses the sorted orders of 1-D counters: build those first
+    let (tree, built) = if grid_joint(joint) {
+        // the grids reuse the counters' sorted columns: build those first
         let built = build_counters_where(spec, &skip);
         let mut sorted: [Option<&Sorted1D>; 2] = [None, None];
         for ((space, g), b) in spaces.iter().zip(given).zip(&built) {
@@ -301,10 +387,18 @@ where
                 }
             }
         }
-        let tree = JointSearch::new(joint, sorted);
+        let mut orders: Vec<Option<&[u32]>> = vec![None; joint.d];
+        for ((cols, g), b) in space_columns(spec).iter().zip(given).zip(&built) {
+            if let Some(ctr) = g.or(b.as_ref()) {
+                for (&c, o) in cols.iter().zip(ctr.orders()) {
+                    orders[c] = orders[c].or(o);
+                }
+            }
+        }
+        let tree = JointSearch::new(joint, sorted, &orders);
         (tree, built)
     } else {
-        rayon::join(|| JointSearch::new(joint, [None, None]), || build_counters_where(spec, &skip))
+        rayon::join(|| JointSearch::new(joint, [None, None], &[]), || build_counters_where(spec, &skip))
     };
     let counters: Vec<&Counter> = given
         .iter()

@@ -6,8 +6,10 @@
 //! Results never depend on the number of threads: work is split into
 //! per-sample values that are reduced in a fixed order.
 
+pub mod boxgrid;
 pub mod error;
 pub mod grid;
+pub mod grid3;
 pub mod kdtree;
 pub mod knn;
 pub mod mec;
