@@ -28,6 +28,29 @@ fn main() {
         println!("mi n={n}: best of {reps} {best:?} {est}");
         return;
     }
+    if std::env::args().nth(2).as_deref() == Some("sort") {
+        let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
+        let mut s = 1u64;
+        let mut u = || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 11) as f64) / ((1u64 << 53) as f64)
+        };
+        let x: Vec<f64> = (0..n).map(|_| u() + u() + u() - 1.5).collect();
+        let y: Vec<f64> = x.iter().map(|v| 0.6 * v + 0.8 * (u() + u() + u() - 1.5)).collect();
+        let (mut b1, mut b2) = (std::time::Duration::MAX, std::time::Duration::MAX);
+        for _ in 0..20 {
+            let t = Instant::now();
+            let sx = infoflux_core::sorted::Sorted1D::from_slice(&x);
+            let sy = infoflux_core::sorted::Sorted1D::from_slice(&y);
+            b1 = b1.min(t.elapsed());
+            let t = Instant::now();
+            let g = infoflux_core::grid::Grid::from_sorted(&x, &y, &sx, &sy);
+            b2 = b2.min(t.elapsed());
+            assert!(g.len() == n);
+        }
+        println!("two sorts {b1:?} grid {b2:?}");
+        return;
+    }
     if std::env::args().nth(2).as_deref() == Some("prep") {
         let n: usize = std::env::args().nth(1).unwrap().parse().unwrap();
         let x: Vec<f64> = (0..n).map(|i| ((i as f64) * 0.618034).fract()).collect();
