@@ -7,26 +7,26 @@
 //! and hold a point or two each wherever the data are, and the build is a
 //! counting sort once the columns are sorted (the marginal counters already
 //! hold those orders) instead of a k-d tree's O(n log n) row moves. The
-//! search scans rings of cells of growing Chebyshev cell-distance around
-//! the query's cell; within a ring, a line of cells (fixed blocks in columns
-//! 0 and 1) is skipped when its lower bound cannot beat the current k-th
-//! distance. The grid idea for fixed-radius and k-NN search goes back to
-//! J. L. Bentley, B. W. Weide, A. C. Yao, "Optimal expected-time algorithms
-//! for closest point problems", ACM TOMS 6, 563 (1980).
+//! search grows a box of cells from the query's cell, one slab at a time on
+//! the side whose unseen points are nearest; within a slab, a line of cells
+//! (fixed blocks in columns 0 and 1) is skipped when its lower bound cannot
+//! beat the current k-th distance. The grid idea for fixed-radius and k-NN
+//! search goes back to J. L. Bentley, B. W. Weide, A. C. Yao, "Optimal
+//! expected-time algorithms for closest point problems", ACM TOMS 6, 563
+//! (1980).
 //!
-//! Exactness: a point outside the (2r+1)³ cells around the query's cell lies,
-//! in some column c, in a block beyond the ring, so its value is at most
-//! `hi[c][b − r − 1]` (or at least `lo[c][b + r + 1]`) and its distance is at
-//! least fl(q_c − hi[..]) (or fl(lo[..] − q_c)) by monotone rounding; the
-//! same bound, from a line's own blocks, justifies skipping a line. Only
-//! candidates strictly closer than the k-th distance are kept (as in the
-//! tree), so once the k-th distance is at most the bound, the k distances
-//! found are exact.
+//! Exactness: a point outside the box of cells lies, in some column c, in a
+//! block beyond the box, so its value is at most `hi[c][lo_c − 1]` (or at
+//! least `lo[c][hi_c + 1]`) and its distance is at least fl(q_c − hi[..])
+//! (or fl(lo[..] − q_c)) by monotone rounding; the same bound, from a line's
+//! own blocks, justifies skipping a line. Only candidates strictly closer
+//! than the k-th distance are kept (as in the tree), so once the k-th
+//! distance is at most the smallest bound, the k distances found are exact.
 
 use crate::boxgrid::quantile_blocks;
 use crate::kdtree::{kth, sortable, Neighbours};
 
-/// Points per cell on average: 1–2 keeps the first ring (27 cells) small
+/// Points per cell on average: 1–2 keeps the searched box of cells small
 /// while it holds the k-th neighbour for k of a few (0.5 and 3 measured
 /// slower on TE data, `knn_timing -- 100000 stages`).
 const POINTS_PER_CELL: f64 = 1.5;
@@ -130,86 +130,68 @@ impl Grid3 {
         }
         let q = self.pts[p as usize];
         let b = self.block[p as usize];
-        let bq = [b[0] as isize, b[1] as isize, b[2] as isize];
-        let g = self.g as isize;
-        let gap_at = |c: usize, blk: isize| gap(q[c], self.lo[c][blk as usize], self.hi[c][blk as usize]);
-
-        // Rings 0 and 1 together, as the 3×3 lines of cells along column 2,
-        // nearest line first: the k-th distance then drops early, and the
-        // farther lines (and the far cells of a line) are mostly skipped.
-        let mut lines = [(0.0f64, 0usize); 9];
-        let mut nl = 0;
-        for c0 in (bq[0] - 1).max(0)..=(bq[0] + 1).min(g - 1) {
-            let g0 = gap_at(0, c0);
-            for c1 in (bq[1] - 1).max(0)..=(bq[1] + 1).min(g - 1) {
-                let bound = g0.max(gap_at(1, c1));
-                let mut at = nl;
-                while at > 0 && lines[at - 1].0 > bound {
-                    lines[at] = lines[at - 1];
-                    at -= 1;
-                }
-                lines[at] = (bound, (c0 as usize * self.g + c1 as usize) * self.g);
-                nl += 1;
-            }
-        }
-        let (z_lo, z_hi) = (bq[2] >= 1, bq[2] + 1 < g);
-        let gz_lo = if z_lo { gap_at(2, bq[2] - 1) } else { f64::INFINITY };
-        let gz_hi = if z_hi { gap_at(2, bq[2] + 1) } else { f64::INFINITY };
-        let bz = bq[2] as usize;
-        for &(bound, line) in &lines[..nl] {
-            let worst = kth(out, k);
-            if !(bound < worst) {
-                break; // lines are in ascending bound
-            }
-            let z0 = if gz_lo < worst { bz - 1 } else { bz };
-            let z1 = if gz_hi < worst { bz + 1 } else { bz };
-            self.scan(line + z0, line + z1, &q, k, skip, out);
-        }
-
-        let mut r: isize = 1;
+        let g = self.g;
+        // Grow a box of cells [lo_c, hi_c] per column from the query's own
+        // cell, one slab at a time on the side whose unseen points are
+        // nearest: every unseen point lies beyond some side, at a distance
+        // of at least that side's gap (the values of the next block, by
+        // monotone rounding), so once the k-th distance is at most the
+        // smallest gap, no unseen point can be strictly closer. Within a new
+        // slab, a line of cells whose own blocks are already too far is
+        // skipped.
+        let mut lo = [b[0] as usize, b[1] as usize, b[2] as usize];
+        let mut hi = lo;
+        let line = |c0: usize, c1: usize| (c0 * g + c1) * g;
+        self.scan(line(lo[0], lo[1]) + lo[2], line(lo[0], lo[1]) + lo[2], &q, k, skip, out);
+        let below = |c: usize, blk: usize| if blk > 0 { q[c] - self.hi[c][blk - 1] } else { f64::INFINITY };
+        let above = |c: usize, blk: usize| if blk + 1 < g { self.lo[c][blk + 1] - q[c] } else { f64::INFINITY };
+        let mut gaps = [below(0, lo[0]), above(0, hi[0]), below(1, lo[1]), above(1, hi[1]), below(2, lo[2]), above(2, hi[2])];
+        let gap_at = |c: usize, blk: usize| gap(q[c], self.lo[c][blk], self.hi[c][blk]);
         loop {
-            if (0..3).all(|c| bq[c] - r <= 0 && bq[c] + r >= g - 1) {
-                return; // every cell seen
-            }
-            if out.len() == k {
-                let worst = out[k - 1].0;
-                let mut bound = f64::INFINITY;
-                let nb = r + 1;
-                for c in 0..3 {
-                    if bq[c] - nb >= 0 {
-                        bound = bound.min(q[c] - self.hi[c][(bq[c] - nb) as usize]);
-                    }
-                    if bq[c] + nb < g {
-                        bound = bound.min(self.lo[c][(bq[c] + nb) as usize] - q[c]);
-                    }
-                }
-                if worst <= bound {
-                    return;
+            let mut side = 0;
+            for s in 1..6 {
+                if gaps[s] < gaps[side] {
+                    side = s;
                 }
             }
-            r += 1;
-            // cells at Chebyshev cell-distance exactly r
-            let (z0, z1) = ((bq[2] - r).max(0) as usize, (bq[2] + r).min(g - 1) as usize);
-            for c0 in (bq[0] - r).max(0)..=(bq[0] + r).min(g - 1) {
-                let g0 = gap_at(0, c0);
-                if !(g0 < kth(out, k)) {
-                    continue;
-                }
-                let edge0 = (c0 - bq[0]).abs() == r;
-                for c1 in (bq[1] - r).max(0)..=(bq[1] + r).min(g - 1) {
-                    if !(g0.max(gap_at(1, c1)) < kth(out, k)) {
-                        continue;
-                    }
-                    let line = (c0 as usize * self.g + c1 as usize) * self.g;
-                    if edge0 || (c1 - bq[1]).abs() == r {
-                        self.scan(line + z0, line + z1, &q, k, skip, out);
-                    } else {
-                        // interior line of the ring: only its two end cells are new
-                        if bq[2] - r >= 0 {
-                            self.scan(line + z0, line + z0, &q, k, skip, out);
+            let m = gaps[side];
+            let worst = kth(out, k);
+            if m == f64::INFINITY || worst <= m {
+                return; // every cell seen, or no unseen point can be closer
+            }
+            let c = side / 2;
+            let blk = if side % 2 == 0 {
+                lo[c] -= 1;
+                lo[c]
+            } else {
+                hi[c] += 1;
+                hi[c]
+            };
+            gaps[side] = if side % 2 == 0 { below(c, blk) } else { above(c, blk) };
+            match c {
+                0 | 1 => {
+                    // a slab of lines along column 2
+                    let (other, fixed) = if c == 0 { (1, blk) } else { (0, blk) };
+                    let gf = gap_at(c, fixed);
+                    for o in lo[other]..=hi[other] {
+                        let worst = kth(out, k);
+                        if !(gf.max(gap_at(other, o)) < worst) {
+                            continue;
                         }
-                        if bq[2] + r < g {
-                            self.scan(line + z1, line + z1, &q, k, skip, out);
+                        let l = if c == 0 { line(fixed, o) } else { line(o, fixed) };
+                        self.scan(l + lo[2], l + hi[2], &q, k, skip, out);
+                    }
+                }
+                _ => {
+                    // a slab of single cells at column-2 block `blk`
+                    for c0 in lo[0]..=hi[0] {
+                        let g0 = gap_at(0, c0);
+                        for c1 in lo[1]..=hi[1] {
+                            if !(g0.max(gap_at(1, c1)) < kth(out, k)) {
+                                continue;
+                            }
+                            let cell = line(c0, c1) + blk;
+                            self.scan(cell, cell, &q, k, skip, out);
                         }
                     }
                 }
