@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -79,6 +80,9 @@ def table(max_n: int, peer_max_n: int, peer_max_n_3d: int = 10**5) -> None:
     for d in (1, 3):
         for n in ns:
             x, y = data(n, d)
+            # the previous row's peers can leave BLAS/numba worker threads
+            # spinning on both cores for a moment: let them go idle first
+            time.sleep(1.0)
             t = {"infoflux": best_of(lambda: infoflux.mutual_info(x, y, k=3), repeat=5)}
             for name, f in peers(d).items():
                 if n <= (peer_max_n if d == 1 else peer_max_n_3d):

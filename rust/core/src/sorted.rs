@@ -3,7 +3,7 @@
 //! The marginal counts of KSG, n_x(i) = #{j : |x_j − x_i| < ε_i} (or `≤`),
 //! are two partition points in the sorted column. A binary or galloping
 //! search costs ~10–20 unpredictable probes each; instead the column keeps a
-//! *value index*: `nb ≈ n` equal-width buckets over [min, max] and, for each
+//! *value index*: `nb ≈ n/4` equal-width buckets over [min, max] and, for each
 //! bucket, where its values start in sorted order. A query maps its
 //! threshold to a bucket by one multiply and scans the few values there.
 //! The same buckets sort the column in O(n) expected time (a bucket sort,
@@ -43,7 +43,10 @@ impl ValueIndex {
             hi = hi.max(x);
             finite &= x.is_finite();
         }
-        let nb = v.len().max(1);
+        // about four values per bucket: the index (nb u32) then stays a
+        // quarter of the column's size, which measured faster at n = 10^6
+        // (fewer cache misses) and the same at 10^5 as one per bucket
+        let nb = (v.len() / 4).max(1);
         let scale = nb as f64 / (hi - lo);
         if !finite || !(scale.is_finite() && scale > 0.0) || nb == 1 {
             // constant or non-finite columns: one bucket, a plain sort
