@@ -44,7 +44,7 @@ fn main() {
             let sy = infoflux_core::sorted::Sorted1D::from_slice(&y);
             b1 = b1.min(t.elapsed());
             let t = Instant::now();
-            let g = infoflux_core::grid::Grid::from_sorted(&x, &y, &sx, &sy);
+            let g = infoflux_core::grid::Grid::from_sorted(&sx, &sy);
             b2 = b2.min(t.elapsed());
             assert!(g.len() == n);
         }

@@ -41,19 +41,19 @@ impl Grid {
     /// Build from the two columns `x`, `y` (length n each).
     pub fn new(x: &[f64], y: &[f64]) -> Self {
         let (sx, sy) = rayon::join(|| Sorted1D::from_slice(x), || Sorted1D::from_slice(y));
-        Self::from_sorted(x, y, &sx, &sy)
+        Self::from_sorted(&sx, &sy)
     }
 
-    /// Build from the columns and their sorted copies (as the marginal
-    /// counters already hold them).
+    /// Build from the two columns' sorted copies (as the marginal counters
+    /// already hold them).
     ///
     /// Block b of a column holds the ranks r with ⌊r·g/n⌋ = b, i.e. ranks
     /// ⌈b·n/g⌉ .. ⌈(b+1)·n/g⌉. Cells are laid out column-0-block major, so
     /// the points of column-0 block b occupy exactly that rank range in cell
     /// order: each such row of cells is counting-sorted by its column-1
     /// blocks independently, in parallel.
-    pub fn from_sorted(x: &[f64], y: &[f64], sx: &Sorted1D, sy: &Sorted1D) -> Self {
-        let n = x.len();
+    pub fn from_sorted(sx: &Sorted1D, sy: &Sorted1D) -> Self {
+        let n = sx.len();
         let g = ((n as f64 / 2.0).sqrt().ceil() as usize).clamp(1, n.max(1));
         let first: Vec<usize> = (0..=g).map(|b| (b * n).div_ceil(g)).collect();
         let bounds = |vals: &[f64]| -> (Vec<f64>, Vec<f64>) {
@@ -69,7 +69,7 @@ impl Grid {
         let mut pts = vec![[0.0; 2]; n];
         let mut ids = vec![0u32; n];
         let mut block = vec![[0u32; 2]; n];
-        let (order_x, rank_y) = (sx.order(), sy.ranks());
+        let (order_x, vals_x, rank_y, vals_y) = (sx.order(), sx.values(), sy.ranks(), sy.values());
         start[..g * g]
             .par_chunks_mut(g)
             .zip(crate::split_at_cuts(&mut pts, &first))
@@ -77,21 +77,24 @@ impl Grid {
             .zip(crate::split_at_cuts(&mut block, &first))
             .enumerate()
             .for_each(|(bx, (((st, pts), ids), block))| {
-                let rows = &order_x[first[bx]..first[bx + 1]];
-                let by = |i: u32| (rank_y[i as usize] as usize * g / n) as u32;
+                let ranks = first[bx]..first[bx + 1];
+                // each point's rank in column 1, read once (a random access);
+                // its values come from the sorted copies, column 0's in order
+                let ry: Vec<u32> = order_x[ranks.clone()].iter().map(|&i| rank_y[i as usize]).collect();
+                let by = |r: u32| (r as usize * g / n) as u32;
                 let mut fill = vec![0u32; g + 1];
-                for &i in rows {
-                    fill[by(i) as usize + 1] += 1;
+                for &r in &ry {
+                    fill[by(r) as usize + 1] += 1;
                 }
                 for b in 0..g {
                     fill[b + 1] += fill[b];
                     st[b] = first[bx] as u32 + fill[b];
                 }
-                for &i in rows {
-                    let b = by(i);
+                for ((&i, &xv), &r) in order_x[ranks.clone()].iter().zip(&vals_x[ranks]).zip(&ry) {
+                    let b = by(r);
                     let p = fill[b as usize] as usize;
                     fill[b as usize] += 1;
-                    pts[p] = [x[i as usize], y[i as usize]];
+                    pts[p] = [xv, vals_y[r as usize]];
                     ids[p] = i;
                     block[p] = [bx as u32, b];
                 }

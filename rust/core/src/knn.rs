@@ -99,7 +99,7 @@ const BOX_CROWDING: f64 = 16.0;
 impl Counter {
     pub fn new(m: MatRef<'_>) -> Self {
         if m.d == 1 {
-            Counter::Sorted(Sorted1D::new(m.data.iter().copied()))
+            Counter::Sorted(Sorted1D::from_slice(m.data))
         } else if m.d == 2 && m.n >= 64 {
             let a: Vec<f64> = (0..m.n).map(|i| m.data[2 * i]).collect();
             let b: Vec<f64> = (0..m.n).map(|i| m.data[2 * i + 1]).collect();
@@ -247,11 +247,12 @@ impl JointSearch {
     /// same for the 3-D grid).
     fn new(joint: MatRef<'_>, sorted: [Option<&Sorted1D>; 2], orders: &[Option<&[u32]>]) -> Self {
         if joint.d == 2 && joint.n >= 64 {
-            let x: Vec<f64> = (0..joint.n).map(|i| joint.data[2 * i]).collect();
-            let y: Vec<f64> = (0..joint.n).map(|i| joint.data[2 * i + 1]).collect();
             let grid = match sorted {
-                [Some(sx), Some(sy)] => Grid::from_sorted(&x, &y, sx, sy),
-                _ => Grid::new(&x, &y),
+                [Some(sx), Some(sy)] if sx.len() == joint.n && sy.len() == joint.n => Grid::from_sorted(sx, sy),
+                _ => {
+                    let col = |c: usize| (0..joint.n).map(|i| joint.data[2 * i + c]).collect::<Vec<f64>>();
+                    Grid::new(&col(0), &col(1))
+                }
             };
             // keep the search O(n log n) when the data lie near a curve
             if grid.crowding() <= 32.0 {

@@ -108,13 +108,17 @@ impl Sorted1D {
                 s.sort_unstable();
             }
         }
-        let order: Vec<u32> = keys.iter().map(|p| p.1).collect();
-        let vals: Vec<f64> = keys.iter().map(|p| v[p.1 as usize]).collect();
-        drop(keys);
+        // values decoded from the keys: a sequential pass instead of a
+        // gather from the unsorted column
+        let mut order = Vec::with_capacity(n);
+        let mut vals = Vec::with_capacity(n);
         let mut rank = vec![0u32; n];
-        for (r, &i) in order.iter().enumerate() {
+        for (r, &(key, i)) in keys.iter().enumerate() {
+            order.push(i);
+            vals.push(unsortable(key));
             rank[i as usize] = r as u32;
         }
+        drop(keys);
         Sorted1D { vals, rank, order, index, start }
     }
 
@@ -210,6 +214,12 @@ impl Sorted1D {
             s + bucket.partition_point(|&x| on_value(x))
         }
     }
+}
+
+/// Inverse of [`sortable`]: the f64 with exactly the original bits.
+#[inline(always)]
+fn unsortable(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
 fn insertion_sort(s: &mut [(u64, u32)]) {
@@ -309,6 +319,8 @@ mod tests {
             pairs.sort_unstable();
             let want: Vec<u32> = pairs.iter().map(|p| p.1).collect();
             assert_eq!(srt.order(), &want[..]);
+            let bits: Vec<u64> = want.iter().map(|&i| v[i as usize].to_bits()).collect();
+            assert_eq!(srt.values().iter().map(|x| x.to_bits()).collect::<Vec<_>>(), bits);
             for i in 0..v.len() {
                 for _ in 0..4 {
                     let r = match (lcg(&mut s) * 4.0) as u32 {
