@@ -25,6 +25,7 @@
 //! counts, and every boundary point is tested with exactly that comparison.
 
 use crate::kdtree::{sortable, within};
+use crate::sorted::partition_point_from;
 use rayon::slice::ParallelSliceMut;
 
 /// Points per cell: smaller cells mean fewer boundary points to test but a
@@ -219,9 +220,9 @@ impl BoxGrid {
     fn span<const STRICT: bool>(&self, c: usize, q: f64, r: f64, own: usize) -> [isize; 4] {
         let (lo, hi) = (&self.lo[c], &self.hi[c]);
         // "some value of block b is not left of the interval": false then true
-        let first = first_true_below(own, |b| within::<STRICT>(q - hi[b], r));
+        let first = partition_point_from(own + 1, own, |b| !within::<STRICT>(q - hi[b], r));
         // "some value of block b is not right of it": true then false
-        let last = last_true_above(own, self.g, |b| within::<STRICT>(lo[b] - q, r));
+        let last = partition_point_from(self.g, own, |b| within::<STRICT>(lo[b] - q, r)) - 1;
         let f_in = if within::<STRICT>(q - lo[first], r) { first } else { first + 1 };
         let l_in = if within::<STRICT>(hi[last] - q, r) { last as isize } else { last as isize - 1 };
         [first as isize, f_in as isize, l_in, last as isize]
@@ -283,70 +284,6 @@ impl BoxGrid {
     }
 }
 
-/// Smallest b in [0, from] with `pred(b)` true, given pred false then true
-/// and pred(from) true: gallop down, then bisect.
-#[inline]
-fn first_true_below<P: Fn(usize) -> bool>(from: usize, pred: P) -> usize {
-    // invariant: pred(good) true; pred(bad) false or bad = -1
-    let mut good = from as isize;
-    let mut step = 1isize;
-    let mut bad;
-    loop {
-        let probe = good - step;
-        if probe < 0 {
-            bad = -1;
-            break;
-        }
-        if pred(probe as usize) {
-            good = probe;
-            step *= 2;
-        } else {
-            bad = probe;
-            break;
-        }
-    }
-    while good - bad > 1 {
-        let m = bad + (good - bad) / 2;
-        if pred(m as usize) {
-            good = m;
-        } else {
-            bad = m;
-        }
-    }
-    good as usize
-}
-
-/// Largest b in [from, n) with `pred(b)` true, given pred true then false
-/// and pred(from) true.
-#[inline]
-fn last_true_above<P: Fn(usize) -> bool>(from: usize, n: usize, pred: P) -> usize {
-    let mut good = from;
-    let mut step = 1usize;
-    let mut bad;
-    loop {
-        let probe = good + step;
-        if probe >= n {
-            bad = n;
-            break;
-        }
-        if pred(probe) {
-            good = probe;
-            step *= 2;
-        } else {
-            bad = probe;
-            break;
-        }
-    }
-    while bad - good > 1 {
-        let m = good + (bad - good) / 2;
-        if pred(m) {
-            good = m;
-        } else {
-            bad = m;
-        }
-    }
-    good
-}
 
 #[cfg(test)]
 mod tests {
