@@ -426,9 +426,11 @@ where
         })
         .collect();
     let n_fused = fused.iter().flatten().count();
-    let keep_rad = if fused.iter().any(|f| f.is_none()) { g_n } else { 0 };
-    // per query, in joint order: [radii per group if kept, fused counts]
-    let w = keep_rad + n_fused;
+    let all_fused = n_fused == spaces.len();
+    let keep_rad = if all_fused { 0 } else { g_n };
+    // per query, in joint order: its local value when every space is
+    // counted here, else [radii per group, fused counts]
+    let w = if all_fused { 1 } else { keep_rad + n_fused };
 
     // Pass 1, in joint-search order (neighbouring queries share cells and
     // nodes): the radius of every sample in every variable group.
@@ -437,8 +439,8 @@ where
     let cuts = tree.cuts(n);
     let row_cuts: Vec<usize> = cuts.iter().map(|c| c * w1).collect();
     crate::split_at_cuts(&mut rows, &row_cuts).into_par_iter().enumerate().try_for_each_init(
-        || (Vec::with_capacity(k + 1), vec![0.0f64; g_n], Vec::new()),
-        |(nbrs, rad, visit): &mut (Neighbours, Vec<f64>, Vec<u32>), (b, out)| -> Result<()> {
+        || (Vec::with_capacity(k + 1), vec![0.0f64; g_n], Vec::new(), vec![0usize; n_fused]),
+        |(nbrs, rad, visit, cnt): &mut (Neighbours, Vec<f64>, Vec<u32>, Vec<usize>), (b, out)| -> Result<()> {
             interrupt.check()?;
             tree.visit(b, &cuts, visit);
             for &t in visit.iter() {
@@ -465,6 +467,15 @@ where
                     }
                 }
                 o[..keep_rad].copy_from_slice(&rad[..keep_rad]);
+                if all_fused {
+                    for (c, &(col, g, srt)) in cnt.iter_mut().zip(fused.iter().flatten()) {
+                        let r = rad[g];
+                        let self_inside = if strict { 0.0 < r } else { 0.0 <= r };
+                        *c = srt.count_value(q[col], r, strict) - self_inside as usize;
+                    }
+                    o[0] = local(cnt);
+                    continue;
+                }
                 for (slot, &(col, g, srt)) in o[keep_rad..].iter_mut().zip(fused.iter().flatten()) {
                     let r = rad[g];
                     let self_inside = if strict { 0.0 < r } else { 0.0 <= r };
@@ -521,6 +532,9 @@ where
     }
 
     // Pass 3: local values in sample order.
+    if all_fused {
+        return Ok((0..n).into_par_iter().with_min_len(CHUNK).map(|i| rows[jpos[i] as usize]).collect());
+    }
     Ok((0..n)
         .into_par_iter()
         .with_min_len(CHUNK)
