@@ -188,6 +188,51 @@ impl Grid {
         }
     }
 
+    /// The k-th nearest-neighbour distance of the point at position `p`
+    /// (itself excluded) when the 3 x 3 block of cells around it certifies
+    /// it, else None (the caller then runs [`knn`](Self::knn)). Algorithm 1
+    /// needs only this distance, so the k best are kept as plain distances
+    /// by a branch-free insertion, and the three runs of cells are scanned
+    /// without the rectangle's bookkeeping: most queries end here.
+    pub fn kth_distance_3x3(&self, p: u32, k: usize) -> Option<f64> {
+        const K: usize = 8;
+        if k == 0 || k > K {
+            return None;
+        }
+        let q = self.pts[p as usize];
+        let b = self.block[p as usize];
+        let g = self.g;
+        let (bx, by) = (b[0] as usize, b[1] as usize);
+        let mut best = [f64::INFINITY; K];
+        let (y0, y1) = (by.saturating_sub(1), (by + 1).min(g - 1));
+        for cx in bx.saturating_sub(1)..=(bx + 1).min(g - 1) {
+            let s = self.start[cx * g + y0] as usize;
+            let e = self.start[cx * g + y1 + 1] as usize;
+            for (t, pt) in (s..e).zip(&self.pts[s..e]) {
+                let d = (pt[0] - q[0]).abs().max((pt[1] - q[1]).abs());
+                let mut x = if t == p as usize { f64::INFINITY } else { d };
+                for slot in best[..k].iter_mut() {
+                    let lo = slot.min(x);
+                    x = slot.max(x);
+                    *slot = lo;
+                }
+            }
+        }
+        let worst = best[k - 1];
+        // unseen points lie in blocks two or more away in some column
+        let mut gap = f64::INFINITY;
+        for c in 0..2 {
+            let bc = b[c] as usize;
+            if bc >= 2 {
+                gap = gap.min(q[c] - self.hi[c][bc - 2]);
+            }
+            if bc + 2 < g {
+                gap = gap.min(self.lo[c][bc + 2] - q[c]);
+            }
+        }
+        (worst <= gap && worst < f64::INFINITY).then_some(worst)
+    }
+
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn scan<F: Fn(u32) -> bool>(&self, cx: usize, y0: usize, y1: usize, q: &[f64; 2], skip: &F, best: &mut [(f64, u32)], worst: &mut f64) {
@@ -280,6 +325,7 @@ mod tests {
                 position[grid.original(t)] = t;
             }
             let mut out = Vec::new();
+            let mut certified = 0;
             for i in 0..n {
                 let k = 4.min(n - 1);
                 let p = position[i];
@@ -289,10 +335,17 @@ mod tests {
                 all.sort_by(f64::total_cmp);
                 let got: Vec<f64> = out.iter().map(|o| o.0).collect();
                 assert_eq!(got, all[..k].to_vec(), "n={n} i={i}");
+                if let Some(e) = grid.kth_distance_3x3(p, k) {
+                    assert_eq!(e, all[k - 1], "3x3 shortcut, n={n} i={i}");
+                    certified += 1;
+                }
                 for &(dd, t) in &out {
                     let j = grid.original(t);
                     assert_eq!(dd, (x[i] - x[j]).abs().max((y[i] - y[j]).abs()));
                 }
+            }
+            if n >= 400 {
+                assert!(certified > n / 2, "the 3x3 shortcut certified only {certified} of {n}");
             }
         }
     }

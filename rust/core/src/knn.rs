@@ -446,13 +446,22 @@ where
             for &t in visit.iter() {
                 let o = &mut out[(t as usize - cuts[b]) * w1..][..w1];
                 let i = tree.original(t);
-                if exclusion.window == 0 {
+                let q = tree.point(t);
+                // algorithm 1 needs only the k-th distance: the grid's 3 x 3
+                // shortcut gives it for most queries
+                let eps = match (&tree, algorithm, exclusion.window) {
+                    (JointSearch::Grid(gr), Algorithm::One, 0) => gr.kth_distance_3x3(t, k),
+                    _ => None,
+                };
+                if let Some(e) = eps {
+                    rad.fill(e);
+                } else if exclusion.window == 0 {
                     tree.knn(t, k, &|u| u == t, nbrs);
                 } else {
                     tree.knn(t, k, &|u| exclusion.excludes(i, tree.original(u)), nbrs);
                 }
-                let q = tree.point(t);
                 match algorithm {
+                    Algorithm::One if eps.is_some() => {}
                     Algorithm::One => rad.fill(nbrs[k - 1].0),
                     Algorithm::Two => {
                         for (e, cols) in rad.iter_mut().zip(groups) {
