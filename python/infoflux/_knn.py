@@ -46,7 +46,10 @@ _COMMON = """
         given.
     seed : int, numpy.random.Generator or None, default=0
         Seed of the noise. The default makes every call reproducible; pass
-        None for fresh randomness.
+        None for fresh randomness. The noise is drawn in the Rust core, one
+        stream per variable, column and block of rows (hashed from the seed
+        by NumPy's SeedSequence; a Generator gives one draw), so it does not
+        depend on the thread count; since 0.2.0 it differs from 0.1.0's.
     n_threads : int or None, default=None
         Threads to use; None or 0 means all cores, negative counts from the
         total as in joblib (-1 all, -2 all but one). Results are bitwise
