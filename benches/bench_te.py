@@ -73,7 +73,7 @@ def table(max_n: int, with_network: bool, network_channels: int = 20, peer_max_n
     for n in [n for n in (10**3, 10**4, 10**5, 10**6) if n <= max_n]:
         x, y = ar_pair(n)
         time.sleep(1.0)  # let the previous row's peer thread pools go idle
-        t = {"infoflux": best_of(lambda: infoflux.transfer_entropy(x, y, k=4), repeat=5)}
+        t = {"infoflux": best_of(lambda: infoflux.transfer_entropy(x, y, k=4), repeat=10)}
         for name, f in peers().items():
             if n <= peer_max_n:
                 t[name] = best_of(lambda: f(x, y), repeat=3 if n <= 10**4 else 1, budget=600)
