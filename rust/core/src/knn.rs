@@ -82,6 +82,18 @@ impl Exclusion<'_> {
     }
 }
 
+/// Whether a sample counts itself within radius `r`: always, unless a
+/// strict radius is 0 (exact duplicates with algorithm 1: then nothing is
+/// strictly closer than ε = 0).
+#[inline]
+fn self_inside(r: f64, strict: bool) -> bool {
+    if strict {
+        0.0 < r
+    } else {
+        0.0 <= r
+    }
+}
+
 /// Counting structure for one marginal space: a sorted copy for one column,
 /// the rank grid with a summed-area table for two (see `boxgrid`), a k-d
 /// tree otherwise. Built once and shareable across computations that count
@@ -153,10 +165,7 @@ impl Counter {
             Counter::Box(g) => g.count_at(pos, r, strict),
             Counter::Tree(t) => t.count_point(pos as u32, r, strict),
         };
-        // i itself is inside unless a strict radius is 0 (exact duplicates
-        // with algorithm 1: then nothing is strictly closer than ε = 0)
-        let self_inside = r.iter().all(|&rc| if strict { 0.0 < rc } else { 0.0 <= rc });
-        with_self - self_inside as usize
+        with_self - r.iter().all(|&rc| self_inside(rc, strict)) as usize
     }
     /// Position in this counter's natural order of sample `i`.
     #[inline]
@@ -434,17 +443,16 @@ where
 
     // Pass 1, in joint-search order (neighbouring queries share cells and
     // nodes): the radius of every sample in every variable group.
-    let w1 = w.max(1);
-    let mut rows = vec![0.0f64; n * w1];
+    let mut rows = vec![0.0f64; n * w];
     let cuts = tree.cuts(n);
-    let row_cuts: Vec<usize> = cuts.iter().map(|c| c * w1).collect();
+    let row_cuts: Vec<usize> = cuts.iter().map(|c| c * w).collect();
     crate::split_at_cuts(&mut rows, &row_cuts).into_par_iter().enumerate().try_for_each_init(
         || (Vec::with_capacity(k + 1), vec![0.0f64; g_n], Vec::new(), vec![0usize; n_fused]),
         |(nbrs, rad, visit, cnt): &mut (Neighbours, Vec<f64>, Vec<u32>, Vec<usize>), (b, out)| -> Result<()> {
             interrupt.check()?;
             tree.visit(b, &cuts, visit);
             for &t in visit.iter() {
-                let o = &mut out[(t as usize - cuts[b]) * w1..][..w1];
+                let o = &mut out[(t as usize - cuts[b]) * w..][..w];
                 let i = tree.original(t);
                 let q = tree.point(t);
                 // algorithm 1 needs only the k-th distance: the grid's 3 x 3
@@ -475,20 +483,16 @@ where
                         }
                     }
                 }
-                o[..keep_rad].copy_from_slice(&rad[..keep_rad]);
-                if all_fused {
-                    for (c, &(col, g, srt)) in cnt.iter_mut().zip(fused.iter().flatten()) {
-                        let r = rad[g];
-                        let self_inside = if strict { 0.0 < r } else { 0.0 <= r };
-                        *c = srt.count_value(q[col], r, strict) - self_inside as usize;
-                    }
-                    o[0] = local(cnt);
-                    continue;
+                for (c, &(col, g, srt)) in cnt.iter_mut().zip(fused.iter().flatten()) {
+                    *c = srt.count_value(q[col], rad[g], strict) - self_inside(rad[g], strict) as usize;
                 }
-                for (slot, &(col, g, srt)) in o[keep_rad..].iter_mut().zip(fused.iter().flatten()) {
-                    let r = rad[g];
-                    let self_inside = if strict { 0.0 < r } else { 0.0 <= r };
-                    *slot = (srt.count_value(q[col], r, strict) - self_inside as usize) as f64;
+                if all_fused {
+                    o[0] = local(cnt);
+                } else {
+                    o[..keep_rad].copy_from_slice(&rad[..keep_rad]);
+                    for (slot, &c) in o[keep_rad..].iter_mut().zip(cnt.iter()) {
+                        *slot = c as f64;
+                    }
                 }
             }
             Ok(())
@@ -523,7 +527,7 @@ where
                 for (pos, rr) in (base..base + out.len()).zip(r.chunks_exact_mut(nc)) {
                     let t = jpos[ctr.at(pos)] as usize;
                     for (x, &g) in rr.iter_mut().zip(&col_group) {
-                        *x = rows[t * w1 + g];
+                        *x = rows[t * w + g];
                     }
                 }
                 for ((o, pos), rr) in out.iter_mut().zip(base..).zip(r.chunks_exact(nc)) {
@@ -551,7 +555,7 @@ where
             || vec![0usize; counts.len()],
             |buf, i| {
                 let t = jpos[i] as usize;
-                let mut f = t * w1 + keep_rad;
+                let mut f = t * w + keep_rad;
                 for ((b, cs), ctr) in buf.iter_mut().zip(&counts).zip(&counters) {
                     *b = match cs {
                         Some(cs) => cs[ctr.position(i)] as usize,
