@@ -207,8 +207,7 @@ impl BoxGrid {
     /// `Grid::crowding`): large when the data lie near a curve, where the
     /// boundary strips hold about n/g points each and a tree counts faster.
     pub fn crowding(&self) -> f64 {
-        let n = self.ids.len().max(1) as f64;
-        self.start_a.windows(2).map(|w| ((w[1] - w[0]) as f64).powi(2)).sum::<f64>() / n
+        crate::grid::crowding(&self.start_a, self.ids.len())
     }
 
     /// Blocks of column `c` met by the interval around `q` of radius `r`:

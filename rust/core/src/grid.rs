@@ -288,9 +288,15 @@ impl Grid {
     /// data concentrate on a curve (|correlation| → 1), where the grid's
     /// search cost would grow with it and the k-d tree is the better choice.
     pub fn crowding(&self) -> f64 {
-        let n = self.ids.len().max(1) as f64;
-        self.start.windows(2).map(|w| ((w[1] - w[0]) as f64).powi(2)).sum::<f64>() / n
+        crowding(&self.start, self.ids.len())
     }
+}
+
+/// Σ_cells count² / n over a CSR cell index `start` of n points: the mean
+/// number of points sharing a cell with a point, the rank grids' measure of
+/// whether the data crowd into few cells.
+pub(crate) fn crowding(start: &[u32], n: usize) -> f64 {
+    start.windows(2).map(|w| ((w[1] - w[0]) as f64).powi(2)).sum::<f64>() / n.max(1) as f64
 }
 
 #[cfg(test)]

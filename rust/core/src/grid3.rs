@@ -23,8 +23,8 @@
 //! than the k-th distance are kept (as in the tree), so once the k-th
 //! distance is at most the smallest bound, the k distances found are exact.
 
-use crate::boxgrid::quantile_blocks;
-use crate::kdtree::{kth, sortable, Neighbours};
+use crate::boxgrid::{quantile_blocks, sorted_order};
+use crate::kdtree::{kth, Neighbours};
 
 /// Points per cell on average: 1–2 keeps the searched box of cells small
 /// while it holds the k-th neighbour for k of a few (0.5 and 3 measured
@@ -52,12 +52,7 @@ fn gap(q: f64, lo: f64, hi: f64) -> f64 {
 
 impl Grid3 {
     pub fn new(cols: [&[f64]; 3]) -> Self {
-        let order = |col: &[f64]| {
-            let mut keys: Vec<(u64, u32)> = col.iter().enumerate().map(|(i, &v)| (sortable(v), i as u32)).collect();
-            keys.sort_unstable();
-            keys.into_iter().map(|k| k.1).collect::<Vec<u32>>()
-        };
-        let (o0, (o1, o2)) = rayon::join(|| order(cols[0]), || rayon::join(|| order(cols[1]), || order(cols[2])));
+        let (o0, (o1, o2)) = rayon::join(|| sorted_order(cols[0]), || rayon::join(|| sorted_order(cols[1]), || sorted_order(cols[2])));
         Self::from_orders(cols, [&o0, &o1, &o2])
     }
 
@@ -116,8 +111,7 @@ impl Grid3 {
     /// smooth copula, growing with n when the data concentrate near a curve
     /// or surface, where the k-d tree is the better choice.
     pub fn crowding(&self) -> f64 {
-        let n = self.ids.len().max(1) as f64;
-        self.start.windows(2).map(|w| ((w[1] - w[0]) as f64).powi(2)).sum::<f64>() / n
+        crate::grid::crowding(&self.start, self.ids.len())
     }
 
     /// The k nearest neighbours (max norm) of the point at cell-order

@@ -48,7 +48,7 @@ impl ValueIndex {
         // (fewer cache misses) and the same at 10^5 as one per bucket
         let nb = (v.len() / 4).max(1);
         let scale = nb as f64 / (hi - lo);
-        if !finite || !(scale.is_finite() && scale > 0.0) || nb == 1 {
+        if !(finite && scale.is_finite() && scale > 0.0) || nb == 1 {
             // constant or non-finite columns: one bucket, a plain sort
             return ValueIndex { min: 0.0, scale: 0.0, nb: 1 };
         }

@@ -153,7 +153,7 @@ impl<'a> TargetSide<'a> {
         }
         if y.d == 1 && z.d == 1 && y.n >= GRID_MIN_ROWS {
             // Z's sorted copy holds the order the Y∪Z grid needs
-            let (oy, zs) = rayon::join(|| sorted_order(y.data), || crate::kdtree::Sorted1D::new(z.data.iter().copied()));
+            let (oy, zs) = rayon::join(|| sorted_order(y.data), || crate::kdtree::Sorted1D::from_slice(z.data));
             let yz = Counter::from_sorted_pair(y.data, z.data, oy, zs.order().to_vec())?;
             return Ok(TargetSide { y, z, yz, zc: Counter::Sorted(zs) });
         }
