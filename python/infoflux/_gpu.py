@@ -155,7 +155,7 @@ def _check_dtype(dtype: Any) -> str:
 
 
 def _standardize(xp: Any, a: Any) -> Any:
-    # as infoflux._validation.standardize (JIDT's NORMALISE), on the device
+    # as the Rust core's preprocessing (JIDT's NORMALISE), on the device
     if a.shape[0] < 2:
         return a - xp.mean(a, axis=0)
     mean = xp.mean(a, axis=0)

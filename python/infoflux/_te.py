@@ -25,7 +25,6 @@ from infoflux._validation import (
     check_threads,
     log_base,
     preprocess,
-    rng_from,
 )
 
 ArrayLike = Any

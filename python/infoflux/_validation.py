@@ -107,28 +107,6 @@ def check_threads(n_threads: Any) -> Optional[int]:
     return int(n_threads)
 
 
-def rng_from(seed: Any) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or isinstance(seed, (numbers.Integral, np.random.SeedSequence)) and not isinstance(seed, bool):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed: expected an int, None or numpy.random.Generator, got {type(seed).__name__}")
-
-
-def standardize(a: np.ndarray) -> np.ndarray:
-    """JIDT's NORMALISE: per column (v - mean) / std with ddof=1.
-
-    A constant column is only centred (its std is 0). NumPy reference of
-    what ``preprocess`` computes in the Rust core.
-    """
-    if a.shape[0] < 2:
-        return a - a.mean(axis=0)
-    mean = a.mean(axis=0)
-    std = a.std(axis=0, ddof=1)
-    std[std == 0] = 1.0
-    return (a - mean) / std
-
-
 def noise_seed(seed: Any) -> int:
     """The 64-bit seed of the noise streams for ``seed``.
 
