@@ -130,6 +130,18 @@ def test_seeded_noise_is_reproducible():
     assert infoflux.mutual_info(x, y, seed=g1) == infoflux.mutual_info(x, y, seed=g2)
 
 
+def test_core_rejects_non_c_ordered_matrices():
+    # the public functions copy to C order; the compiled layer must not read
+    # a Fortran buffer as row-major (a silently transposed matrix)
+    from infoflux import _core
+
+    f = np.asfortranarray(np.arange(10.0).reshape(5, 2))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        _core.preprocess([f], False, 0.0, 0, None)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        _core.mi_local(f, np.ascontiguousarray(f), 1, 1, 0, None)
+
+
 def test_preprocessing_normalises_adds_scaled_noise_and_copies():
     from infoflux._validation import preprocess
 

@@ -99,9 +99,13 @@ where
 /// A contiguous float64 (n, d) NumPy array as a core matrix view.
 pub fn mat<'a>(a: &'a PyReadonlyArray2<'_, f64>, name: &str) -> PyResult<infoflux_core::MatRef<'a>> {
     let shape = a.shape();
-    let data = a
-        .as_slice()
-        .map_err(|_| PyValueError::new_err(format!("{name}: expected a C-contiguous float64 array")))?;
+    // as_slice also accepts Fortran order, whose buffer read as row-major
+    // would be a silently transposed matrix
+    let err = || PyValueError::new_err(format!("{name}: expected a C-contiguous float64 array"));
+    if !a.is_c_contiguous() {
+        return Err(err());
+    }
+    let data = a.as_slice().map_err(|_| err())?;
     Ok(infoflux_core::MatRef { data, n: shape[0], d: shape[1] })
 }
 
