@@ -151,6 +151,9 @@ fn te_profile(n: usize) {
     let t = Instant::now();
     let target = TargetSide::new(MatRef { data: &yn, n: m, d: 1 }, MatRef { data: &yp, n: m, d: 1 }).unwrap();
     println!("te target side: {:?}", t.elapsed());
+    let t = Instant::now();
+    let lists = target.neighbour_lists();
+    println!("te target lists: {:?} ({})", t.elapsed(), lists.is_some());
     if let Ok(s) = std::env::var("SURR") {
         // one source with S permutation surrogates, as a network entry
         let s: usize = s.parse().unwrap();

@@ -86,7 +86,7 @@ impl Exclusion<'_> {
 /// strict radius is 0 (exact duplicates with algorithm 1: then nothing is
 /// strictly closer than ε = 0).
 #[inline]
-fn self_inside(r: f64, strict: bool) -> bool {
+pub(crate) fn self_inside(r: f64, strict: bool) -> bool {
     if strict {
         0.0 < r
     } else {
@@ -159,7 +159,7 @@ impl Counter {
 
     /// Count of j ≠ i within the per-column radii `r`, for the sample at
     /// position `pos` of this counter's order.
-    fn count(&self, pos: usize, r: &[f64], strict: bool) -> usize {
+    pub(crate) fn count(&self, pos: usize, r: &[f64], strict: bool) -> usize {
         let with_self = match self {
             Counter::Sorted(s) => s.count_at_rank(pos, r[0], strict),
             Counter::Box(g) => g.count_at(pos, r, strict),
@@ -169,7 +169,7 @@ impl Counter {
     }
     /// Position in this counter's natural order of sample `i`.
     #[inline]
-    fn position(&self, i: usize) -> usize {
+    pub(crate) fn position(&self, i: usize) -> usize {
         match self {
             Counter::Sorted(s) => s.ranks()[i] as usize,
             Counter::Box(g) => g.position(i),
@@ -247,7 +247,7 @@ fn grid_joint(joint: MatRef<'_>) -> bool {
 
 /// Largest `Grid3::crowding` at which the 3-D grid searches faster than the
 /// tree (about 2 for a smooth copula).
-const GRID3_CROWDING: f64 = 16.0;
+pub(crate) const GRID3_CROWDING: f64 = 16.0;
 
 impl JointSearch {
     /// `sorted`: the joint columns' sorted copies where a 1-D counter

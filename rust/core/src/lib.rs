@@ -14,6 +14,7 @@ pub mod kdtree;
 pub mod knn;
 pub mod mec;
 pub mod markov;
+pub mod nblists;
 pub mod prep;
 pub mod sorted;
 pub mod special;

@@ -1,0 +1,355 @@
+//! Sorted neighbour lists in a fixed two-dimensional space: for every sample
+//! i, its L nearest other samples under the max norm, nearest first, with
+//! their distances.
+//!
+//! Built once for a transfer-entropy target, in its (target next, target
+//! past) space, they serve every source and every surrogate of that target:
+//! a joint distance is max(|x_j − x_i|, d_ij) with d_ij read from the list,
+//! so the joint k-NN search of a history-1 TE becomes a scan of i's list that
+//! stops at the first entry with d_ij at least the current k-th distance
+//! (no later entry, and no sample off the list once the scan gets that far,
+//! can be closer). The same scan leaves the Y∪Z count of KSG algorithm 1,
+//! #{j : d_ij < ε_i}, as a position in the list. The lists trade memory
+//! (12·L bytes a sample) for a search without a per-surrogate joint
+//! structure; a query whose list runs out before it certifies its k-th
+//! distance is reported, and the caller answers it another way.
+//!
+//! Exactness: d_ij is the same float a direct computation gives
+//! (max(|fl(a_j − a_i)|, |fl(b_j − b_i)|)), and the max with the third
+//! column's distance is exact, so joint distances equal the brute-force
+//! ones bit for bit.
+
+use crate::boxgrid::{quantile_blocks, sorted_order};
+use rayon::prelude::*;
+
+pub struct NeighbourLists {
+    len: usize,
+    /// per sample, `len` neighbour ids, nearest first
+    ids: Vec<u32>,
+    /// their distances, ascending
+    dist: Vec<f64>,
+}
+
+/// Cache lines of distances fetched ahead per query (8 entries a line; a
+/// query reads about 14·k entries).
+const PREFETCH_LINES: usize = 8;
+
+/// Most samples (times the list length) one query's square may gather.
+const SQUARE_MAX: usize = 64;
+
+/// Samples per unit of parallel work while building.
+const CHUNK: usize = 256;
+
+impl NeighbourLists {
+    /// The `len` (at most n − 1) nearest neighbours of every sample of the
+    /// two columns `a`, `b`, ties in distance by id.
+    ///
+    /// Through a rank grid (each column cut into blocks of equal count,
+    /// about 2 samples a cell): a query gathers the samples of a square of
+    /// cells around its own, keeps the `len` nearest (selection, then a sort
+    /// of those), and is done when the len-th distance is at most the
+    /// distance to the nearest cell outside the square (by monotone
+    /// rounding, fl(q − hi) of the next block bounds every sample beyond
+    /// it); otherwise a second square, of the blocks within that distance,
+    /// holds the answer. O(len) expected per sample on a
+    /// smooth copula. Near a curve, or with many tied values, the square
+    /// must grow large before it certifies: then, past `SQUARE_MAX`·len
+    /// samples for one query, `None` (the caller searches without lists).
+    pub fn new(a: &[f64], b: &[f64], len: usize) -> Option<Self> {
+        let n = a.len();
+        let len = len.min(n.saturating_sub(1));
+        let mut ids = vec![0u32; n * len];
+        let mut dist = vec![0.0f64; n * len];
+        if len == 0 {
+            return Some(NeighbourLists { len, ids, dist });
+        }
+        let (oa, ob) = rayon::join(|| sorted_order(a), || sorted_order(b));
+        let g = ((n as f64 / 2.0).sqrt().ceil() as usize).clamp(1, n);
+        let ((blk_a, lo_a, hi_a), (blk_b, lo_b, hi_b)) = rayon::join(|| quantile_blocks(a, &oa, g), || quantile_blocks(b, &ob, g));
+        let cell = |i: usize| blk_a[i] as usize * g + blk_b[i] as usize;
+        let mut start = vec![0u32; g * g + 1];
+        for i in 0..n {
+            start[cell(i) + 1] += 1;
+        }
+        for c in 0..g * g {
+            start[c + 1] += start[c];
+        }
+        let mut fill = start.clone();
+        let mut pts = vec![(0.0f64, 0.0f64, 0u32); n];
+        for i in 0..n {
+            let f = &mut fill[cell(i)];
+            pts[*f as usize] = (a[i], b[i], i as u32);
+            *f += 1;
+        }
+        // a first square of side 2r + 1 cells holding about 1.5·len samples;
+        // it grows a ring at a time
+        let r0 = (((1.5 * len as f64 / 2.0).sqrt() - 1.0) / 2.0).ceil().max(1.0) as usize;
+        let cap = SQUARE_MAX * len;
+        let built = ids.par_chunks_mut(CHUNK * len).zip(dist.par_chunks_mut(CHUNK * len)).enumerate().try_for_each_init(
+            Vec::<(u64, u32)>::new,
+            |buf, (c, (ic, dc))| -> Result<(), ()> {
+                for (i, (il, dl)) in (c * CHUNK..).zip(ic.chunks_exact_mut(len).zip(dc.chunks_exact_mut(len))) {
+                    let (qa, qb) = (a[i], b[i]);
+                    let (ca, cb) = (blk_a[i] as usize, blk_b[i] as usize);
+                    // first a square holding at least len samples (doubled
+                    // until it does); if its len-th distance is not
+                    // certified, that distance still bounds the answer, so a
+                    // second square of every block within it holds it all
+                    let mut r = r0;
+                    let mut sq;
+                    loop {
+                        sq = (ca.saturating_sub(r), (ca + r).min(g - 1), cb.saturating_sub(r), (cb + r).min(g - 1));
+                        let (a0, a1, b0, b1) = sq;
+                        let held: usize = (a0..=a1).map(|x| (start[x * g + b1 + 1] - start[x * g + b0]) as usize).sum();
+                        if held > len || (a0 == 0 && b0 == 0 && a1 == g - 1 && b1 == g - 1) {
+                            break;
+                        }
+                        r *= 2;
+                    }
+                    for round in 0..2 {
+                        let (a0, a1, b0, b1) = sq;
+                        buf.clear();
+                        for x in a0..=a1 {
+                            let span = start[x * g + b0] as usize..start[x * g + b1 + 1] as usize;
+                            for &(pa, pb, j) in &pts[span] {
+                                if j as usize != i {
+                                    // distances are >= +0, where the bits order as the values
+                                    buf.push((fmax((pa - qa).abs(), (pb - qb).abs()).to_bits(), j));
+                                }
+                            }
+                        }
+                        if buf.len() > cap {
+                            return Err(());
+                        }
+                        // (the square holds every other sample when it
+                        // holds fewer than len + 1)
+                        buf.select_nth_unstable(len - 1);
+                        let kth = f64::from_bits(buf[len - 1].0);
+                        let whole = a0 == 0 && b0 == 0 && a1 == g - 1 && b1 == g - 1;
+                        let below = |lo: usize, hi: &[f64], q: f64| if lo > 0 { q - hi[lo - 1] } else { f64::INFINITY };
+                        let above = |up: usize, lo: &[f64], q: f64| if up + 1 < g { lo[up + 1] - q } else { f64::INFINITY };
+                        let gap = below(a0, &hi_a, qa).min(above(a1, &lo_a, qa)).min(below(b0, &hi_b, qb)).min(above(b1, &lo_b, qb));
+                        if round == 1 || whole || kth <= gap {
+                            let best = &mut buf[..len];
+                            best.sort_unstable();
+                            for ((si, sd), &(d, j)) in il.iter_mut().zip(dl.iter_mut()).zip(best.iter()) {
+                                *si = j;
+                                *sd = f64::from_bits(d);
+                            }
+                            break;
+                        }
+                        // the blocks holding a value within kth of q
+                        let met = |lo: &[f64], hi: &[f64], q: f64| {
+                            let first = hi.partition_point(|&h| q - h > kth);
+                            let last = lo.partition_point(|&l| l - q <= kth);
+                            (first, last.max(first + 1) - 1)
+                        };
+                        let ((a0, a1), (b0, b1)) = (met(&lo_a, &hi_a, qa), met(&lo_b, &hi_b, qb));
+                        sq = (a0, a1, b0, b1);
+                    }
+                }
+                Ok(())
+            },
+        );
+        built.ok().map(|()| NeighbourLists { len, ids, dist })
+    }
+
+    /// Entries per sample.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// Whether the lists hold every other sample (n − 1 entries each).
+    pub fn complete(&self, n: usize) -> bool {
+        self.len + 1 >= n
+    }
+
+    /// Ask for the start of sample i's list ahead of its query: queries
+    /// visit the lists in sample order, a few hundred bytes each, too short
+    /// a run for the hardware prefetchers to pick up (measured: without
+    /// this, the scan waits on memory most of its time).
+    #[inline]
+    pub fn prefetch(&self, i: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let s = i * self.len;
+            if s + self.len <= self.ids.len() {
+                let (d, ids) = (self.dist[s..].as_ptr() as *const i8, self.ids[s..].as_ptr() as *const i8);
+                // SAFETY: a prefetch is a hint that never faults, and the
+                // addresses lie inside the lists anyway
+                unsafe {
+                    for line in 0..PREFETCH_LINES {
+                        _mm_prefetch::<_MM_HINT_T0>(d.add(64 * line));
+                    }
+                    for line in 0..PREFETCH_LINES.div_ceil(2) {
+                        _mm_prefetch::<_MM_HINT_T0>(ids.add(64 * line));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sample i's neighbour ids and distances, nearest first.
+    #[inline]
+    pub fn of(&self, i: usize) -> (&[u32], &[f64]) {
+        let s = i * self.len;
+        (&self.ids[s..s + self.len], &self.dist[s..s + self.len])
+    }
+
+    /// The k-th smallest joint distance max(|x_j − x_i|, d_ij) over j ≠ i,
+    /// and #{j : d_ij < ε} for that ε (k in 1..=[`MAX_K`]). When the list
+    /// runs out before ε is certified (see the module notes), the error
+    /// holds the k-th distance over the list: an upper bound of ε, reached
+    /// by k samples. `n` is the number of samples, to know a complete list.
+    #[inline]
+    pub fn kth_and_count(&self, i: usize, x: &[f64], k: usize, n: usize) -> Result<(f64, usize), f64> {
+        // (any other k reads as a list too short to answer)
+        with_k!(k, K => self.kth_and_count_k::<K>(i, x, n), else Err(f64::INFINITY))
+    }
+
+    fn kth_and_count_k<const K: usize>(&self, i: usize, x: &[f64], n: usize) -> Result<(f64, usize), f64> {
+        let (ids, dist) = self.of(i);
+        let qx = x[i];
+        let mut top = TopK::<K>::new(f64::INFINITY);
+        let mut m = 0;
+        for (&j, &d2) in ids.iter().zip(dist) {
+            // no later entry can be closer than the k-th: d2 only grows
+            if d2 >= top.kth() {
+                break;
+            }
+            top.push(fmax((x[j as usize] - qx).abs(), d2));
+            m += 1;
+        }
+        let eps = top.kth();
+        // off the list, every sample is at least the last entry's distance away
+        let certified = self.complete(n) || dist.last().is_some_and(|&last| eps <= last);
+        if m == ids.len() && !certified {
+            return Err(eps);
+        }
+        let mut c = m;
+        while c > 0 && dist[c - 1] >= eps {
+            c -= 1;
+        }
+        Ok((eps, c))
+    }
+}
+
+/// Largest k the list scans take (a list should hold many times k).
+pub const MAX_K: usize = 8;
+
+/// Run `$e` with the const `$K` equal to `$k` (1..=MAX_K), else `$f`: the k
+/// best distances then live in registers and the insertion unrolls.
+macro_rules! with_k {
+    ($k:expr, $K:ident => $e:expr, else $f:expr) => {
+        match $k {
+            1 => { const $K: usize = 1; $e }
+            2 => { const $K: usize = 2; $e }
+            3 => { const $K: usize = 3; $e }
+            4 => { const $K: usize = 4; $e }
+            5 => { const $K: usize = 5; $e }
+            6 => { const $K: usize = 6; $e }
+            7 => { const $K: usize = 7; $e }
+            8 => { const $K: usize = 8; $e }
+            _ => $f,
+        }
+    };
+}
+pub(crate) use with_k;
+
+/// max of two finite floats (maxsd; `f64::max` also orders NaN, which the
+/// validated inputs never hold, at the price of four more instructions).
+#[inline(always)]
+pub fn fmax(a: f64, b: f64) -> f64 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// The K smallest distances offered, ascending, in registers.
+#[derive(Clone, Copy)]
+pub struct TopK<const K: usize>([f64; K]);
+
+impl<const K: usize> TopK<K> {
+    /// K placeholders at distance `fill` (∞, or a bound reached by K samples).
+    #[inline(always)]
+    pub fn new(fill: f64) -> Self {
+        TopK([fill; K])
+    }
+    #[inline(always)]
+    pub fn kth(&self) -> f64 {
+        self.0[K - 1]
+    }
+    /// Insert `d`, dropping the largest: each slot keeps the smaller of
+    /// itself and the value carried down from the slot before. Branch-free,
+    /// since whether a candidate beats the k-th is a coin toss the
+    /// predictor loses (measured: the branchy insertion cost more than the
+    /// distances).
+    #[inline(always)]
+    pub fn push(&mut self, d: f64) {
+        let mut carry = d;
+        for t in self.0.iter_mut() {
+            let lo = if carry < *t { carry } else { *t };
+            carry = if carry < *t { *t } else { carry };
+            *t = lo;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lcg(seed: &mut u64) -> f64 {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
+    }
+
+    #[test]
+    fn kth_and_count_match_brute_force() {
+        let mut s = 3u64;
+        for &(n, quant, len) in &[(2usize, false, 8), (5, true, 8), (60, false, 8), (60, true, 64), (500, false, 24), (500, true, 16), (3000, false, 128), (3000, true, 128)] {
+            let f = |s: &mut u64| if quant { (lcg(s) * 40.0).floor() } else { lcg(s) };
+            let a: Vec<f64> = (0..n).map(|_| f(&mut s)).collect();
+            // b follows a closely (a sparse copula away from the diagonal)
+            let b: Vec<f64> = a.iter().map(|&v| if quant { (v + f(&mut s)) / 2.0 } else { v * v * v + 0.05 * f(&mut s) }).collect();
+            let x: Vec<f64> = (0..n).map(|_| f(&mut s)).collect();
+            let lists = NeighbourLists::new(&a, &b, len);
+            // each list: distinct samples at the nearest distances, in order
+            let lists = lists.expect("smooth or lightly tied data get lists");
+            for i in 0..n {
+                let d2 = |j: usize| (a[j] - a[i]).abs().max((b[j] - b[i]).abs());
+                let mut all: Vec<f64> = (0..n).filter(|&j| j != i).map(d2).collect();
+                all.sort_by(f64::total_cmp);
+                let (ids, dist) = lists.of(i);
+                assert_eq!(dist, &all[..lists.len()], "n={n} i={i}");
+                let mut seen: Vec<u32> = ids.to_vec();
+                seen.sort();
+                seen.dedup();
+                assert_eq!(seen.len(), ids.len());
+                assert!(ids.iter().zip(dist).all(|(&j, &d)| j as usize != i && d2(j as usize) == d));
+            }
+            let mut answered = 0;
+            for k in [1usize, 4] {
+                let k = k.min(n - 1);
+                for i in 0..n {
+                    let d2 = |j: usize| (a[j] - a[i]).abs().max((b[j] - b[i]).abs());
+                    let mut joint: Vec<f64> = (0..n).filter(|&j| j != i).map(|j| d2(j).max((x[j] - x[i]).abs())).collect();
+                    joint.sort_by(f64::total_cmp);
+                    if let Ok((eps, c)) = lists.kth_and_count(i, &x, k, n) {
+                        answered += 1;
+                        assert_eq!(eps, joint[k - 1], "n={n} i={i} k={k}");
+                        assert_eq!(c, (0..n).filter(|&j| j != i && d2(j) < eps).count(), "n={n} i={i} k={k}");
+                    } else {
+                        assert!(!lists.complete(n));
+                    }
+                }
+            }
+            assert!(answered > 0);
+        }
+    }
+}
