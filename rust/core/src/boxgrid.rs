@@ -284,6 +284,122 @@ impl BoxGrid {
 }
 
 
+/// The count of `BoxGrid` in rank space: #{j : rank_a(j) ∈ [a0, a1),
+/// rank_b(j) ∈ [b0, b1)}, for callers that already hold the rank runs of
+/// their intervals (a sorted column gives them: the samples within a radius
+/// of a value are one run of its order). The blocks are rank ranges, so the
+/// blocks an interval meets, and those wholly inside, are arithmetic instead
+/// of searches, and the boundary strips are tested by two integer
+/// comparisons on 8-byte points.
+pub struct RankBox {
+    n: usize,
+    g: usize,
+    /// CSR over cells, a-block major, and each point's (rank_a, rank_b)
+    start_a: Vec<u32>,
+    pts_a: Vec<[u32; 2]>,
+    /// the same, b-block major
+    start_b: Vec<u32>,
+    pts_b: Vec<[u32; 2]>,
+    /// sat[i·(g+1) + j] = number of points with a-block < i and b-block < j
+    sat: Vec<u32>,
+}
+
+impl RankBox {
+    /// From each sample's rank in the two columns (each a permutation of
+    /// 0..n).
+    pub fn new(rank_a: &[u32], rank_b: &[u32]) -> Self {
+        let n = rank_a.len();
+        let g = (((n as f64) / POINTS_PER_CELL).sqrt().ceil() as usize).clamp(1, n.max(1));
+        let blk = |r: u32| r as usize * g / n.max(1);
+        let mut cnt = vec![0u32; g * g];
+        for (&ra, &rb) in rank_a.iter().zip(rank_b) {
+            cnt[blk(ra) * g + blk(rb)] += 1;
+        }
+        let csr = |major_a: bool| {
+            let mut start = vec![0u32; g * g + 1];
+            for x in 0..g {
+                for y in 0..g {
+                    let c = if major_a { x * g + y } else { y * g + x };
+                    start[x * g + y + 1] = start[x * g + y] + cnt[c];
+                }
+            }
+            let mut fill = start.clone();
+            let mut pts = vec![[0u32; 2]; n];
+            for (&ra, &rb) in rank_a.iter().zip(rank_b) {
+                let c = if major_a { blk(ra) * g + blk(rb) } else { blk(rb) * g + blk(ra) };
+                pts[fill[c] as usize] = [ra, rb];
+                fill[c] += 1;
+            }
+            (start, pts)
+        };
+        let ((start_a, pts_a), (start_b, pts_b)) = rayon::join(|| csr(true), || csr(false));
+        let mut sat = vec![0u32; (g + 1) * (g + 1)];
+        for i in 0..g {
+            let mut row = 0u32;
+            for j in 0..g {
+                row += cnt[i * g + j];
+                sat[(i + 1) * (g + 1) + j + 1] = sat[i * (g + 1) + j + 1] + row;
+            }
+        }
+        RankBox { n, g, start_a, pts_a, start_b, pts_b, sat }
+    }
+
+    /// Blocks of a rank run [lo, hi) (non-empty): (first met, first wholly
+    /// inside, last wholly inside, last met); the inner pair is crossed when
+    /// no block is wholly inside. Block b holds ranks [⌈b·n/g⌉, ⌈(b+1)·n/g⌉).
+    #[inline(always)]
+    fn span(&self, lo: usize, hi: usize) -> [isize; 4] {
+        let (n, g) = (self.n, self.g);
+        let first_rank = |b: usize| (b * n).div_ceil(g);
+        let (first, last) = (lo * g / n, (hi - 1) * g / n);
+        let f_in = if first_rank(first) >= lo { first } else { first + 1 };
+        let l_in = if first_rank(last + 1) <= hi { last as isize } else { last as isize - 1 };
+        [first as isize, f_in as isize, l_in, last as isize]
+    }
+
+    /// #{j : rank_a(j) ∈ [a.0, a.1), rank_b(j) ∈ [b.0, b.1)}.
+    pub fn count(&self, a: (usize, usize), b: (usize, usize)) -> usize {
+        if a.0 >= a.1 || b.0 >= b.1 {
+            return 0;
+        }
+        let g = self.g;
+        let [a0, a_in0, a_in1, a1] = self.span(a.0, a.1);
+        let [b0, b_in0, b_in1, b1] = self.span(b.0, b.1);
+        let (a_full, b_full) = (a_in0 <= a_in1, b_in0 <= b_in1);
+        let mut count = 0usize;
+        if a_full && b_full {
+            let (w, s) = (g + 1, &self.sat);
+            let (i0, i1, j0, j1) = (a_in0 as usize, a_in1 as usize + 1, b_in0 as usize, b_in1 as usize + 1);
+            count += (s[i1 * w + j1] + s[i0 * w + j0] - s[i0 * w + j1] - s[i1 * w + j0]) as usize;
+        }
+        // r ∈ [lo, hi) as one unsigned comparison
+        let (alo, alen, blo, blen) = (a.0 as u32, (a.1 - a.0) as u32, b.0 as u32, (b.1 - b.0) as u32);
+        let test = |pts: &[[u32; 2]]| pts.iter().filter(|p| (p[0].wrapping_sub(alo) < alen) & (p[1].wrapping_sub(blo) < blen)).count();
+        // each partly-inside a-block across every b-block met (the corner
+        // cells too), then each partly-inside b-block across the wholly
+        // inside a-blocks: as in `BoxGrid::count_g`
+        let (b0u, b1u) = (b0 as usize, b1 as usize);
+        let scan_a = |ba: usize| test(&self.pts_a[self.start_a[ba * g + b0u] as usize..self.start_a[ba * g + b1u + 1] as usize]);
+        if a0 < a_in0 {
+            count += scan_a(a0 as usize);
+        }
+        if a1 > a_in1 && !(a1 == a0 && a0 < a_in0) {
+            count += scan_a(a1 as usize);
+        }
+        if a_full {
+            let (i0, i1) = (a_in0 as usize, a_in1 as usize);
+            let scan_b = |bb: usize| test(&self.pts_b[self.start_b[bb * g + i0] as usize..self.start_b[bb * g + i1 + 1] as usize]);
+            if b0 < b_in0 {
+                count += scan_b(b0 as usize);
+            }
+            if b1 > b_in1 && !(b1 == b0 && b0 < b_in0) {
+                count += scan_b(b1 as usize);
+            }
+        }
+        count
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +407,36 @@ mod tests {
     fn lcg(seed: &mut u64) -> f64 {
         *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
+    }
+
+    #[test]
+    fn rank_counts_match_brute_force() {
+        let mut s = 31u64;
+        for &n in &[1usize, 2, 3, 7, 50, 401, 2000] {
+            // a random permutation of 0..n as ranks
+            let perm = |s: &mut u64| {
+                let mut p: Vec<u32> = (0..n as u32).collect();
+                for i in (1..n).rev() {
+                    p.swap(i, (lcg(s) * (i + 1) as f64) as usize);
+                }
+                p
+            };
+            let (ra, rb) = (perm(&mut s), perm(&mut s));
+            // independent ranks, and ranks on the diagonal (a curve)
+            for rb in [rb, ra.clone()] {
+                let grid = RankBox::new(&ra, &rb);
+                for _ in 0..300 {
+                    let iv = |s: &mut u64| {
+                        let (u, v) = ((lcg(s) * (n + 1) as f64) as usize, (lcg(s) * (n + 1) as f64) as usize);
+                        (u.min(v), u.max(v))
+                    };
+                    let (a, b) = (iv(&mut s), iv(&mut s));
+                    let inside = |r: u32, iv: (usize, usize)| (iv.0..iv.1).contains(&(r as usize));
+                    let want = (0..n).filter(|&j| inside(ra[j], a) && inside(rb[j], b)).count();
+                    assert_eq!(grid.count(a, b), want, "n={n} a={a:?} b={b:?}");
+                }
+            }
+        }
     }
 
     #[test]

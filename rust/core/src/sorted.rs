@@ -122,6 +122,29 @@ impl Sorted1D {
         Sorted1D { vals, rank, order, index, start }
     }
 
+    /// From the column and its ascending order (ids by value, any order of
+    /// ties), without sorting: O(n).
+    pub fn from_order(v: &[f64], order: Vec<u32>) -> Self {
+        let n = v.len();
+        let index = ValueIndex::fit(v);
+        let vals: Vec<f64> = order.iter().map(|&i| v[i as usize]).collect();
+        let mut rank = vec![0u32; n];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        // bucket b starts at the first rank whose value maps to b or above
+        let mut start = vec![n as u32; index.nb + 1];
+        let mut b = 0;
+        for (r, &x) in vals.iter().enumerate() {
+            let bx = index.bucket(x);
+            while b <= bx {
+                start[b] = r as u32;
+                b += 1;
+            }
+        }
+        Sorted1D { vals, rank, order, index, start }
+    }
+
     pub fn len(&self) -> usize {
         self.vals.len()
     }
@@ -179,8 +202,25 @@ impl Sorted1D {
         }
     }
 
+    /// The ranks [lo, hi) of the values v with |fl(v − q)| < r (strict) or
+    /// ≤ r: those samples form one run of the sorted order.
+    #[inline]
+    pub fn range_value(&self, q: f64, r: f64, strict: bool) -> (usize, usize) {
+        if strict {
+            self.range_q::<true>(q, r)
+        } else {
+            self.range_q::<false>(q, r)
+        }
+    }
+
     #[inline]
     fn count_q<const STRICT: bool>(&self, q: f64, r: f64) -> usize {
+        let (lo, hi) = self.range_q::<STRICT>(q, r);
+        hi.saturating_sub(lo)
+    }
+
+    #[inline]
+    fn range_q<const STRICT: bool>(&self, q: f64, r: f64) -> (usize, usize) {
         let v = &self.vals;
         // Both predicates are monotone over the whole sorted array because
         // fl(a − b) is monotone in a and in b: "fl(v_j − q) within r" is true
@@ -188,7 +228,7 @@ impl Sorted1D {
         // within r are exactly those between the two partition points.
         let hi = self.partition(q + r, |j| within::<STRICT>(v[j] - q, r), |x| within::<STRICT>(x - q, r));
         let lo = self.partition(q - r, |j| !within::<STRICT>(q - v[j], r), |x| !within::<STRICT>(q - x, r));
-        hi.saturating_sub(lo)
+        (lo, hi.max(lo))
     }
 
     /// First rank where `pred` (true then false over the sorted array)

@@ -33,7 +33,8 @@
 //! Front. Robot. AI 1, 11 (2014); surrogates: M. Lindner et al., "TRENTOOL",
 //! BMC Neurosci. 12, 119 (2011).
 
-use crate::boxgrid::sorted_order;
+use crate::boxgrid::{sorted_order, RankBox};
+use crate::sorted::Sorted1D;
 use crate::knn::{cmi_local_formula, knn_local_values_with, self_inside, Algorithm, Counter, Exclusion, KnnSpec};
 use crate::nblists::{fmax, with_k, NeighbourLists, TopK, MAX_K};
 use crate::{Error, Interrupt, MatRef, Result};
@@ -277,20 +278,25 @@ impl<'a> TargetSide<'a> {
         interrupt: &Interrupt,
     ) -> Result<Vec<f64>> {
         let n = x.n;
-        let (Some(oz), Some(ox), Counter::Sorted(zs)) = (self.z_order(x), x_sorted, &self.zc) else {
+        let (Some(_), Some(ox), Counter::Sorted(zs)) = (self.z_order(x), x_sorted, &self.zc) else {
             return Err(Error::Internal("neighbour lists need one sorted source and target column".into()));
         };
         if n != self.y.n || ox.len() != n || order.is_some_and(|o| o.len() != n) || lists.len() < k {
             return Err(Error::Internal("neighbour lists do not fit this source".into()));
         }
         let (xs, oxs) = Self::reordered_source(x, order, ox);
-        let xz = Counter::from_sorted_pair(&xs, self.z.data, oxs.clone(), oz.to_vec())?;
+        // The Z and X∪Z counts from rank runs: the samples within ε of a
+        // value in one column are a run of its sorted order, and the X∪Z
+        // count is a count of the pairs of runs' ranks
+        let xsorted = Sorted1D::from_order(&xs, oxs);
+        let xz = RankBox::new(xsorted.ranks(), zs.ranks());
         let formula = cmi_local_formula(k, Algorithm::One, n);
         let z = self.z.data;
         let value = |i: usize, eps: f64, nyz: usize| {
-            let nz = zs.count_value(z[i], eps, true) - self_inside(eps, true) as usize;
-            let nxz = xz.count(xz.position(i), &[eps, eps], true);
-            formula(&[nxz, nyz, nz])
+            let own = self_inside(eps, true) as usize;
+            let zr = zs.range_value(z[i], eps, true);
+            let xr = xsorted.range_value(xs[i], eps, true);
+            formula(&[xz.count(xr, zr) - own, nyz, zr.1 - zr.0 - own])
         };
         let mut out = vec![0.0f64; n];
         let misses: Vec<Vec<(usize, f64)>> = out
@@ -322,11 +328,7 @@ impl<'a> TargetSide<'a> {
         // from the query, stopping once |x_j − x_i| reaches the k-th
         // distance, meets few samples. The list's k-th distance bounds the
         // scan from the start: samples at least that far cannot change ε.
-        let xv: Vec<f64> = oxs.iter().map(|&j| xs[j as usize]).collect();
-        let mut rank = vec![0u32; n];
-        for (r, &j) in oxs.iter().enumerate() {
-            rank[j as usize] = r as u32;
-        }
+        let (xv, rank, oxs) = (xsorted.values(), xsorted.ranks(), xsorted.order());
         let (y, zc) = (self.y.data, self.z.data);
         let fixed: Vec<Option<(usize, f64)>> = misses
             .par_chunks(LIST_CHUNK)
@@ -335,7 +337,7 @@ impl<'a> TargetSide<'a> {
                 Ok(chunk
                     .iter()
                     .map(|&(i, bound)| {
-                        let eps = source_scan(&xv, rank[i] as usize, i, &oxs, xs[i], y, zc, bound, k)?;
+                        let eps = source_scan(xv, rank[i] as usize, i, oxs, xs[i], y, zc, bound, k)?;
                         let nyz = self.yz.count(self.yz.position(i), &[eps, eps], true);
                         Some((i, value(i, eps, nyz)))
                     })
