@@ -152,10 +152,11 @@ const GRID_MIN_ROWS: usize = 64;
 /// 5% faster than 128 per surrogate, 256 no faster than 192.
 const LIST_LEN: usize = 192;
 /// Fewest entries worth building: shorter lists send too many queries to
-/// the source scan.
-const LIST_MIN_LEN: usize = 64;
+/// the source scan (a third of them at 64 entries, past LIST_MAX_MISSES).
+const LIST_MIN_LEN: usize = 128;
 /// Most memory the lists of one target may take (12 bytes an entry): n up
-/// to about 29,000 gets the full length, up to 58,000 a shorter one.
+/// to about 29,000 gets the full length, up to 43,000 a shorter one; larger
+/// targets use the joint grid.
 const LIST_BYTES: usize = 64 << 20;
 /// Fewest transfer entropies against one target for which the lists pay:
 /// building them (about 0.12 s for n = 10⁴ on one core) costs about as much
