@@ -147,9 +147,10 @@ const GRID_MIN_ROWS: usize = 64;
 /// Entries per sample in a target's neighbour lists (see `nblists`), at
 /// most. With a surrogate source (independent of the target) a query at
 /// k = 4 scans about 66 entries on average (n = 10⁴, Gaussian AR data);
-/// where the source is sparse it needs more, and 5.5% of queries run past
-/// 128 entries, 2% past 256, to be answered by the source scan. 192 measured
-/// 5% faster than 128 per surrogate, 256 no faster than 192.
+/// where the source is sparse it needs more: 6% of queries run past 128
+/// entries, 3% past 192, 2% past 256, to be answered by the source scan.
+/// 192 takes a third fewer instructions than 128 per surrogate (the
+/// fallback's share), 256 measured no faster than 192.
 const LIST_LEN: usize = 192;
 /// Fewest entries worth building: shorter lists send too many queries to
 /// the source scan (a third of them at 64 entries, past LIST_MAX_MISSES).
