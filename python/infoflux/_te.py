@@ -20,7 +20,6 @@ from infoflux._validation import (
     as_samples,
     check_algorithm,
     check_int,
-    check_k,
     check_noise,
     check_threads,
     log_base,

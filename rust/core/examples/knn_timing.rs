@@ -152,7 +152,7 @@ fn te_profile(n: usize) {
     let target = TargetSide::new(MatRef { data: &yn, n: m, d: 1 }, MatRef { data: &yp, n: m, d: 1 }).unwrap();
     println!("te target side: {:?}", t.elapsed());
     let t = Instant::now();
-    let lists = target.neighbour_lists();
+    let lists = target.neighbour_lists(&Interrupt::new()).unwrap();
     println!("te target lists: {:?} ({})", t.elapsed(), lists.is_some());
     if let Ok(s) = std::env::var("SURR") {
         // one source with S permutation surrogates, as a network entry

@@ -20,6 +20,7 @@
 //! ones bit for bit.
 
 use crate::boxgrid::{quantile_blocks, sorted_order};
+use crate::{Error, Interrupt, Result};
 use rayon::prelude::*;
 
 pub struct NeighbourLists {
@@ -55,13 +56,14 @@ impl NeighbourLists {
     /// smooth copula. Near a curve, or with many tied values, the square
     /// must grow large before it certifies: then, past `SQUARE_MAX`·len
     /// samples for one query, `None` (the caller searches without lists).
-    pub fn new(a: &[f64], b: &[f64], len: usize) -> Option<Self> {
+    /// Checks `interrupt` every CHUNK samples.
+    pub fn new(a: &[f64], b: &[f64], len: usize, interrupt: &Interrupt) -> Result<Option<Self>> {
         let n = a.len();
         let len = len.min(n.saturating_sub(1));
         let mut ids = vec![0u32; n * len];
         let mut dist = vec![0.0f64; n * len];
         if len == 0 {
-            return Some(NeighbourLists { len, ids, dist });
+            return Ok(Some(NeighbourLists { len, ids, dist }));
         }
         let (oa, ob) = rayon::join(|| sorted_order(a), || sorted_order(b));
         let g = ((n as f64 / 2.0).sqrt().ceil() as usize).clamp(1, n);
@@ -87,7 +89,8 @@ impl NeighbourLists {
         let cap = SQUARE_MAX * len;
         let built = ids.par_chunks_mut(CHUNK * len).zip(dist.par_chunks_mut(CHUNK * len)).enumerate().try_for_each_init(
             Vec::<(u64, u32)>::new,
-            |buf, (c, (ic, dc))| -> Result<(), ()> {
+            |buf, (c, (ic, dc))| -> std::result::Result<(), Option<Error>> {
+                interrupt.check().map_err(Some)?;
                 for (i, (il, dl)) in (c * CHUNK..).zip(ic.chunks_exact_mut(len).zip(dc.chunks_exact_mut(len))) {
                     let (qa, qb) = (a[i], b[i]);
                     let (ca, cb) = (blk_a[i] as usize, blk_b[i] as usize);
@@ -119,7 +122,7 @@ impl NeighbourLists {
                             }
                         }
                         if buf.len() > cap {
-                            return Err(());
+                            return Err(None);
                         }
                         // (the square holds every other sample when it
                         // holds fewer than len + 1)
@@ -151,7 +154,11 @@ impl NeighbourLists {
                 Ok(())
             },
         );
-        built.ok().map(|()| NeighbourLists { len, ids, dist })
+        match built {
+            Ok(()) => Ok(Some(NeighbourLists { len, ids, dist })),
+            Err(None) => Ok(None),
+            Err(Some(e)) => Err(e),
+        }
     }
 
     /// Entries per sample.
@@ -205,12 +212,12 @@ impl NeighbourLists {
     /// holds the k-th distance over the list: an upper bound of ε, reached
     /// by k samples. `n` is the number of samples, to know a complete list.
     #[inline]
-    pub fn kth_and_count(&self, i: usize, x: &[f64], k: usize, n: usize) -> Result<(f64, usize), f64> {
+    pub fn kth_and_count(&self, i: usize, x: &[f64], k: usize, n: usize) -> std::result::Result<(f64, usize), f64> {
         // (any other k reads as a list too short to answer)
         with_k!(k, K => self.kth_and_count_k::<K>(i, x, n), else Err(f64::INFINITY))
     }
 
-    fn kth_and_count_k<const K: usize>(&self, i: usize, x: &[f64], n: usize) -> Result<(f64, usize), f64> {
+    fn kth_and_count_k<const K: usize>(&self, i: usize, x: &[f64], n: usize) -> std::result::Result<(f64, usize), f64> {
         let (ids, dist) = self.of(i);
         let qx = x[i];
         let mut top = TopK::<K>::new(f64::INFINITY);
@@ -343,7 +350,7 @@ mod tests {
             // b follows a closely (a sparse copula away from the diagonal)
             let b: Vec<f64> = a.iter().map(|&v| if quant { (v + f(&mut s)) / 2.0 } else { v * v * v + 0.05 * f(&mut s) }).collect();
             let x: Vec<f64> = (0..n).map(|_| f(&mut s)).collect();
-            let lists = NeighbourLists::new(&a, &b, len);
+            let lists = NeighbourLists::new(&a, &b, len, &Interrupt::new()).unwrap();
             // each list: distinct samples at the nearest distances, in order
             let lists = lists.expect("smooth or lightly tied data get lists");
             for i in 0..n {

@@ -238,12 +238,12 @@ impl<'a> TargetSide<'a> {
 
     /// The target's neighbour lists in the Y∪Z space, `None` where the data
     /// are too tied or too concentrated for them to pay.
-    pub fn neighbour_lists(&self) -> Option<NeighbourLists> {
-        self.neighbour_lists_of(self.list_len())
+    pub fn neighbour_lists(&self, interrupt: &Interrupt) -> Result<Option<NeighbourLists>> {
+        self.neighbour_lists_of(self.list_len(), interrupt)
     }
 
-    fn neighbour_lists_of(&self, len: usize) -> Option<NeighbourLists> {
-        NeighbourLists::new(self.y.data, self.z.data, len)
+    fn neighbour_lists_of(&self, len: usize, interrupt: &Interrupt) -> Result<Option<NeighbourLists>> {
+        NeighbourLists::new(self.y.data, self.z.data, len, interrupt)
     }
 
     /// The source column reordered by `order` (a surrogate) or as given,
@@ -486,7 +486,8 @@ pub fn many_sources(
     // each source sorted once, for itself and all its surrogates
     let sorted: Vec<Option<Vec<u32>>> = sources.par_iter().map(|x| target.source_order(*x)).collect();
     let lists = (sources.len() * per >= LIST_MIN_TES && sources.iter().all(|x| target.lists_apply(*x, k, algorithm, exclusion)))
-        .then(|| target.neighbour_lists())
+        .then(|| target.neighbour_lists(interrupt))
+        .transpose()?
         .flatten();
     let tasks: Vec<(usize, usize)> = (0..sources.len()).flat_map(|i| (0..per).map(move |s| (i, s))).collect();
     let values: Vec<Result<f64>> = tasks
@@ -650,7 +651,7 @@ mod tests {
                     // the joint grid)
                     if alg == Algorithm::One && target.lists_apply(xm, k, alg, Exclusion::default()) {
                         for len in [LIST_LEN, 24, 8] {
-                            let Some(lists) = target.neighbour_lists_of(len) else { continue };
+                            let Some(lists) = target.neighbour_lists_of(len, &Interrupt::new()).unwrap() else { continue };
                             let irq = Interrupt::new();
                             let got = target.local_values_listed(&lists, xm, None, sorted.as_deref(), k, &irq).unwrap();
                             assert_eq!(got, brute_cmi(&x, &y, &z, k, alg), "listed n={n} kind={kind} k={k} len={len}");
