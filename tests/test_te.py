@@ -347,6 +347,31 @@ def test_many_surrogates_take_the_list_path_with_the_same_values(noise):
     assert many.estimate == few.estimate
 
 
+@pytest.mark.parametrize("kind, k, method", [
+    ("rounded", 1, "permutation"), ("integers", 4, "time_shift"), ("curve", 3, "block"),
+    ("cauchy_source", 8, "permutation"), ("smooth", 6, "block"), ("integers", 2, "permutation"),
+])
+def test_list_path_equals_joint_grid_on_hard_data(kind, k, method):
+    # exact ties, a target on a curve, a heavy-tailed source (many queries
+    # past their lists): the list path's fallbacks must give the same values
+    rng = np.random.default_rng(16)
+    n = 700
+    x, y = _ar_pair(rng, n, c=0.4)
+    if kind == "rounded":
+        x, y = np.round(x, 1), np.round(y, 1)
+    elif kind == "integers":
+        x, y = np.round(x), np.round(y)
+    elif kind == "curve":
+        y = x ** 2 + 1e-9 * rng.standard_normal(n)
+    elif kind == "cauchy_source":
+        x = rng.standard_cauchy(n)
+    kw = dict(k=k, noise=0, seed=3, method=method, **({"block_size": 35} if method == "block" else {}))
+    few = infoflux.transfer_entropy_significance(x, y, n_surrogates=5, **kw)
+    many = infoflux.transfer_entropy_significance(x, y, n_surrogates=40, **kw)
+    np.testing.assert_array_equal(many.surrogates[:5], few.surrogates)
+    assert many.estimate == few.estimate
+
+
 # ----------------------------------------------------------------- network ---
 
 def test_network_equals_pairwise_and_finds_links():
