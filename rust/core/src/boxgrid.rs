@@ -40,17 +40,11 @@ pub struct BoxGrid {
     /// per column, per block: smallest and largest value in the block
     lo: [Vec<f64>; 2],
     hi: [Vec<f64>; 2],
-    /// CSR over cells, column-a block major: cell (ba, bb) at ba·g + bb
-    start_a: Vec<u32>,
-    pts_a: Vec<[f64; 2]>,
+    /// the points' values in the cells
+    cells: Cells<[f64; 2]>,
     /// a-major position -> original id, and its blocks
     ids: Vec<u32>,
     block: Vec<[u16; 2]>,
-    /// the same points, column-b block major: cell (bb, ba) at bb·g + ba
-    start_b: Vec<u32>,
-    pts_b: Vec<[f64; 2]>,
-    /// sat[i·(g+1) + j] = number of points with a-block < i and b-block < j
-    sat: Vec<u32>,
     /// original id -> a-major position
     pos: Vec<u32>,
     /// both columns' ascending orders, kept so a joint search over the same
@@ -105,78 +99,21 @@ impl BoxGrid {
         // the passes below are scatters over n-sized arrays, memory bound at
         // large n: the independent ones run side by side
         let ((blk_a, lo_a, hi_a), (blk_b, lo_b, hi_b)) = rayon::join(|| quantile_blocks(a, &order_a, g), || quantile_blocks(b, &order_b, g));
-        let mut cnt = vec![0u32; g * g];
-        for (&ba, &bb) in blk_a.iter().zip(&blk_b) {
-            cnt[ba as usize * g + bb as usize] += 1;
-        }
-        let prefix = |major_a: bool| {
-            let mut start = vec![0u32; g * g + 1];
-            for x in 0..g {
-                for y in 0..g {
-                    let cell = if major_a { x * g + y } else { y * g + x };
-                    start[x * g + y + 1] = start[x * g + y] + cnt[cell];
-                }
-            }
-            start
-        };
-        let fill_a = |start_a: &[u32]| {
-            let mut fill = start_a.to_vec();
-            let mut pts_a = vec![[0.0; 2]; n];
-            let mut ids = vec![0u32; n];
-            let mut pos = vec![0u32; n];
-            let mut block = vec![[0u16; 2]; n];
-            for i in 0..n {
-                let (ba, bb) = (blk_a[i], blk_b[i]);
-                let c = ba as usize * g + bb as usize;
-                let p = fill[c] as usize;
-                fill[c] += 1;
-                pts_a[p] = [a[i], b[i]];
+        let mut ids = vec![0u32; n];
+        let mut pos = vec![0u32; n];
+        let mut block = vec![[0u16; 2]; n];
+        let cells = Cells::new(
+            n,
+            g,
+            |i| (blk_a[i] as usize, blk_b[i] as usize),
+            |i| [a[i], b[i]],
+            |i, p| {
                 ids[p] = i as u32;
                 pos[i] = p as u32;
-                block[p] = [ba, bb];
-            }
-            (pts_a, ids, pos, block)
-        };
-        let fill_b = |start_b: &[u32]| {
-            let mut fill = start_b.to_vec();
-            let mut pts_b = vec![[0.0; 2]; n];
-            for i in 0..n {
-                let c = blk_b[i] as usize * g + blk_a[i] as usize;
-                let p = fill[c] as usize;
-                fill[c] += 1;
-                pts_b[p] = [a[i], b[i]];
-            }
-            pts_b
-        };
-        let sat = || {
-            let mut sat = vec![0u32; (g + 1) * (g + 1)];
-            for i in 0..g {
-                let mut row = 0u32;
-                for j in 0..g {
-                    row += cnt[i * g + j];
-                    sat[(i + 1) * (g + 1) + j + 1] = sat[i * (g + 1) + j + 1] + row;
-                }
-            }
-            sat
-        };
-        let ((start_a, (pts_a, ids, pos, block)), ((start_b, pts_b), sat)) = rayon::join(
-            || {
-                let s = prefix(true);
-                let f = fill_a(&s);
-                (s, f)
-            },
-            || {
-                rayon::join(
-                    || {
-                        let s = prefix(false);
-                        let f = fill_b(&s);
-                        (s, f)
-                    },
-                    sat,
-                )
+                block[p] = [blk_a[i], blk_b[i]];
             },
         );
-        BoxGrid { g, lo: [lo_a, lo_b], hi: [hi_a, hi_b], start_a, pts_a, ids, block, start_b, pts_b, sat, pos, orders: [order_a, order_b] }
+        BoxGrid { g, lo: [lo_a, lo_b], hi: [hi_a, hi_b], cells, ids, block, pos, orders: [order_a, order_b] }
     }
 
     pub fn len(&self) -> usize {
@@ -196,7 +133,7 @@ impl BoxGrid {
     }
     #[inline]
     pub fn point(&self, p: usize) -> &[f64; 2] {
-        &self.pts_a[p]
+        &self.cells.pts_a[p]
     }
     /// Ascending order (ids by value) of column `c`.
     pub fn order(&self, c: usize) -> &[u32] {
@@ -207,7 +144,7 @@ impl BoxGrid {
     /// `Grid::crowding`): large when the data lie near a curve, where the
     /// boundary strips hold about n/g points each and a tree counts faster.
     pub fn crowding(&self) -> f64 {
-        crate::grid::crowding(&self.start_a, self.ids.len())
+        crate::grid::crowding(&self.cells.start_a, self.ids.len())
     }
 
     /// Blocks of column `c` met by the interval around `q` of radius `r`:
@@ -243,11 +180,119 @@ impl BoxGrid {
         if !within::<STRICT>(0.0, ra) || !within::<STRICT>(0.0, rb) {
             return 0;
         }
-        let q = self.pts_a[p];
+        let q = self.cells.pts_a[p];
         let own = self.block[p];
+        let sa = self.span::<STRICT>(0, q[0], ra, own[0] as usize);
+        let sb = self.span::<STRICT>(1, q[1], rb, own[1] as usize);
+        self.cells.count(sa, sb, |pts| {
+            pts.iter().filter(|t| within::<STRICT>((t[0] - q[0]).abs(), ra) & within::<STRICT>((t[1] - q[1]).abs(), rb)).count()
+        })
+    }
+}
+
+/// The cell layout both box counters share: the points in CSR over the g × g
+/// cells twice, a-block major (cell (ba, bb) at ba·g + bb) and b-block major
+/// (cell (bb, ba) at bb·g + ba), and a summed-area table over the cells.
+struct Cells<P> {
+    g: usize,
+    start_a: Vec<u32>,
+    pts_a: Vec<P>,
+    start_b: Vec<u32>,
+    pts_b: Vec<P>,
+    /// sat[i·(g+1) + j] = number of points with a-block < i and b-block < j
+    sat: Vec<u32>,
+}
+
+impl<P: Copy + Default + Send + Sync> Cells<P> {
+    /// Lay out samples 0..n: `blocks(i)` is sample i's (a-block, b-block),
+    /// `point(i)` what its cells keep of it, and `placed(i, p)` hears its
+    /// a-major position. A counting sort; the passes are scatters over
+    /// n-sized arrays, memory bound at large n, so the independent ones run
+    /// side by side.
+    fn new<B, Q, F>(n: usize, g: usize, blocks: B, point: Q, mut placed: F) -> Self
+    where
+        B: Fn(usize) -> (usize, usize) + Sync,
+        Q: Fn(usize) -> P + Sync,
+        F: FnMut(usize, usize) + Send,
+    {
+        let mut cnt = vec![0u32; g * g];
+        for i in 0..n {
+            let (ba, bb) = blocks(i);
+            cnt[ba * g + bb] += 1;
+        }
+        let prefix = |major_a: bool| {
+            let mut start = vec![0u32; g * g + 1];
+            for x in 0..g {
+                for y in 0..g {
+                    let cell = if major_a { x * g + y } else { y * g + x };
+                    start[x * g + y + 1] = start[x * g + y] + cnt[cell];
+                }
+            }
+            start
+        };
+        // (a generic fn, not a closure: `placed` stays statically dispatched)
+        fn fill<P: Copy + Default>(
+            start: &[u32],
+            g: usize,
+            major_a: bool,
+            blocks: &impl Fn(usize) -> (usize, usize),
+            point: &impl Fn(usize) -> P,
+            placed: &mut impl FnMut(usize, usize),
+        ) -> Vec<P> {
+            let n = *start.last().unwrap_or(&0) as usize;
+            let mut fill = start.to_vec();
+            let mut pts = vec![P::default(); n];
+            for i in 0..n {
+                let (ba, bb) = blocks(i);
+                let c = if major_a { ba * g + bb } else { bb * g + ba };
+                let p = fill[c] as usize;
+                fill[c] += 1;
+                pts[p] = point(i);
+                placed(i, p);
+            }
+            pts
+        }
+        let sat = || {
+            let mut sat = vec![0u32; (g + 1) * (g + 1)];
+            for i in 0..g {
+                let mut row = 0u32;
+                for j in 0..g {
+                    row += cnt[i * g + j];
+                    sat[(i + 1) * (g + 1) + j + 1] = sat[i * (g + 1) + j + 1] + row;
+                }
+            }
+            sat
+        };
+        let ((start_a, pts_a), ((start_b, pts_b), sat)) = rayon::join(
+            || {
+                let s = prefix(true);
+                let f = fill(&s, g, true, &blocks, &point, &mut placed);
+                (s, f)
+            },
+            || {
+                rayon::join(
+                    || {
+                        let s = prefix(false);
+                        let f = fill(&s, g, false, &blocks, &point, &mut |_, _| {});
+                        (s, f)
+                    },
+                    sat,
+                )
+            },
+        );
+        Cells { g, start_a, pts_a, start_b, pts_b, sat }
+    }
+
+    /// The count of a box given each column's blocks, [first met, first
+    /// wholly inside, last wholly inside, last met] (the inner pair crossed
+    /// when none is wholly inside): the cells wholly inside in both columns
+    /// from the table, the boundary strips by `test` (the points of a
+    /// cell range that fall in the box).
+    #[inline]
+    fn count(&self, sa: [isize; 4], sb: [isize; 4], test: impl Fn(&[P]) -> usize) -> usize {
         let g = self.g;
-        let [a0, a_in0, a_in1, a1] = self.span::<STRICT>(0, q[0], ra, own[0] as usize);
-        let [b0, b_in0, b_in1, b1] = self.span::<STRICT>(1, q[1], rb, own[1] as usize);
+        let [a0, a_in0, a_in1, a1] = sa;
+        let [b0, b_in0, b_in1, b1] = sb;
         let (a_full, b_full) = (a_in0 <= a_in1, b_in0 <= b_in1);
         let mut count = 0usize;
         if a_full && b_full {
@@ -255,9 +300,6 @@ impl BoxGrid {
             let (i0, i1, j0, j1) = (a_in0 as usize, a_in1 as usize + 1, b_in0 as usize, b_in1 as usize + 1);
             count += (s[i1 * w + j1] + s[i0 * w + j0] - s[i0 * w + j1] - s[i1 * w + j0]) as usize;
         }
-        let test = |pts: &[[f64; 2]]| {
-            pts.iter().filter(|t| within::<STRICT>((t[0] - q[0]).abs(), ra) & within::<STRICT>((t[1] - q[1]).abs(), rb)).count()
-        };
         // each partly-inside a-block across every b-block met (this covers
         // the corner cells too)...
         let (b0u, b1u) = (b0 as usize, b1 as usize);
@@ -293,15 +335,8 @@ impl BoxGrid {
 /// comparisons on 8-byte points.
 pub struct RankBox {
     n: usize,
-    g: usize,
-    /// CSR over cells, a-block major, and each point's (rank_a, rank_b)
-    start_a: Vec<u32>,
-    pts_a: Vec<[u32; 2]>,
-    /// the same, b-block major
-    start_b: Vec<u32>,
-    pts_b: Vec<[u32; 2]>,
-    /// sat[i·(g+1) + j] = number of points with a-block < i and b-block < j
-    sat: Vec<u32>,
+    /// each point's (rank_a, rank_b) in the cells
+    cells: Cells<[u32; 2]>,
 }
 
 impl RankBox {
@@ -311,37 +346,8 @@ impl RankBox {
         let n = rank_a.len();
         let g = (((n as f64) / POINTS_PER_CELL).sqrt().ceil() as usize).clamp(1, n.max(1));
         let blk = |r: u32| r as usize * g / n.max(1);
-        let mut cnt = vec![0u32; g * g];
-        for (&ra, &rb) in rank_a.iter().zip(rank_b) {
-            cnt[blk(ra) * g + blk(rb)] += 1;
-        }
-        let csr = |major_a: bool| {
-            let mut start = vec![0u32; g * g + 1];
-            for x in 0..g {
-                for y in 0..g {
-                    let c = if major_a { x * g + y } else { y * g + x };
-                    start[x * g + y + 1] = start[x * g + y] + cnt[c];
-                }
-            }
-            let mut fill = start.clone();
-            let mut pts = vec![[0u32; 2]; n];
-            for (&ra, &rb) in rank_a.iter().zip(rank_b) {
-                let c = if major_a { blk(ra) * g + blk(rb) } else { blk(rb) * g + blk(ra) };
-                pts[fill[c] as usize] = [ra, rb];
-                fill[c] += 1;
-            }
-            (start, pts)
-        };
-        let ((start_a, pts_a), (start_b, pts_b)) = rayon::join(|| csr(true), || csr(false));
-        let mut sat = vec![0u32; (g + 1) * (g + 1)];
-        for i in 0..g {
-            let mut row = 0u32;
-            for j in 0..g {
-                row += cnt[i * g + j];
-                sat[(i + 1) * (g + 1) + j + 1] = sat[i * (g + 1) + j + 1] + row;
-            }
-        }
-        RankBox { n, g, start_a, pts_a, start_b, pts_b, sat }
+        let cells = Cells::new(n, g, |i| (blk(rank_a[i]), blk(rank_b[i])), |i| [rank_a[i], rank_b[i]], |_, _| {});
+        RankBox { n, cells }
     }
 
     /// Blocks of a rank run [lo, hi) (non-empty): (first met, first wholly
@@ -349,7 +355,7 @@ impl RankBox {
     /// no block is wholly inside. Block b holds ranks [⌈b·n/g⌉, ⌈(b+1)·n/g⌉).
     #[inline(always)]
     fn span(&self, lo: usize, hi: usize) -> [isize; 4] {
-        let (n, g) = (self.n, self.g);
+        let (n, g) = (self.n, self.cells.g);
         let first_rank = |b: usize| (b * n).div_ceil(g);
         let (first, last) = (lo * g / n, (hi - 1) * g / n);
         let f_in = if first_rank(first) >= lo { first } else { first + 1 };
@@ -362,41 +368,11 @@ impl RankBox {
         if a.0 >= a.1 || b.0 >= b.1 {
             return 0;
         }
-        let g = self.g;
-        let [a0, a_in0, a_in1, a1] = self.span(a.0, a.1);
-        let [b0, b_in0, b_in1, b1] = self.span(b.0, b.1);
-        let (a_full, b_full) = (a_in0 <= a_in1, b_in0 <= b_in1);
-        let mut count = 0usize;
-        if a_full && b_full {
-            let (w, s) = (g + 1, &self.sat);
-            let (i0, i1, j0, j1) = (a_in0 as usize, a_in1 as usize + 1, b_in0 as usize, b_in1 as usize + 1);
-            count += (s[i1 * w + j1] + s[i0 * w + j0] - s[i0 * w + j1] - s[i1 * w + j0]) as usize;
-        }
         // r ∈ [lo, hi) as one unsigned comparison
         let (alo, alen, blo, blen) = (a.0 as u32, (a.1 - a.0) as u32, b.0 as u32, (b.1 - b.0) as u32);
-        let test = |pts: &[[u32; 2]]| pts.iter().filter(|p| (p[0].wrapping_sub(alo) < alen) & (p[1].wrapping_sub(blo) < blen)).count();
-        // each partly-inside a-block across every b-block met (the corner
-        // cells too), then each partly-inside b-block across the wholly
-        // inside a-blocks: as in `BoxGrid::count_g`
-        let (b0u, b1u) = (b0 as usize, b1 as usize);
-        let scan_a = |ba: usize| test(&self.pts_a[self.start_a[ba * g + b0u] as usize..self.start_a[ba * g + b1u + 1] as usize]);
-        if a0 < a_in0 {
-            count += scan_a(a0 as usize);
-        }
-        if a1 > a_in1 && !(a1 == a0 && a0 < a_in0) {
-            count += scan_a(a1 as usize);
-        }
-        if a_full {
-            let (i0, i1) = (a_in0 as usize, a_in1 as usize);
-            let scan_b = |bb: usize| test(&self.pts_b[self.start_b[bb * g + i0] as usize..self.start_b[bb * g + i1 + 1] as usize]);
-            if b0 < b_in0 {
-                count += scan_b(b0 as usize);
-            }
-            if b1 > b_in1 && !(b1 == b0 && b0 < b_in0) {
-                count += scan_b(b1 as usize);
-            }
-        }
-        count
+        self.cells.count(self.span(a.0, a.1), self.span(b.0, b.1), |pts| {
+            pts.iter().filter(|p| (p[0].wrapping_sub(alo) < alen) & (p[1].wrapping_sub(blo) < blen)).count()
+        })
     }
 }
 
