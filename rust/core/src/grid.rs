@@ -303,10 +303,7 @@ pub(crate) fn crowding(start: &[u32], n: usize) -> f64 {
 mod tests {
     use super::*;
 
-    fn lcg(seed: &mut u64) -> f64 {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
-    }
+    use crate::testing::lcg;
 
     #[test]
     fn crowding_flags_data_on_a_curve() {

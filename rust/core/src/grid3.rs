@@ -240,10 +240,7 @@ fn insert(out: &mut Neighbours, k: usize, dist: f64, t: u32) {
 mod tests {
     use super::*;
 
-    fn lcg(seed: &mut u64) -> f64 {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
-    }
+    use crate::testing::lcg;
 
     fn dist(a: &[f64; 3], b: &[f64; 3]) -> f64 {
         (a[0] - b[0]).abs().max((a[1] - b[1]).abs()).max((a[2] - b[2]).abs())

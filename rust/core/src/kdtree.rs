@@ -544,10 +544,7 @@ pub use crate::sorted::Sorted1D;
 mod tests {
     use super::*;
 
-    fn lcg(seed: &mut u64) -> f64 {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
-    }
+    use crate::testing::lcg;
 
     fn brute_count(data: &[f64], d: usize, q: &[f64], r: &[f64], strict: bool) -> usize {
         data.chunks(d)

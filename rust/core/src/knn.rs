@@ -792,10 +792,7 @@ pub fn mutual_info_matrix(
 mod tests {
     use super::*;
 
-    fn lcg(seed: &mut u64) -> f64 {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
-    }
+    use crate::testing::lcg;
 
     /// Brute-force O(n²) KSG, written straight from the formulas.
     fn brute_mi(x: &[f64], y: &[f64], k: usize, alg: Algorithm) -> f64 {

@@ -22,6 +22,17 @@ pub mod te;
 
 pub use error::{Error, Interrupt, Result};
 
+/// Helpers shared by the unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// A uniform draw in [0, 1) from a 64-bit LCG (Knuth's MMIX constants):
+    /// reproducible test data without a dependency.
+    pub fn lcg(seed: &mut u64) -> f64 {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
+    }
+}
+
 /// A borrowed row-major matrix of `n` samples by `d` columns.
 #[derive(Clone, Copy, Debug)]
 pub struct MatRef<'a> {

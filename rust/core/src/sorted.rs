@@ -330,10 +330,7 @@ pub(crate) fn partition_point_from<P: Fn(usize) -> bool>(n: usize, hint: usize, 
 mod tests {
     use super::*;
 
-    fn lcg(seed: &mut u64) -> f64 {
-        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((*seed >> 11) as f64) / ((1u64 << 53) as f64)
-    }
+    use crate::testing::lcg;
 
     fn brute(v: &[f64], q: f64, r: f64, strict: bool) -> usize {
         v.iter().filter(|&&x| if strict { (x - q).abs() < r } else { (x - q).abs() <= r }).count()
