@@ -223,9 +223,9 @@ impl<'a> TargetSide<'a> {
     /// target without conditions, one source column, KSG algorithm 1, no
     /// Theiler window) and the lists fit in memory.
     pub fn lists_apply(&self, x: MatRef<'_>, k: usize, algorithm: Algorithm, exclusion: Exclusion<'_>) -> bool {
+        // (z_order holds for one source and one target column)
         algorithm == Algorithm::One
             && exclusion.window == 0
-            && x.d == 1
             && self.z_order(x).is_some()
             && k <= MAX_K
             && self.list_len() >= LIST_MIN_LEN
@@ -268,8 +268,9 @@ impl<'a> TargetSide<'a> {
     /// target's neighbour `lists` (where [`lists_apply`](Self::lists_apply)):
     /// the joint k-NN search and the Y∪Z count come from one scan of each
     /// sample's list; the few samples whose list runs out are answered by a
-    /// joint grid. The counts, and so the values, are the same as the
-    /// joint-grid path's.
+    /// scan of the source's sorted values, and too many of them send the
+    /// whole TE to the joint grid. The counts, and so the values, are the
+    /// same as the joint-grid path's.
     #[allow(clippy::too_many_arguments)]
     pub fn local_values_listed(
         &self,
