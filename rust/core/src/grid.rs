@@ -195,30 +195,45 @@ impl Grid {
     /// by a branch-free insertion, and the three runs of cells are scanned
     /// without the rectangle's bookkeeping: most queries end here.
     pub fn kth_distance_3x3(&self, p: u32, k: usize) -> Option<f64> {
-        const K: usize = 8;
-        if k == 0 || k > K {
-            return None;
+        // one loop per k, so the insertion network is unrolled; S = k + 1
+        match k {
+            1 => self.kth_3x3::<2>(p),
+            2 => self.kth_3x3::<3>(p),
+            3 => self.kth_3x3::<4>(p),
+            4 => self.kth_3x3::<5>(p),
+            5 => self.kth_3x3::<6>(p),
+            6 => self.kth_3x3::<7>(p),
+            7 => self.kth_3x3::<8>(p),
+            8 => self.kth_3x3::<9>(p),
+            _ => None,
         }
+    }
+
+    /// [`kth_distance_3x3`](Self::kth_distance_3x3) for k = S − 1. The
+    /// query is scanned with the others: its distance 0 is the smallest of
+    /// all, so the S-th smallest distance with it is the k-th without it,
+    /// duplicates included, and the hot loop needs no test for it.
+    #[inline(always)]
+    fn kth_3x3<const S: usize>(&self, p: u32) -> Option<f64> {
         let q = self.pts[p as usize];
         let b = self.block[p as usize];
         let g = self.g;
         let (bx, by) = (b[0] as usize, b[1] as usize);
-        let mut best = [f64::INFINITY; K];
+        let mut best = [f64::INFINITY; S];
         let (y0, y1) = (by.saturating_sub(1), (by + 1).min(g - 1));
         for cx in bx.saturating_sub(1)..=(bx + 1).min(g - 1) {
             let s = self.start[cx * g + y0] as usize;
             let e = self.start[cx * g + y1 + 1] as usize;
-            for (t, pt) in (s..e).zip(&self.pts[s..e]) {
-                let d = (pt[0] - q[0]).abs().max((pt[1] - q[1]).abs());
-                let mut x = if t == p as usize { f64::INFINITY } else { d };
-                for slot in best[..k].iter_mut() {
-                    let lo = slot.min(x);
-                    x = slot.max(x);
+            for pt in &self.pts[s..e] {
+                let mut x = fmax((pt[0] - q[0]).abs(), (pt[1] - q[1]).abs());
+                for slot in best.iter_mut() {
+                    let lo = fmin(*slot, x);
+                    x = fmax(*slot, x);
                     *slot = lo;
                 }
             }
         }
-        let worst = best[k - 1];
+        let worst = best[S - 1];
         // unseen points lie in blocks two or more away in some column
         let mut gap = f64::INFINITY;
         for c in 0..2 {
@@ -292,6 +307,26 @@ impl Grid {
     }
 }
 
+/// min and max of distances, which are never NaN: one instruction each
+/// (`f64::min`/`max` also order NaNs, which costs four more per call in the
+/// insertion network above).
+#[inline(always)]
+fn fmin(a: f64, b: f64) -> f64 {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+#[inline(always)]
+fn fmax(a: f64, b: f64) -> f64 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
 /// Σ_cells count² / n over a CSR cell index `start` of n points: the mean
 /// number of points sharing a cell with a point, the rank grids' measure of
 /// whether the data crowd into few cells.
@@ -329,8 +364,9 @@ mod tests {
             }
             let mut out = Vec::new();
             let mut certified = 0;
-            for i in 0..n {
-                let k = 4.min(n - 1);
+            for (i, k) in (0..n).zip([4, 1, 2, 3, 5, 6, 7, 8].into_iter().cycle()) {
+                // every k the 3x3 shortcut is compiled for
+                let k = k.min(n - 1);
                 let p = position[i];
                 grid.knn(p, k, &|t| t == p, &mut out);
                 let mut all: Vec<f64> =
