@@ -309,9 +309,9 @@ impl Grid {
 
 /// min and max of distances, which are never NaN: one instruction each
 /// (`f64::min`/`max` also order NaNs, which costs four more per call in the
-/// insertion network above).
+/// insertion networks of the 3 x 3 shortcuts).
 #[inline(always)]
-fn fmin(a: f64, b: f64) -> f64 {
+pub(crate) fn fmin(a: f64, b: f64) -> f64 {
     if a < b {
         a
     } else {
@@ -319,7 +319,7 @@ fn fmin(a: f64, b: f64) -> f64 {
     }
 }
 #[inline(always)]
-fn fmax(a: f64, b: f64) -> f64 {
+pub(crate) fn fmax(a: f64, b: f64) -> f64 {
     if a > b {
         a
     } else {

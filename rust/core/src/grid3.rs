@@ -24,6 +24,7 @@
 //! distance is at most the smallest bound, the k distances found are exact.
 
 use crate::boxgrid::{quantile_blocks, sorted_order};
+use crate::grid::{fmax, fmin};
 use crate::kdtree::{kth, Neighbours};
 
 /// Points per cell on average: 1–2 keeps the searched box of cells small
@@ -193,6 +194,64 @@ impl Grid3 {
         }
     }
 
+    /// The k-th nearest-neighbour distance of the point at position `p`
+    /// (itself excluded) when the 3 x 3 x 3 block of cells around it
+    /// certifies it, else None (the caller then runs [`knn`](Self::knn)).
+    /// Algorithm 1 needs only this distance; as in the 2-D grid's shortcut,
+    /// the k + 1 best distances (the query's own 0 among them) are kept by a
+    /// branch-free insertion over the nine lines of three cells.
+    pub fn kth_distance_3x3x3(&self, p: u32, k: usize) -> Option<f64> {
+        match k {
+            1 => self.kth_block::<2>(p),
+            2 => self.kth_block::<3>(p),
+            3 => self.kth_block::<4>(p),
+            4 => self.kth_block::<5>(p),
+            5 => self.kth_block::<6>(p),
+            6 => self.kth_block::<7>(p),
+            7 => self.kth_block::<8>(p),
+            8 => self.kth_block::<9>(p),
+            _ => None,
+        }
+    }
+
+    #[inline(always)]
+    fn kth_block<const S: usize>(&self, p: u32) -> Option<f64> {
+        let q = self.pts[p as usize];
+        let b = self.block[p as usize].map(|v| v as usize);
+        let g = self.g;
+        let near = |c: usize| b[c].saturating_sub(1)..=(b[c] + 1).min(g - 1);
+        let (z0, z1) = (*near(2).start(), *near(2).end());
+        let mut best = [f64::INFINITY; S];
+        for c0 in near(0) {
+            for c1 in near(1) {
+                // cells (c0, c1, z0..=z1) are contiguous in the CSR layout
+                let l = (c0 * g + c1) * g;
+                let (s, e) = (self.start[l + z0] as usize, self.start[l + z1 + 1] as usize);
+                for pt in &self.pts[s..e] {
+                    let mut x = fmax(fmax((pt[0] - q[0]).abs(), (pt[1] - q[1]).abs()), (pt[2] - q[2]).abs());
+                    for slot in best.iter_mut() {
+                        let lo = fmin(*slot, x);
+                        x = fmax(*slot, x);
+                        *slot = lo;
+                    }
+                }
+            }
+        }
+        // the query's own 0 is the smallest: the S-th is the k-th without it
+        let worst = best[S - 1];
+        // unseen points lie in blocks two or more away in some column
+        let mut gap = f64::INFINITY;
+        for c in 0..3 {
+            if b[c] >= 2 {
+                gap = gap.min(q[c] - self.hi[c][b[c] - 2]);
+            }
+            if b[c] + 2 < g {
+                gap = gap.min(self.lo[c][b[c] + 2] - q[c]);
+            }
+        }
+        (worst <= gap && worst < f64::INFINITY).then_some(worst)
+    }
+
     /// Scan cells first..=last (consecutive in the CSR layout).
     #[inline]
     fn scan<F: Fn(u32) -> bool>(&self, first: usize, last: usize, q: &[f64; 3], k: usize, skip: &F, out: &mut Neighbours) {
@@ -263,7 +322,8 @@ mod tests {
             let cols: Vec<Vec<f64>> = (0..3).map(|c| pts.iter().map(|p| p[c]).collect()).collect();
             let grid = Grid3::new([&cols[0], &cols[1], &cols[2]]);
             let mut out = Vec::new();
-            for k in [1, 4] {
+            let mut certified = 0;
+            for k in [1, 2, 3, 4, 5, 6, 7, 8] {
                 let k = k.min(n - 1);
                 for i in 0..n {
                     let p = grid.position(i);
@@ -276,7 +336,14 @@ mod tests {
                     for &(dd, t) in &out {
                         assert_eq!(dd, dist(&pts[i], &pts[grid.original(t)]));
                     }
+                    if let Some(e) = grid.kth_distance_3x3x3(p, k) {
+                        assert_eq!(e, all[k - 1], "3x3x3 shortcut, n={n} i={i} k={k}");
+                        certified += 1;
+                    }
                 }
+            }
+            if n >= 3000 && !quant {
+                assert!(certified > 4 * n, "the 3x3x3 shortcut certified only {certified} of {}", 8 * n);
             }
         }
     }

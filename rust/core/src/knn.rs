@@ -455,10 +455,11 @@ where
                 let o = &mut out[(t as usize - cuts[b]) * w..][..w];
                 let i = tree.original(t);
                 let q = tree.point(t);
-                // algorithm 1 needs only the k-th distance: the grid's 3 x 3
-                // shortcut gives it for most queries
+                // algorithm 1 needs only the k-th distance: the grids' 3 x 3
+                // (x 3) shortcuts give it for most queries
                 let eps = match (&tree, algorithm, exclusion.window) {
                     (JointSearch::Grid(gr), Algorithm::One, 0) => gr.kth_distance_3x3(t, k),
+                    (JointSearch::Grid3(gr), Algorithm::One, 0) => gr.kth_distance_3x3x3(t, k),
                     _ => None,
                 };
                 if let Some(e) = eps {
