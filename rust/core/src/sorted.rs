@@ -18,14 +18,21 @@
 //! concatenation is sorted. The counts never trust the bucket of the
 //! threshold: a count is the partition point of a predicate on
 //! `fl(v_j − q)`, monotone over the sorted array; the scan checks that the
-//! predicate flips inside the bucket it looked at (its neighbours tell) and
-//! otherwise gallops from there. So counts are the integers a brute-force
-//! loop over the same float comparisons gives.
+//! predicate holds just before the bucket's first value, finds the flip
+//! among the next few values, and otherwise gallops from there. So counts
+//! are the integers a brute-force loop over the same float comparisons
+//! gives.
 
 use crate::kdtree::{sortable, within};
 
-/// Buckets larger than this are searched by bisection instead of a scan.
+/// Values past the threshold's bucket start that are scanned before a
+/// count gallops instead.
 const SCAN_MAX: usize = 32;
+
+/// Values a count compares at a time (without a branch per value); the
+/// sorted values are padded with this many +inf, which fail every count
+/// predicate, so a block may run past the end.
+const BLOCK: usize = 8;
 
 /// The equal-width bucket map of a column's value range.
 #[derive(Clone, Copy, Debug)]
@@ -62,6 +69,7 @@ impl ValueIndex {
 }
 
 pub struct Sorted1D {
+    /// the values in ascending order, then [`BLOCK`] +inf
     vals: Vec<f64>,
     /// original row -> rank in `vals`
     rank: Vec<u32>,
@@ -111,7 +119,7 @@ impl Sorted1D {
         // values decoded from the keys: a sequential pass instead of a
         // gather from the unsorted column
         let mut order = Vec::with_capacity(n);
-        let mut vals = Vec::with_capacity(n);
+        let mut vals = Vec::with_capacity(n + BLOCK);
         let mut rank = vec![0u32; n];
         for (r, &(key, i)) in keys.iter().enumerate() {
             order.push(i);
@@ -119,6 +127,7 @@ impl Sorted1D {
             rank[i as usize] = r as u32;
         }
         drop(keys);
+        vals.resize(n + BLOCK, f64::INFINITY);
         Sorted1D { vals, rank, order, index, start }
     }
 
@@ -127,7 +136,8 @@ impl Sorted1D {
     pub fn from_order(v: &[f64], order: Vec<u32>) -> Self {
         let n = v.len();
         let index = ValueIndex::fit(v);
-        let vals: Vec<f64> = order.iter().map(|&i| v[i as usize]).collect();
+        let mut vals: Vec<f64> = Vec::with_capacity(n + BLOCK);
+        vals.extend(order.iter().map(|&i| v[i as usize]));
         let mut rank = vec![0u32; n];
         for (r, &i) in order.iter().enumerate() {
             rank[i as usize] = r as u32;
@@ -142,14 +152,15 @@ impl Sorted1D {
                 b += 1;
             }
         }
+        vals.resize(n + BLOCK, f64::INFINITY);
         Sorted1D { vals, rank, order, index, start }
     }
 
     pub fn len(&self) -> usize {
-        self.vals.len()
+        self.vals.len() - BLOCK
     }
     pub fn is_empty(&self) -> bool {
-        self.vals.is_empty()
+        self.len() == 0
     }
 
     /// Sample ids in ascending order of value.
@@ -162,7 +173,7 @@ impl Sorted1D {
     }
     /// The values in ascending order.
     pub fn values(&self) -> &[f64] {
-        &self.vals
+        &self.vals[..self.len()]
     }
 
     /// The original row of rank `r`.
@@ -234,25 +245,29 @@ impl Sorted1D {
     /// First rank where `pred` (true then false over the sorted array)
     /// turns false; `t` is a value near the flip, `on_value` the same
     /// predicate applied to a value.
+    ///
+    /// From the first rank of `t`'s bucket, the values are compared
+    /// [`BLOCK`] at a time and the passing ones counted: the passing ranks
+    /// form a prefix of every block (the predicate is monotone, the padding
+    /// fails it), so a count short of a full block is the flip, found
+    /// without a branch per value.
     #[inline(always)]
     fn partition<P: Fn(usize) -> bool, V: Fn(f64) -> bool>(&self, t: f64, pred: P, on_value: V) -> usize {
-        let n = self.vals.len();
-        let b = self.index.bucket(t);
-        let (s, e) = (self.start[b] as usize, self.start[b + 1] as usize);
+        let n = self.len();
+        let s = self.start[self.index.bucket(t)] as usize;
         if s > 0 && !pred(s - 1) {
             return partition_point_from(n, s - 1, pred);
         }
-        if e < n && pred(e) {
-            return partition_point_from(n, e, pred);
+        let mut at = s;
+        while at < s + SCAN_MAX {
+            let block: &[f64; BLOCK] = self.vals[at..at + BLOCK].try_into().expect("padded");
+            let passing = block.iter().map(|&x| on_value(x) as usize).sum::<usize>();
+            if passing < BLOCK {
+                return at + passing;
+            }
+            at += BLOCK;
         }
-        // the flip lies in [s, e]: a short walk for the usual few values,
-        // bisection in a crowded bucket
-        let bucket = &self.vals[s..e];
-        if bucket.len() <= SCAN_MAX {
-            s + bucket.iter().position(|&x| !on_value(x)).unwrap_or(bucket.len())
-        } else {
-            s + bucket.partition_point(|&x| on_value(x))
-        }
+        partition_point_from(n, at, pred)
     }
 }
 
