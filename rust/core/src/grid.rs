@@ -18,6 +18,7 @@
 
 use crate::kdtree::Neighbours;
 use crate::sorted::Sorted1D;
+use crate::topk::{fmax, with_k, TopK};
 use rayon::prelude::*;
 
 /// Column-0 blocks per band, and cells per tile side, of the query order.
@@ -195,18 +196,8 @@ impl Grid {
     /// by a branch-free insertion, and the three runs of cells are scanned
     /// without the rectangle's bookkeeping: most queries end here.
     pub fn kth_distance_3x3(&self, p: u32, k: usize) -> Option<f64> {
-        // one loop per k, so the insertion network is unrolled; S = k + 1
-        match k {
-            1 => self.kth_3x3::<2>(p),
-            2 => self.kth_3x3::<3>(p),
-            3 => self.kth_3x3::<4>(p),
-            4 => self.kth_3x3::<5>(p),
-            5 => self.kth_3x3::<6>(p),
-            6 => self.kth_3x3::<7>(p),
-            7 => self.kth_3x3::<8>(p),
-            8 => self.kth_3x3::<9>(p),
-            _ => None,
-        }
+        // S = k + 1 slots: see kth_3x3
+        with_k!(k, K => self.kth_3x3::<{ K + 1 }>(p), else None)
     }
 
     /// [`kth_distance_3x3`](Self::kth_distance_3x3) for k = S − 1. The
@@ -219,21 +210,16 @@ impl Grid {
         let b = self.block[p as usize];
         let g = self.g;
         let (bx, by) = (b[0] as usize, b[1] as usize);
-        let mut best = [f64::INFINITY; S];
+        let mut best = TopK::<S>::new(f64::INFINITY);
         let (y0, y1) = (by.saturating_sub(1), (by + 1).min(g - 1));
         for cx in bx.saturating_sub(1)..=(bx + 1).min(g - 1) {
             let s = self.start[cx * g + y0] as usize;
             let e = self.start[cx * g + y1 + 1] as usize;
             for pt in &self.pts[s..e] {
-                let mut x = fmax((pt[0] - q[0]).abs(), (pt[1] - q[1]).abs());
-                for slot in best.iter_mut() {
-                    let lo = fmin(*slot, x);
-                    x = fmax(*slot, x);
-                    *slot = lo;
-                }
+                best.push(fmax((pt[0] - q[0]).abs(), (pt[1] - q[1]).abs()));
             }
         }
-        let worst = best[S - 1];
+        let worst = best.kth();
         // unseen points lie in blocks two or more away in some column
         let mut gap = f64::INFINITY;
         for c in 0..2 {
@@ -304,26 +290,6 @@ impl Grid {
     /// search cost would grow with it and the k-d tree is the better choice.
     pub fn crowding(&self) -> f64 {
         crowding(&self.start, self.ids.len())
-    }
-}
-
-/// min and max of distances, which are never NaN: one instruction each
-/// (`f64::min`/`max` also order NaNs, which costs four more per call in the
-/// insertion networks of the 3 x 3 shortcuts).
-#[inline(always)]
-pub(crate) fn fmin(a: f64, b: f64) -> f64 {
-    if a < b {
-        a
-    } else {
-        b
-    }
-}
-#[inline(always)]
-pub(crate) fn fmax(a: f64, b: f64) -> f64 {
-    if a > b {
-        a
-    } else {
-        b
     }
 }
 

@@ -24,8 +24,8 @@
 //! distance is at most the smallest bound, the k distances found are exact.
 
 use crate::boxgrid::{quantile_blocks, sorted_order};
-use crate::grid::{fmax, fmin};
 use crate::kdtree::{kth, Neighbours};
+use crate::topk::{fmax, with_k, TopK};
 
 /// Points per cell on average: 1–2 keeps the searched box of cells small
 /// while it holds the k-th neighbour for k of a few (0.5 and 3 measured
@@ -201,17 +201,7 @@ impl Grid3 {
     /// the k + 1 best distances (the query's own 0 among them) are kept by a
     /// branch-free insertion over the nine lines of three cells.
     pub fn kth_distance_3x3x3(&self, p: u32, k: usize) -> Option<f64> {
-        match k {
-            1 => self.kth_block::<2>(p),
-            2 => self.kth_block::<3>(p),
-            3 => self.kth_block::<4>(p),
-            4 => self.kth_block::<5>(p),
-            5 => self.kth_block::<6>(p),
-            6 => self.kth_block::<7>(p),
-            7 => self.kth_block::<8>(p),
-            8 => self.kth_block::<9>(p),
-            _ => None,
-        }
+        with_k!(k, K => self.kth_block::<{ K + 1 }>(p), else None)
     }
 
     #[inline(always)]
@@ -221,24 +211,19 @@ impl Grid3 {
         let g = self.g;
         let near = |c: usize| b[c].saturating_sub(1)..=(b[c] + 1).min(g - 1);
         let (z0, z1) = (*near(2).start(), *near(2).end());
-        let mut best = [f64::INFINITY; S];
+        let mut best = TopK::<S>::new(f64::INFINITY);
         for c0 in near(0) {
             for c1 in near(1) {
                 // cells (c0, c1, z0..=z1) are contiguous in the CSR layout
                 let l = (c0 * g + c1) * g;
                 let (s, e) = (self.start[l + z0] as usize, self.start[l + z1 + 1] as usize);
                 for pt in &self.pts[s..e] {
-                    let mut x = fmax(fmax((pt[0] - q[0]).abs(), (pt[1] - q[1]).abs()), (pt[2] - q[2]).abs());
-                    for slot in best.iter_mut() {
-                        let lo = fmin(*slot, x);
-                        x = fmax(*slot, x);
-                        *slot = lo;
-                    }
+                    best.push(fmax(fmax((pt[0] - q[0]).abs(), (pt[1] - q[1]).abs()), (pt[2] - q[2]).abs()));
                 }
             }
         }
         // the query's own 0 is the smallest: the S-th is the k-th without it
-        let worst = best[S - 1];
+        let worst = best.kth();
         // unseen points lie in blocks two or more away in some column
         let mut gap = f64::INFINITY;
         for c in 0..3 {

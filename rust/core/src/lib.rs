@@ -19,6 +19,7 @@ pub mod prep;
 pub mod sorted;
 pub mod special;
 pub mod te;
+pub mod topk;
 
 pub use error::{Error, Interrupt, Result};
 

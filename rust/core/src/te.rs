@@ -36,7 +36,8 @@
 use crate::boxgrid::{sorted_order, RankBox};
 use crate::sorted::Sorted1D;
 use crate::knn::{cmi_local_formula, knn_local_values_with, self_inside, Algorithm, Counter, Exclusion, KnnSpec};
-use crate::nblists::{fmax, with_k, NeighbourLists, TopK, MAX_K};
+use crate::nblists::NeighbourLists;
+use crate::topk::{fmax, with_k, TopK, MAX_K};
 use crate::{Error, Interrupt, MatRef, Result};
 use rayon::prelude::*;
 use std::ops::Range;
