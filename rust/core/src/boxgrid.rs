@@ -35,10 +35,18 @@ use rayon::slice::ParallelSliceMut;
 /// the radii vary too much from one query to the next.)
 const POINTS_PER_CELL: f64 = 2.0;
 
+/// Blocks on each side of the query's own block that a span search tests
+/// at once, without a branch per block (intervals of a few hundred points
+/// reach a handful of blocks; wider ones gallop on from there).
+const SPAN_WINDOW: usize = 8;
+
 pub struct BoxGrid {
     g: usize,
-    /// per column, per block: smallest and largest value in the block
+    /// per column, per block: smallest value in the block, then
+    /// [`SPAN_WINDOW`] +inf (blocks wholly right of every interval)
     lo: [Vec<f64>; 2],
+    /// per column: [`SPAN_WINDOW`] −inf (blocks wholly left of every
+    /// interval), then per block the largest value in the block
     hi: [Vec<f64>; 2],
     /// the points' values in the cells
     cells: Cells<[f64; 2]>,
@@ -113,7 +121,13 @@ impl BoxGrid {
                 block[p] = [blk_a[i], blk_b[i]];
             },
         );
-        BoxGrid { g, lo: [lo_a, lo_b], hi: [hi_a, hi_b], cells, ids, block, pos, orders: [order_a, order_b] }
+        let pad_lo = |mut lo: Vec<f64>| {
+            lo.extend([f64::INFINITY; SPAN_WINDOW]);
+            lo
+        };
+        let pad_hi = |hi: Vec<f64>| [f64::NEG_INFINITY; SPAN_WINDOW].into_iter().chain(hi).collect::<Vec<f64>>();
+        let (lo, hi) = ([pad_lo(lo_a), pad_lo(lo_b)], [pad_hi(hi_a), pad_hi(hi_b)]);
+        BoxGrid { g, lo, hi, cells, ids, block, pos, orders: [order_a, order_b] }
     }
 
     pub fn len(&self) -> usize {
@@ -152,15 +166,32 @@ impl BoxGrid {
     /// is crossed when no block is wholly inside. `own` is q's block, which
     /// the interval meets since q itself passes (the caller checks that r
     /// admits distance 0).
+    ///
+    /// "Block b is wholly left of the interval" is true then false over the
+    /// blocks (false at `own`), "block b is not wholly right of it" true
+    /// then false (true at `own`): each flip is found by counting the true
+    /// ones among the [`SPAN_WINDOW`] blocks on its side of `own` (the
+    /// padding keeps the pattern past the ends), and by galloping when the
+    /// flip lies beyond them.
     #[inline]
     fn span<const STRICT: bool>(&self, c: usize, q: f64, r: f64, own: usize) -> [isize; 4] {
+        const W: usize = SPAN_WINDOW;
         let (lo, hi) = (&self.lo[c], &self.hi[c]);
-        // "some value of block b is not left of the interval": false then true
-        let first = partition_point_from(own + 1, own, |b| !within::<STRICT>(q - hi[b], r));
-        // "some value of block b is not right of it": true then false
-        let last = partition_point_from(self.g, own, |b| within::<STRICT>(lo[b] - q, r)) - 1;
+        let left = |h: f64| !within::<STRICT>(q - h, r);
+        let not_right = |l: f64| within::<STRICT>(l - q, r);
+        // blocks own + 1 − W ..= own, at hi[own + 1..] (hi is shifted by W)
+        let win: &[f64; W] = hi[own + 1..own + 1 + W].try_into().expect("padded");
+        let t = win.iter().map(|&h| left(h) as usize).sum::<usize>();
+        let first = if t > 0 {
+            own + 1 + t - W
+        } else {
+            partition_point_from(own + 1, own + 1 - W, |b| left(hi[b + W]))
+        };
+        let win: &[f64; W] = lo[own..own + W].try_into().expect("padded");
+        let t = win.iter().map(|&l| not_right(l) as usize).sum::<usize>();
+        let last = if t < W { own + t } else { partition_point_from(self.g, own + W, |b| not_right(lo[b])) } - 1;
         let f_in = if within::<STRICT>(q - lo[first], r) { first } else { first + 1 };
-        let l_in = if within::<STRICT>(hi[last] - q, r) { last as isize } else { last as isize - 1 };
+        let l_in = if within::<STRICT>(hi[last + W] - q, r) { last as isize } else { last as isize - 1 };
         [first as isize, f_in as isize, l_in, last as isize]
     }
 
