@@ -436,9 +436,19 @@ where
         .collect();
     let n_fused = fused.iter().flatten().count();
     let all_fused = n_fused == spaces.len();
-    let keep_rad = if all_fused { 0 } else { g_n };
+    // algorithm 1 has one radius for every group: keep it once, which
+    // halves the rows that pass 2 gathers from at random (a history-1 TE
+    // at 10^5 then fits them in L2)
+    let keep_rad = if all_fused {
+        0
+    } else if strict {
+        1
+    } else {
+        g_n
+    };
     // per query, in joint order: its local value when every space is
-    // counted here, else [radii per group, fused counts]
+    // counted here, else [its radius (algorithm 1) or radii per group,
+    // fused counts]
     let w = if all_fused { 1 } else { keep_rad + n_fused };
 
     // Pass 1, in joint-search order (neighbouring queries share cells and
@@ -528,7 +538,7 @@ where
                 for (pos, rr) in (base..base + out.len()).zip(r.chunks_exact_mut(nc)) {
                     let t = jpos[ctr.at(pos)] as usize;
                     for (x, &g) in rr.iter_mut().zip(&col_group) {
-                        *x = rows[t * w + g];
+                        *x = rows[t * w + if strict { 0 } else { g }];
                     }
                 }
                 for ((o, pos), rr) in out.iter_mut().zip(base..).zip(r.chunks_exact(nc)) {
