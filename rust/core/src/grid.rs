@@ -220,17 +220,7 @@ impl Grid {
             }
         }
         let worst = best.kth();
-        // unseen points lie in blocks two or more away in some column
-        let mut gap = f64::INFINITY;
-        for c in 0..2 {
-            let bc = b[c] as usize;
-            if bc >= 2 {
-                gap = gap.min(q[c] - self.hi[c][bc - 2]);
-            }
-            if bc + 2 < g {
-                gap = gap.min(self.lo[c][bc + 2] - q[c]);
-            }
-        }
+        let gap = gap_beyond_ring(&q, [bx, by], &self.lo, &self.hi, g);
         (worst <= gap && worst < f64::INFINITY).then_some(worst)
     }
 
@@ -291,6 +281,25 @@ impl Grid {
     pub fn crowding(&self) -> f64 {
         crowding(&self.start, self.ids.len())
     }
+}
+
+/// Distance from `q`, in blocks `b` of a rank grid of g blocks per column,
+/// below which no point of a block two or more away (in some column) can
+/// lie: fl(q − hi) or fl(lo − q) of the nearest such block, by monotone
+/// rounding. A k-th distance of the 3 x 3 (x 3) cells around the query
+/// that is at most this is the k-th distance of all points.
+#[inline(always)]
+pub(crate) fn gap_beyond_ring<const D: usize>(q: &[f64; D], b: [usize; D], lo: &[Vec<f64>; D], hi: &[Vec<f64>; D], g: usize) -> f64 {
+    let mut gap = f64::INFINITY;
+    for c in 0..D {
+        if b[c] >= 2 {
+            gap = gap.min(q[c] - hi[c][b[c] - 2]);
+        }
+        if b[c] + 2 < g {
+            gap = gap.min(lo[c][b[c] + 2] - q[c]);
+        }
+    }
+    gap
 }
 
 /// Σ_cells count² / n over a CSR cell index `start` of n points: the mean

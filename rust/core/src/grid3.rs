@@ -24,6 +24,7 @@
 //! distance is at most the smallest bound, the k distances found are exact.
 
 use crate::boxgrid::{quantile_blocks, sorted_order};
+use crate::grid::gap_beyond_ring;
 use crate::kdtree::{kth, Neighbours};
 use crate::topk::{fmax, with_k, TopK};
 
@@ -224,16 +225,7 @@ impl Grid3 {
         }
         // the query's own 0 is the smallest: the S-th is the k-th without it
         let worst = best.kth();
-        // unseen points lie in blocks two or more away in some column
-        let mut gap = f64::INFINITY;
-        for c in 0..3 {
-            if b[c] >= 2 {
-                gap = gap.min(q[c] - self.hi[c][b[c] - 2]);
-            }
-            if b[c] + 2 < g {
-                gap = gap.min(self.lo[c][b[c] + 2] - q[c]);
-            }
-        }
+        let gap = gap_beyond_ring(&q, b, &self.lo, &self.hi, g);
         (worst <= gap && worst < f64::INFINITY).then_some(worst)
     }
 
