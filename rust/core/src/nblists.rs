@@ -20,7 +20,7 @@
 //! ones bit for bit.
 
 use crate::boxgrid::{quantile_blocks, sorted_order};
-use crate::topk::{fmax, with_k, TopK};
+use crate::topk::{fmax, with_k};
 use crate::{Error, Interrupt, Result};
 use rayon::prelude::*;
 
@@ -206,68 +206,117 @@ impl NeighbourLists {
         let s = i * self.len;
         (&self.ids[s..s + self.len], &self.dist[s..s + self.len])
     }
+}
 
-    /// The k-th smallest joint distance max(|x_j − x_i|, d_ij) over j ≠ i,
-    /// and #{j : d_ij < ε} for that ε (k in 1..=[`MAX_K`]). When the list
-    /// runs out before ε is certified (see the module notes), the error
-    /// holds the k-th distance over the list: an upper bound of ε, reached
-    /// by k samples. `n` is the number of samples, to know a complete list.
+/// Third columns scanned together by [`NeighbourLists::kth_and_count_lanes`]:
+/// the surrogates of a network share a target's lists, so one pass over a
+/// list serves eight of them, in one 512-bit register (or two or four
+/// narrower ones) per step.
+pub const LANES: usize = 8;
+
+/// One sample's value in each of [`LANES`] third columns, a cache line: the
+/// scan fetches all lanes of a neighbour with one load.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C, align(64))]
+pub struct LaneRow(pub [f64; LANES]);
+
+/// Per lane, (ε, count) or the bound of a list that ran out (see
+/// [`NeighbourLists::kth_and_count_lanes`]).
+pub type LaneAnswer = std::result::Result<(f64, usize), f64>;
+
+impl NeighbourLists {
+    /// For each of the [`LANES`] third columns of `x` (lane s of sample j is
+    /// `x[j].0[s]`): the k-th smallest joint distance ε = max(|x_j − x_i|,
+    /// d_ij) over j ≠ i, and #{j : d_ij < ε} (k in 1..=[`MAX_K`](crate::topk::MAX_K)). Where the
+    /// list runs out before a lane's ε is certified (see the module notes),
+    /// that lane's error holds its k-th distance over the list: an upper
+    /// bound of ε, reached by k samples. `n` is the number of samples, to
+    /// know a complete list. Each lane is answered as if alone. The scan runs until no lane can improve: its
+    /// length is the longest of the lanes' own scans, and a lane whose scan
+    /// has ended gains nothing from the entries after (none beats its k-th).
+    /// `None` for k past MAX_K.
     #[inline]
-    pub fn kth_and_count(&self, i: usize, x: &[f64], k: usize, n: usize) -> std::result::Result<(f64, usize), f64> {
-        // (any other k reads as a list too short to answer)
-        with_k!(k, K => self.kth_and_count_k::<K>(i, x, n), else Err(f64::INFINITY))
-    }
-
-    fn kth_and_count_k<const K: usize>(&self, i: usize, x: &[f64], n: usize) -> std::result::Result<(f64, usize), f64> {
+    pub fn kth_and_count_lanes(&self, i: usize, x: &[LaneRow], k: usize, n: usize) -> Option<[LaneAnswer; LANES]> {
         let (ids, dist) = self.of(i);
-        let qx = x[i];
-        let mut top = TopK::<K>::new(f64::INFINITY);
-        // Eight entries (a cache line of distances) at a time: their
-        // distances are independent work, and once the k best are good most
-        // groups hold no entry that beats the k-th and skip the insertions
-        // altogether (measured 16% faster per TE than one entry at a time,
-        // 5% faster than four). An entry that does not beat the k-th changes
-        // nothing, so a group may run past the stopping point: the count
-        // below walks back over such entries.
-        let mut m = 0;
-        let (id8, d8) = (ids.chunks_exact(8), dist.chunks_exact(8));
-        let rest = id8.remainder().len();
-        for (j, d2) in id8.zip(d8) {
-            // no later entry can be closer than the k-th: d2 only grows
-            let kth = top.kth();
-            if d2[0] >= kth {
-                break;
-            }
-            let dx = |t: usize| fmax((x[j[t] as usize] - qx).abs(), d2[t]);
-            let d = [dx(0), dx(1), dx(2), dx(3), dx(4), dx(5), dx(6), dx(7)];
-            if d.iter().fold(false, |any, &v| any | (v < kth)) {
-                for v in d {
-                    top.push(v);
-                }
-            }
-            m += 8;
-        }
-        if m == ids.len() - rest {
-            for (&j, &d2) in ids[m..].iter().zip(&dist[m..]) {
-                if d2 >= top.kth() {
-                    break;
-                }
-                top.push(fmax((x[j as usize] - qx).abs(), d2));
-                m += 1;
-            }
-        }
-        let eps = top.kth();
+        let (eps, m) = scan_lanes(ids, dist, x, &x[i].0, k)?;
         // off the list, every sample is at least the last entry's distance away
-        let certified = self.complete(n) || dist.last().is_some_and(|&last| eps <= last);
-        if m == ids.len() && !certified {
-            return Err(eps);
-        }
-        let mut c = m;
-        while c > 0 && dist[c - 1] >= eps {
-            c -= 1;
-        }
-        Ok((eps, c))
+        let last = dist.last().copied().unwrap_or(f64::INFINITY);
+        let complete = self.complete(n);
+        Some(eps.map(|e| {
+            if m == ids.len() && !(complete || e <= last) {
+                Err(e)
+            } else {
+                // the entries before the stop, ascending, hold every d_ij < ε
+                Ok((e, dist[..m].partition_point(|&d| d < e)))
+            }
+        }))
     }
+}
+
+/// The k-th smallest joint distance of each lane over the list (ids, dist)
+/// of a query with lane values `q`, and the number of entries scanned: the
+/// scan stops at the first entry whose d_ij reaches every lane's k-th.
+/// Compiled for the widest vector unit the CPU has.
+fn scan_lanes(ids: &[u32], dist: &[f64], x: &[LaneRow], q: &[f64; LANES], k: usize) -> Option<([f64; LANES], usize)> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has the feature the function is compiled for
+            return unsafe { scan_lanes_avx512(ids, dist, x, q, k) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: as above
+            return unsafe { scan_lanes_avx2(ids, dist, x, q, k) };
+        }
+    }
+    with_k!(k, K => Some(scan_lanes_k::<K>(ids, dist, x, q)), else None)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn scan_lanes_avx512(ids: &[u32], dist: &[f64], x: &[LaneRow], q: &[f64; LANES], k: usize) -> Option<([f64; LANES], usize)> {
+    with_k!(k, K => Some(scan_lanes_k::<K>(ids, dist, x, q)), else None)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn scan_lanes_avx2(ids: &[u32], dist: &[f64], x: &[LaneRow], q: &[f64; LANES], k: usize) -> Option<([f64; LANES], usize)> {
+    with_k!(k, K => Some(scan_lanes_k::<K>(ids, dist, x, q)), else None)
+}
+
+/// Entries between two updates of the scan's stopping distance (the
+/// largest k-th over the lanes, a horizontal reduction); a stale one is
+/// larger, so the scan only runs a little past where it could stop.
+const STOP_EVERY: usize = 4;
+
+#[inline(always)]
+fn scan_lanes_k<const K: usize>(ids: &[u32], dist: &[f64], x: &[LaneRow], q: &[f64; LANES]) -> ([f64; LANES], usize) {
+    // top[l][s]: lane s's l-th smallest so far, each lane a TopK
+    let mut top = [[f64::INFINITY; LANES]; K];
+    let mut stop = f64::INFINITY;
+    let mut m = 0;
+    for (&j, &d2) in ids.iter().zip(dist) {
+        if d2 >= stop {
+            break;
+        }
+        let row = &x[j as usize].0;
+        let mut carry = [0.0f64; LANES];
+        for s in 0..LANES {
+            carry[s] = fmax((row[s] - q[s]).abs(), d2);
+        }
+        for t in top.iter_mut() {
+            for s in 0..LANES {
+                let lo = if carry[s] < t[s] { carry[s] } else { t[s] };
+                carry[s] = if carry[s] < t[s] { t[s] } else { carry[s] };
+                t[s] = lo;
+            }
+        }
+        m += 1;
+        if m % STOP_EVERY == 0 {
+            stop = top[K - 1].iter().fold(0.0, |a, &b| fmax(a, b));
+        }
+    }
+    (top[K - 1], m)
 }
 
 #[cfg(test)]
@@ -275,6 +324,7 @@ mod tests {
     use super::*;
 
     use crate::testing::lcg;
+    use crate::topk::MAX_K;
 
     #[test]
     fn kth_and_count_match_brute_force() {
@@ -284,7 +334,11 @@ mod tests {
             let a: Vec<f64> = (0..n).map(|_| f(&mut s)).collect();
             // b follows a closely (a sparse copula away from the diagonal)
             let b: Vec<f64> = a.iter().map(|&v| if quant { (v + f(&mut s)) / 2.0 } else { v * v * v + 0.05 * f(&mut s) }).collect();
-            let x: Vec<f64> = (0..n).map(|_| f(&mut s)).collect();
+            // lanes: independent columns, the last a copy of the first (as
+            // spare lanes are)
+            let mut x: Vec<Vec<f64>> = (0..LANES - 1).map(|_| (0..n).map(|_| f(&mut s)).collect()).collect();
+            x.push(x[0].clone());
+            let rows: Vec<LaneRow> = (0..n).map(|j| LaneRow(std::array::from_fn(|l| x[l][j]))).collect();
             let lists = NeighbourLists::new(&a, &b, len, &Interrupt::new()).unwrap();
             // each list: distinct samples at the nearest distances, in order
             let lists = lists.expect("smooth or lightly tied data get lists");
@@ -301,21 +355,36 @@ mod tests {
                 assert!(ids.iter().zip(dist).all(|(&j, &d)| j as usize != i && d2(j as usize) == d));
             }
             let mut answered = 0;
-            for k in [1usize, 4] {
-                let k = k.min(n - 1);
-                for i in 0..n {
-                    let d2 = |j: usize| (a[j] - a[i]).abs().max((b[j] - b[i]).abs());
-                    let mut joint: Vec<f64> = (0..n).filter(|&j| j != i).map(|j| d2(j).max((x[j] - x[i]).abs())).collect();
-                    joint.sort_by(f64::total_cmp);
-                    if let Ok((eps, c)) = lists.kth_and_count(i, &x, k, n) {
-                        answered += 1;
-                        assert_eq!(eps, joint[k - 1], "n={n} i={i} k={k}");
-                        assert_eq!(c, (0..n).filter(|&j| j != i && d2(j) < eps).count(), "n={n} i={i} k={k}");
-                    } else {
-                        assert!(!lists.complete(n));
+            for i in 0..n {
+                let d2 = |j: usize| (a[j] - a[i]).abs().max((b[j] - b[i]).abs());
+                let joint: Vec<Vec<f64>> = x
+                    .iter()
+                    .map(|x| {
+                        let mut v: Vec<f64> = (0..n).filter(|&j| j != i).map(|j| d2(j).max((x[j] - x[i]).abs())).collect();
+                        v.sort_by(f64::total_cmp);
+                        v
+                    })
+                    .collect();
+                for k in [1usize, 4, 8] {
+                    let k = k.min(n - 1);
+                    let answers = lists.kth_and_count_lanes(i, &rows, k, n).unwrap();
+                    for (l, answer) in answers.into_iter().enumerate() {
+                        let kth = joint[l][k - 1];
+                        match answer {
+                            Ok((eps, c)) => {
+                                answered += 1;
+                                assert_eq!(eps, kth, "n={n} i={i} k={k} lane {l}");
+                                assert_eq!(c, (0..n).filter(|&j| j != i && d2(j) < eps).count(), "n={n} i={i} k={k} lane {l}");
+                            }
+                            Err(bound) => {
+                                // a bound reached by k samples, past the list
+                                assert!(!lists.complete(n) && bound >= kth && bound > *lists.of(i).1.last().unwrap());
+                            }
+                        }
                     }
                 }
             }
+            assert!(lists.kth_and_count_lanes(0, &rows, MAX_K + 1, n).is_none());
             assert!(answered > 0);
         }
     }

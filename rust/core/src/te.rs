@@ -18,7 +18,9 @@
 //! column and KSG algorithm 1, each query's joint k-NN search and its Y∪Z
 //! count become one short scan of its list, and no joint structure is built
 //! per surrogate; the few queries past their lists are answered by a scan
-//! of the source's sorted values. The counts, and so every value, are those
+//! of the source's sorted values. Eight TEs (any sources or surrogates) go
+//! through the lists together, one lane each of a vector register, so each
+//! list is read once for eight. The counts, and so every value, are those
 //! of the joint-grid path, bit for bit.
 //!
 //! With one column each (history 1), the source side needs no sorting per
@@ -36,7 +38,7 @@
 use crate::boxgrid::{sorted_order, RankBox};
 use crate::sorted::Sorted1D;
 use crate::knn::{cmi_local_formula, knn_local_values_with, self_inside, Algorithm, Counter, Exclusion, KnnSpec};
-use crate::nblists::NeighbourLists;
+use crate::nblists::{LaneRow, NeighbourLists, LANES};
 use crate::topk::{fmax, with_k, TopK, MAX_K};
 use crate::{Error, Interrupt, MatRef, Result};
 use rayon::prelude::*;
@@ -131,6 +133,17 @@ pub fn surrogate_order(method: SurrogateMethod, trials: &[Range<usize>], rng: &m
     Ok(perm)
 }
 
+/// One source block of the list path: its rows reordered by `order` (a
+/// surrogate) or as given, and the sorted copy of the unreordered rows
+/// (shared by all of its surrogates: reordering the rows relabels the
+/// samples, not the sorted values).
+#[derive(Clone, Copy)]
+pub struct ListedSource<'a> {
+    pub x: MatRef<'a>,
+    pub order: Option<&'a [u32]>,
+    pub sorted: &'a Sorted1D,
+}
+
 /// The target side of a transfer-entropy computation, shared by every source
 /// and surrogate: Y (target next), Z (target past and conditions) and their
 /// counting structures.
@@ -161,10 +174,9 @@ const LIST_MIN_LEN: usize = 128;
 /// targets use the joint grid.
 const LIST_BYTES: usize = 64 << 20;
 /// Fewest transfer entropies against one target for which the lists pay:
-/// building them takes about 90 ms for n = 10⁴ on two cores, and each TE
-/// through them about 4 ms instead of 9.5 (measured,
-/// `transfer_entropy_significance` with 14, 15, 100 and 1,000 surrogates:
-/// 15 is about even).
+/// building them takes 45-90 ms for n = 10⁴ on two cores, and each TE
+/// through them (eight lanes a scan) about 2.3 ms instead of 5 (measured,
+/// one source with 10, 15, 30 and 100 surrogates: 15 is about even).
 const LIST_MIN_TES: usize = 16;
 /// Above this fraction of queries past their lists, a TE is recomputed by
 /// the joint grid instead of answering the rest one by one.
@@ -268,13 +280,7 @@ impl<'a> TargetSide<'a> {
     }
 
     /// As [`local_values_sorted`](Self::local_values_sorted), through the
-    /// target's neighbour `lists` (where [`lists_apply`](Self::lists_apply)):
-    /// the joint k-NN search and the Y∪Z count come from one scan of each
-    /// sample's list; the few samples whose list runs out are answered by a
-    /// scan of the source's sorted values, and too many of them send the
-    /// whole TE to the joint grid. The counts, and so the values, are the
-    /// same as the joint-grid path's.
-    #[allow(clippy::too_many_arguments)]
+    /// target's neighbour `lists` (where [`lists_apply`](Self::lists_apply)).
     pub fn local_values_listed(
         &self,
         lists: &NeighbourLists,
@@ -284,85 +290,143 @@ impl<'a> TargetSide<'a> {
         k: usize,
         interrupt: &Interrupt,
     ) -> Result<Vec<f64>> {
-        let n = x.n;
-        let (Some(_), Some(ox), Counter::Sorted(zs)) = (self.z_order(x), x_sorted, &self.zc) else {
-            return Err(Error::Internal("neighbour lists need one sorted source and target column".into()));
+        let ox = x_sorted.ok_or_else(|| Error::Internal("neighbour lists need the source's order".into()))?;
+        let sorted = Sorted1D::from_order(x.data, ox.to_vec());
+        let mut v = self.local_values_listed_lanes(lists, &[ListedSource { x, order, sorted: &sorted }], k, interrupt)?;
+        v.pop().ok_or_else(|| Error::Internal("no lane".into()))
+    }
+
+    /// Local values of up to [`LANES`] sources (or surrogates) at once
+    /// through the target's neighbour `lists`: the joint k-NN search and the
+    /// Y∪Z count of every lane come from one scan of each sample's list
+    /// (see [`NeighbourLists::kth_and_count_lanes`]); the few samples whose
+    /// list runs out are answered by a scan of the lane's sorted source
+    /// values, and a lane with too many of them goes to the joint grid. The
+    /// counts, and so the values, are the joint-grid path's, bit for bit.
+    pub fn local_values_listed_lanes(
+        &self,
+        lists: &NeighbourLists,
+        sources: &[ListedSource<'_>],
+        k: usize,
+        interrupt: &Interrupt,
+    ) -> Result<Vec<Vec<f64>>> {
+        let n = self.y.n;
+        let Counter::Sorted(zs) = &self.zc else {
+            return Err(Error::Internal("neighbour lists need a sorted target column".into()));
         };
-        if n != self.y.n || ox.len() != n || order.is_some_and(|o| o.len() != n) || lists.len() < k {
-            return Err(Error::Internal("neighbour lists do not fit this source".into()));
+        if sources.is_empty() || sources.len() > LANES || lists.len() < k {
+            return Err(Error::Internal("neighbour lists take 1 to LANES sources".into()));
         }
-        let (xs, oxs) = Self::reordered_source(x, order, ox);
+        for src in sources {
+            let (x, order) = (src.x, src.order);
+            if self.z_order(x).is_none() || x.n != n || src.sorted.len() != n || order.is_some_and(|o| o.len() != n) {
+                return Err(Error::Internal("neighbour lists need one sorted source column of the target's length".into()));
+            }
+        }
+        // a lane's sample j holds source row perm[j]: its value, and its
+        // rank among the (shared) sorted values
+        let row_of = |s: usize, j: usize| sources[s].order.map_or(j, |o| o[j] as usize);
         // The Z and X∪Z counts from rank runs: the samples within ε of a
         // value in one column are a run of its sorted order, and the X∪Z
         // count is the number of samples of one run whose rank in the
         // other column falls in the other run
-        let xsorted = Sorted1D::from_order(&xs, oxs);
-        let xz = RunCounter::new(xsorted.ranks(), xsorted.order(), zs.ranks(), zs.order());
+        let xz: Vec<RunCounter> = (0..sources.len())
+            .map(|s| {
+                let rank = sources[s].sorted.ranks();
+                RunCounter::new(|j| rank[row_of(s, j)], zs.ranks())
+            })
+            .collect();
+        // each sample's lanes side by side; spare lanes repeat lane 0, so
+        // they never lengthen a scan
+        let rows: Vec<LaneRow> = (0..n)
+            .map(|j| LaneRow(std::array::from_fn(|s| if s < sources.len() { sources[s].x.data[row_of(s, j)] } else { sources[0].x.data[row_of(0, j)] })))
+            .collect();
         let formula = cmi_local_formula(k, Algorithm::One, n);
         let z = self.z.data;
-        let value = |i: usize, eps: f64, nyz: usize| {
+        let value = |s: usize, i: usize, eps: f64, nyz: usize| {
             let own = self_inside(eps, true) as usize;
             let zr = zs.range_value(z[i], eps, true);
-            let xr = xsorted.range_value(xs[i], eps, true);
-            formula(&[xz.count(xr, zr) - own, nyz, zr.1 - zr.0 - own])
+            // the same ranks the lane's own sorted copy would give
+            let xr = sources[s].sorted.range_value(rows[i].0[s], eps, true);
+            formula(&[xz[s].count(xr, zr) - own, nyz, zr.1 - zr.0 - own])
         };
-        let mut out = vec![0.0f64; n];
-        let misses: Vec<Vec<(usize, f64)>> = out
-            .par_chunks_mut(LIST_CHUNK)
+        let lanes = sources.len();
+        // out[i·LANES + s]: lane s's value at sample i
+        let mut out = vec![0.0f64; n * LANES];
+        let misses: Vec<Vec<(usize, usize, f64)>> = out
+            .par_chunks_mut(LIST_CHUNK * LANES)
             .enumerate()
-            .map(|(c, o)| -> Result<Vec<(usize, f64)>> {
+            .map(|(c, o)| -> Result<Vec<(usize, usize, f64)>> {
                 interrupt.check()?;
                 let mut miss = Vec::new();
-                for (i, slot) in (c * LIST_CHUNK..).zip(o.iter_mut()) {
+                for (i, slots) in (c * LIST_CHUNK..).zip(o.chunks_exact_mut(LANES)) {
                     lists.prefetch(i + 4);
-                    match lists.kth_and_count(i, &xs, k, n) {
-                        Ok((eps, nyz)) => *slot = value(i, eps, nyz),
-                        Err(bound) => miss.push((i, bound)),
+                    let answers = lists.kth_and_count_lanes(i, &rows, k, n).ok_or_else(|| Error::Internal(format!("k = {k} past the list path's")))?;
+                    for (s, (slot, a)) in slots.iter_mut().zip(answers).take(lanes).enumerate() {
+                        match a {
+                            Ok((eps, nyz)) => *slot = value(s, i, eps, nyz),
+                            Err(bound) => miss.push((s, i, bound)),
+                        }
                     }
                 }
                 Ok(miss)
             })
             .collect::<Result<_>>()?;
-        let misses: Vec<(usize, f64)> = misses.into_iter().flatten().collect();
-        if misses.is_empty() {
-            return Ok(out);
+        let misses: Vec<(usize, usize, f64)> = misses.into_iter().flatten().collect();
+        let mut values: Vec<Vec<f64>> = (0..lanes).map(|s| out.iter().skip(s).step_by(LANES).copied().collect()).collect();
+        drop(out);
+        for (s, vs) in values.iter_mut().enumerate() {
+            let lane_misses: Vec<(usize, f64)> = misses.iter().filter(|m| m.0 == s).map(|m| (m.1, m.2)).collect();
+            if lane_misses.is_empty() {
+                continue;
+            }
+            let src = &sources[s];
+            let by_joint_grid = || self.local_values_sorted(src.x, src.order, Some(src.sorted.order()), k, Algorithm::One, Exclusion::default(), interrupt);
+            if lane_misses.len() as f64 > LIST_MAX_MISSES * n as f64 {
+                *vs = by_joint_grid()?;
+                continue;
+            }
+            // The few queries past their lists lie where the source is
+            // sparse (its tails): there a scan of the source's sorted values
+            // outward from the query, stopping once |x_j − x_i| reaches the
+            // k-th distance, meets few samples. The list's k-th distance
+            // bounds the scan from the start: samples at least that far
+            // cannot change ε.
+            let xv = src.sorted.values();
+            // the lane's ranks and sorted order (sample ids by rank)
+            let rank: Vec<u32> = (0..n).map(|j| src.sorted.ranks()[row_of(s, j)]).collect();
+            let mut oxs = vec![0u32; n];
+            for (j, &r) in rank.iter().enumerate() {
+                oxs[r as usize] = j as u32;
+            }
+            let (y, zc) = (self.y.data, self.z.data);
+            let fixed: Vec<Option<(usize, f64)>> = lane_misses
+                .par_chunks(LIST_CHUNK)
+                .map(|chunk| -> Result<Vec<Option<(usize, f64)>>> {
+                    interrupt.check()?;
+                    Ok(chunk
+                        .iter()
+                        .map(|&(i, bound)| {
+                            let eps = source_scan(xv, rank[i] as usize, i, &oxs, rows[i].0[s], y, zc, bound, k)?;
+                            let nyz = self.yz.count(self.yz.position(i), &[eps, eps], true);
+                            Some((i, value(s, i, eps, nyz)))
+                        })
+                        .collect())
+                })
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .flatten()
+                .collect();
+            // a scan that met too many samples: recompute by the joint grid
+            if fixed.iter().any(|f| f.is_none()) {
+                *vs = by_joint_grid()?;
+                continue;
+            }
+            for (i, v) in fixed.into_iter().flatten() {
+                vs[i] = v;
+            }
         }
-        let by_joint_grid = || self.local_values_sorted(x, order, x_sorted, k, Algorithm::One, Exclusion::default(), interrupt);
-        if misses.len() as f64 > LIST_MAX_MISSES * n as f64 {
-            return by_joint_grid();
-        }
-        // The few queries past their lists lie where the source is sparse
-        // (its tails): there a scan of the source's sorted values outward
-        // from the query, stopping once |x_j − x_i| reaches the k-th
-        // distance, meets few samples. The list's k-th distance bounds the
-        // scan from the start: samples at least that far cannot change ε.
-        let (xv, rank, oxs) = (xsorted.values(), xsorted.ranks(), xsorted.order());
-        let (y, zc) = (self.y.data, self.z.data);
-        let fixed: Vec<Option<(usize, f64)>> = misses
-            .par_chunks(LIST_CHUNK)
-            .map(|chunk| -> Result<Vec<Option<(usize, f64)>>> {
-                interrupt.check()?;
-                Ok(chunk
-                    .iter()
-                    .map(|&(i, bound)| {
-                        let eps = source_scan(xv, rank[i] as usize, i, oxs, xs[i], y, zc, bound, k)?;
-                        let nyz = self.yz.count(self.yz.position(i), &[eps, eps], true);
-                        Some((i, value(i, eps, nyz)))
-                    })
-                    .collect())
-            })
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .flatten()
-            .collect();
-        // a scan that met too many samples: recompute by the joint grid
-        if fixed.iter().any(|f| f.is_none()) {
-            return by_joint_grid();
-        }
-        for (i, v) in fixed.into_iter().flatten() {
-            out[i] = v;
-        }
-        Ok(out)
+        Ok(values)
     }
 
     /// Local CMI values I(X;Y|Z) for source block `x`, its rows reordered by
@@ -436,36 +500,43 @@ const RUN_SCAN_MAX: usize = 16384;
 /// n = 10⁴, where a `RankBox` reads scattered strips and must be built
 /// (about a third of a millisecond, every surrogate). Long runs (tied or
 /// concentrated data) go to a `RankBox`, built the first time one is met.
-struct RunCounter<'a> {
+struct RunCounter {
     /// x rank of the sample at each z rank, and z rank of the one at each x rank
     x_by_z: Vec<u16>,
     z_by_x: Vec<u16>,
-    ranks: (&'a [u32], &'a [u32]),
     rank_box: std::sync::OnceLock<RankBox>,
     /// longest run scanned (RUN_SCAN_MAX; tests lower it)
     scan_max: usize,
 }
 
-impl<'a> RunCounter<'a> {
-    /// From each column's ranks (sample id → rank) and order (rank → id);
-    /// n at most u16::MAX.
-    fn new(rank_x: &'a [u32], order_x: &[u32], rank_z: &'a [u32], order_z: &[u32]) -> Self {
-        debug_assert!(rank_x.len() <= u16::MAX as usize);
-        let across = |order: &[u32], rank: &[u32]| order.iter().map(|&j| rank[j as usize] as u16).collect();
-        RunCounter {
-            x_by_z: across(order_z, rank_x),
-            z_by_x: across(order_x, rank_z),
-            ranks: (rank_x, rank_z),
-            rank_box: Default::default(),
-            scan_max: RUN_SCAN_MAX,
+impl RunCounter {
+    /// From each sample's rank in the two columns (sample id → rank, each a
+    /// permutation of 0..n); n at most u16::MAX.
+    fn new(rank_x: impl Fn(usize) -> u32, rank_z: &[u32]) -> Self {
+        let n = rank_z.len();
+        debug_assert!(n <= u16::MAX as usize);
+        let (mut x_by_z, mut z_by_x) = (vec![0u16; n], vec![0u16; n]);
+        for (j, &rz) in rank_z.iter().enumerate() {
+            let rx = rank_x(j);
+            x_by_z[rz as usize] = rx as u16;
+            z_by_x[rx as usize] = rz as u16;
         }
+        RunCounter { x_by_z, z_by_x, rank_box: Default::default(), scan_max: RUN_SCAN_MAX }
+    }
+
+    /// The RankBox of the same (x rank, z rank) pairs, the samples taken in
+    /// z order (a count does not depend on the samples' ids).
+    fn rank_box(&self) -> RankBox {
+        let rx: Vec<u32> = self.x_by_z.iter().map(|&r| r as u32).collect();
+        let rz: Vec<u32> = (0..rx.len() as u32).collect();
+        RankBox::new(&rx, &rz)
     }
 
     #[inline]
     fn count(&self, x: (usize, usize), z: (usize, usize)) -> usize {
         let (lx, lz) = (x.1.saturating_sub(x.0), z.1.saturating_sub(z.0));
         if lx.min(lz) > self.scan_max {
-            return self.rank_box.get_or_init(|| RankBox::new(self.ranks.0, self.ranks.1)).count(x, z);
+            return self.rank_box.get_or_init(|| self.rank_box()).count(x, z);
         }
         if lz <= lx {
             count_in(&self.x_by_z[z.0..z.0 + lz], x)
@@ -594,23 +665,51 @@ pub fn many_sources(
         .transpose()?
         .flatten();
     let tasks: Vec<(usize, usize)> = (0..sources.len()).flat_map(|i| (0..per).map(move |s| (i, s))).collect();
-    let values: Vec<Result<f64>> = tasks
-        .par_iter()
-        .map(|&(i, s)| {
-            interrupt.check()?;
-            let order = if s == 0 {
-                None
-            } else {
-                let mut rng = SplitMix64::new(seed, (i * per + s) as u64);
-                Some(surrogate_order(method, trials, &mut rng)?)
-            };
-            let loc = match &lists {
-                Some(l) => target.local_values_listed(l, sources[i], order.as_deref(), sorted[i].as_deref(), k, interrupt)?,
-                None => target.local_values_sorted(sources[i], order.as_deref(), sorted[i].as_deref(), k, algorithm, exclusion, interrupt)?,
-            };
-            Ok(crate::mean(&loc))
-        })
-        .collect();
+    let surrogate = |i: usize, s: usize| -> Result<Option<Vec<u32>>> {
+        if s == 0 {
+            return Ok(None);
+        }
+        let mut rng = SplitMix64::new(seed, (i * per + s) as u64);
+        surrogate_order(method, trials, &mut rng).map(Some)
+    };
+    let values: Vec<Result<f64>> = match &lists {
+        // LANES tasks a batch, any sources: every lane is just a column
+        // scanned against the same lists
+        Some(l) => {
+            // the sorted copies the lanes share (lists_apply: each source has an order)
+            let sorted1d: Vec<Sorted1D> = sources
+                .par_iter()
+                .zip(&sorted)
+                .map(|(x, o)| o.as_ref().map(|o| Sorted1D::from_order(x.data, o.clone())).ok_or_else(|| Error::Internal("list path without a source order".into())))
+                .collect::<Result<_>>()?;
+            tasks
+            .par_chunks(LANES)
+            .map(|batch| -> Result<Vec<Result<f64>>> {
+                interrupt.check()?;
+                let orders = batch.iter().map(|&(i, s)| surrogate(i, s)).collect::<Result<Vec<_>>>()?;
+                let lanes: Vec<ListedSource<'_>> = batch
+                    .iter()
+                    .zip(&orders)
+                    .map(|(&(i, _), o)| ListedSource { x: sources[i], order: o.as_deref(), sorted: &sorted1d[i] })
+                    .collect();
+                let loc = target.local_values_listed_lanes(l, &lanes, k, interrupt)?;
+                Ok(loc.iter().map(|v| Ok(crate::mean(v))).collect())
+            })
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect()
+        }
+        None => tasks
+            .par_iter()
+            .map(|&(i, s)| {
+                interrupt.check()?;
+                let order = surrogate(i, s)?;
+                let loc = target.local_values_sorted(sources[i], order.as_deref(), sorted[i].as_deref(), k, algorithm, exclusion, interrupt)?;
+                Ok(crate::mean(&loc))
+            })
+            .collect(),
+    };
     let mut out = Vec::with_capacity(sources.len());
     let mut it = values.into_iter();
     for _ in 0..sources.len() {
@@ -684,16 +783,8 @@ mod tests {
             p
         };
         let (rx, rz) = (perm(&mut s), perm(&mut s));
-        let order = |r: &[u32]| {
-            let mut o = vec![0u32; n];
-            for (i, &k) in r.iter().enumerate() {
-                o[k as usize] = i as u32;
-            }
-            o
-        };
-        let (ox, oz) = (order(&rx), order(&rz));
         for scan_max in [RUN_SCAN_MAX, 40] {
-            let mut c = RunCounter::new(&rx, &ox, &rz, &oz);
+            let mut c = RunCounter::new(|j| rx[j], &rz);
             c.scan_max = scan_max;
             for _ in 0..500 {
                 let iv = |s: &mut u64| {
@@ -706,6 +797,42 @@ mod tests {
             }
             // a short scan limit sends most counts to the RankBox
             assert_eq!(c.rank_box.get().is_some(), scan_max < 200);
+        }
+    }
+
+    /// A network's batches of lanes mix sources and surrogates, and some
+    /// lanes answer queries past their lists by the source scan or go
+    /// whole to the joint grid: every value must still be the joint grid's.
+    #[test]
+    fn many_sources_through_lists_equal_the_joint_grid() {
+        let mut s = 17u64;
+        let n = 3000;
+        let z: Vec<f64> = (0..n).map(|_| crate::testing::lcg(&mut s) - 0.5).collect();
+        let y: Vec<f64> = z.iter().map(|v| 0.5 * v + crate::testing::lcg(&mut s) - 0.5).collect();
+        // a smooth source, a Cauchy one (6% of queries past their lists, in
+        // its tails: the source scan), a fifth power (half the queries:
+        // the joint grid) and a coarsely quantised one (many tied values)
+        let sources: Vec<Vec<f64>> = vec![
+            (0..n).map(|_| crate::testing::lcg(&mut s)).collect(),
+            (0..n).map(|_| 0.05 * (std::f64::consts::PI * (crate::testing::lcg(&mut s) - 0.5)).tan()).collect(),
+            (0..n).map(|_| (crate::testing::lcg(&mut s) - 0.5).powi(5) * 1e3).collect(),
+            (0..n).map(|_| (crate::testing::lcg(&mut s) * 4.0).floor()).collect(),
+        ];
+        let (ym, zm) = (MatRef { data: &y, n, d: 1 }, MatRef { data: &z, n, d: 1 });
+        let target = TargetSide::new(ym, zm).unwrap();
+        let xs: Vec<MatRef<'_>> = sources.iter().map(|x| MatRef { data: x, n, d: 1 }).collect();
+        let irq = Interrupt::new();
+        assert!(xs.iter().all(|x| target.lists_apply(*x, 4, Algorithm::One, Exclusion::default())));
+        let (surr, seed) = (12, 99);
+        let got = many_sources(&target, &xs, 4, Algorithm::One, Exclusion::default(), &[0..n], surr, SurrogateMethod::Permutation, seed, &irq).unwrap();
+        for (i, x) in xs.iter().enumerate() {
+            let sorted = target.source_order(*x);
+            for sidx in 0..=surr {
+                let order = (sidx > 0).then(|| surrogate_order(SurrogateMethod::Permutation, &[0..n], &mut SplitMix64::new(seed, (i * (surr + 1) + sidx) as u64)).unwrap());
+                let want = crate::mean(&target.local_values_sorted(*x, order.as_deref(), sorted.as_deref(), 4, Algorithm::One, Exclusion::default(), &irq).unwrap());
+                let have = if sidx == 0 { got[i].0 } else { got[i].1[sidx - 1] };
+                assert_eq!(have, want, "source {i} surrogate {sidx}");
+            }
         }
     }
 
@@ -821,6 +948,14 @@ mod tests {
                             assert_eq!(got, brute_cmi(&x, &y, &z, k, alg), "listed n={n} kind={kind} k={k} len={len}");
                             let got = target.local_values_listed(&lists, xm, Some(&perm), sorted.as_deref(), k, &irq).unwrap();
                             assert_eq!(got, brute_cmi(&xp, &y, &z, k, alg), "listed surrogate n={n} kind={kind} k={k} len={len}");
+                            // lanes side by side: the source, its surrogate, and
+                            // a reversed copy, in one scan
+                            let sorted1d = Sorted1D::from_order(&x, sorted.clone().unwrap());
+                            let rev: Vec<u32> = (0..n as u32).rev().collect();
+                            let xr: Vec<f64> = x.iter().rev().copied().collect();
+                            let lanes = [None, Some(&perm[..]), Some(&rev[..])].map(|order| ListedSource { x: xm, order, sorted: &sorted1d });
+                            let got = target.local_values_listed_lanes(&lists, &lanes, k, &irq).unwrap();
+                            assert_eq!(got, vec![brute_cmi(&x, &y, &z, k, alg), brute_cmi(&xp, &y, &z, k, alg), brute_cmi(&xr, &y, &z, k, alg)], "lanes n={n} kind={kind} k={k} len={len}");
                             listed += 1;
                         }
                     }
