@@ -184,14 +184,18 @@ const LIST_MAX_MISSES: f64 = 0.125;
 /// Samples per unit of parallel work in the list path.
 const LIST_CHUNK: usize = 1024;
 
+/// The joint rows (Z, X, Y): Z first, so that a history-1 TE's 3-D grid
+/// takes Z's blocks as its outermost axis and queries in grid order move
+/// slowly in Z, where pass 1 counts the Z marginal from the sorted column
+/// (its value index then stays cached: 3-5% faster per TE at 10⁵ and 10⁶).
 fn joint_rows(x: MatRef<'_>, order: Option<&[u32]>, y: MatRef<'_>, z: MatRef<'_>) -> Vec<f64> {
     let d = x.d + y.d + z.d;
     let mut joint = Vec::with_capacity(x.n * d);
     for r in 0..x.n {
         let xr = order.map_or(r, |o| o[r] as usize);
+        joint.extend_from_slice(z.row(r));
         joint.extend_from_slice(x.row(xr));
         joint.extend_from_slice(y.row(r));
-        joint.extend_from_slice(z.row(r));
     }
     joint
 }
@@ -467,7 +471,8 @@ impl<'a> TargetSide<'a> {
         let joint = joint_rows(x, order, self.y, self.z);
         let spec = KnnSpec {
             joint: MatRef { data: &joint, n: x.n, d: dx + dy + dz },
-            groups: vec![0..dx, dx..dx + dy, dx + dy..dx + dy + dz],
+            // groups X, Y, Z over the joint columns (Z, X, Y)
+            groups: vec![dz..dz + dx, dz + dx..dz + dx + dy, 0..dz],
             spaces: vec![vec![0, 2], vec![1, 2], vec![2]],
             k,
             algorithm,
