@@ -27,11 +27,15 @@ use crate::boxgrid::{quantile_blocks, sorted_order};
 use crate::grid::gap_beyond_ring;
 use crate::kdtree::{kth, Neighbours};
 use crate::topk::{fmax, with_k, TopK};
+use rayon::prelude::*;
 
 /// Points per cell on average: 1–2 keeps the searched box of cells small
 /// while it holds the k-th neighbour for k of a few (0.5 and 3 measured
 /// slower on TE data, `knn_timing -- 100000 stages`).
 const POINTS_PER_CELL: f64 = 1.5;
+
+/// Samples from which the build's scatter runs in parallel parts.
+const FILL_MIN: usize = 1 << 16;
 
 pub struct Grid3 {
     g: usize,
@@ -61,31 +65,52 @@ impl Grid3 {
     /// Build from the columns and their ascending orders (ids by value; any
     /// order of tied values will do).
     pub fn from_orders(cols: [&[f64]; 3], orders: [&[u32]; 3]) -> Self {
+        let parts = if cols[0].len() >= FILL_MIN { 2 * rayon::current_num_threads() } else { 1 };
+        Self::from_orders_in_parts(cols, orders, parts)
+    }
+
+    fn from_orders_in_parts(cols: [&[f64]; 3], orders: [&[u32]; 3], parts: usize) -> Self {
         let n = cols[0].len();
         let g = (((n as f64) / POINTS_PER_CELL).cbrt().ceil() as usize).clamp(1, n.max(1));
         let qb = |c: usize| quantile_blocks(cols[c], orders[c], g);
         let (b0, (b1, b2)) = rayon::join(|| qb(0), || rayon::join(|| qb(1), || qb(2)));
         let cell = |i: usize| (b0.0[i] as usize * g + b1.0[i] as usize) * g + b2.0[i] as usize;
+        let cells: Vec<u32> = (0..n).into_par_iter().with_min_len(FILL_MIN).map(|i| cell(i) as u32).collect();
         let mut start = vec![0u32; g * g * g + 1];
-        for i in 0..n {
-            start[cell(i) + 1] += 1;
+        for &c in &cells {
+            start[c as usize + 1] += 1;
         }
         for c in 0..g * g * g {
             start[c + 1] += start[c];
         }
-        let mut fill = start.clone();
+        // The scatter into the cells, memory bound at large n, in parts of
+        // consecutive cells (disjoint runs of positions), each part reading
+        // every sample's cell and placing its own: samples stay in id order
+        // within a cell, as one sequential pass would place them.
+        let first_cell: Vec<usize> = (0..=parts).map(|j| start.partition_point(|&s| (s as usize) < j * n / parts).min(g * g * g)).collect();
+        let cuts: Vec<usize> = first_cell.iter().map(|&c| start[c] as usize).collect();
         let mut pts = vec![[0.0; 3]; n];
         let mut ids = vec![0u32; n];
-        let mut pos = vec![0u32; n];
         let mut block = vec![[0u16; 3]; n];
-        for i in 0..n {
-            let c = cell(i);
-            let p = fill[c] as usize;
-            fill[c] += 1;
-            pts[p] = [cols[0][i], cols[1][i], cols[2][i]];
-            ids[p] = i as u32;
-            pos[i] = p as u32;
-            block[p] = [b0.0[i], b1.0[i], b2.0[i]];
+        let (pp, ip, bp) = (crate::split_at_cuts(&mut pts, &cuts), crate::split_at_cuts(&mut ids, &cuts), crate::split_at_cuts(&mut block, &cuts));
+        pp.into_par_iter().zip(ip).zip(bp).enumerate().for_each(|(j, ((pts, ids), block))| {
+            let (c0, c1, base) = (first_cell[j], first_cell[j + 1], cuts[j]);
+            let mut fill: Vec<u32> = start[c0..c1].iter().map(|&s| s - base as u32).collect();
+            for (i, &c) in cells.iter().enumerate() {
+                let c = c as usize;
+                if (c0..c1).contains(&c) {
+                    let f = &mut fill[c - c0];
+                    let p = *f as usize;
+                    *f += 1;
+                    pts[p] = [cols[0][i], cols[1][i], cols[2][i]];
+                    ids[p] = i as u32;
+                    block[p] = [b0.0[i], b1.0[i], b2.0[i]];
+                }
+            }
+        });
+        let mut pos = vec![0u32; n];
+        for (p, &i) in ids.iter().enumerate() {
+            pos[i as usize] = p as u32;
         }
         Grid3 { g, lo: [b0.1, b1.1, b2.1], hi: [b0.2, b1.2, b2.2], start, pts, ids, pos, block }
     }
@@ -275,6 +300,21 @@ fn insert(out: &mut Neighbours, k: usize, dist: f64, t: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parallel_build_lays_out_as_sequential() {
+        let mut s = 19u64;
+        let n = 5000;
+        // ties too (several samples to a cell, in id order)
+        let cols: Vec<Vec<f64>> = (0..3).map(|_| (0..n).map(|_| (lcg(&mut s) * 300.0).floor()).collect()).collect();
+        let orders: Vec<Vec<u32>> = cols.iter().map(|c| sorted_order(c)).collect();
+        let build = |parts| Grid3::from_orders_in_parts([&cols[0], &cols[1], &cols[2]], [&orders[0], &orders[1], &orders[2]], parts);
+        let one = build(1);
+        for parts in [2, 3, 7] {
+            let many = build(parts);
+            assert_eq!((&one.start, &one.pts, &one.ids, &one.pos, &one.block), (&many.start, &many.pts, &many.ids, &many.pos, &many.block), "parts={parts}");
+        }
+    }
 
     use crate::testing::lcg;
 
