@@ -72,9 +72,17 @@ def _per_condition(value: Any, name: str, n_cond: int, low: int) -> Tuple[int, .
     return tuple(check_int(v, name, low=low) for v in vals)
 
 
-def _embed_columns(series: np.ndarray, rows: np.ndarray, offsets: Sequence[int]) -> np.ndarray:
-    """Columns series[rows + o] for each offset o, all dimensions of each."""
-    return np.concatenate([series[rows + o] for o in offsets], axis=1)
+def _embed_columns(series: np.ndarray, rows: range, offsets: Sequence[int]) -> np.ndarray:
+    """Columns series[rows + o] for each offset o, all dimensions of each.
+
+    The rows are consecutive, so each offset is a slice: a single one is
+    returned as a view (preprocessing copies it), not gathered."""
+    cols = [series[rows.start + o : rows.stop + o] for o in offsets]
+    return cols[0] if len(cols) == 1 else np.concatenate(cols, axis=1)
+
+
+def _stack(blocks: List[np.ndarray], axis: int = 0) -> np.ndarray:
+    return blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=axis)
 
 
 def embed(
@@ -98,7 +106,7 @@ def embed(
     xs, ys, zs, lengths = [], [], [], []
     for t, (x, y) in enumerate(zip(source, target)):
         T = y.shape[0]
-        rows = np.arange(s, T - 1)
+        rows = range(s, max(s, T - 1))
         lengths.append(len(rows))
         if len(rows) == 0:
             continue
@@ -109,10 +117,10 @@ def embed(
             c = conditions[t]
             for col, (m, tau, w) in enumerate(zip(emb.condition_history, emb.condition_delay, emb.condition_lag)):
                 z.append(_embed_columns(c[:, col : col + 1], rows, [1 - w - j * tau for j in range(m)]))
-        zs.append(np.concatenate(z, axis=1))
+        zs.append(_stack(z, axis=1))
     if not xs:
         return np.empty((0, 1)), np.empty((0, 1)), np.empty((0, 1)), lengths
-    return np.concatenate(xs), np.concatenate(ys), np.concatenate(zs), lengths
+    return _stack(xs), _stack(ys), _stack(zs), lengths
 
 
 def _prepare(

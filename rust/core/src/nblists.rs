@@ -368,6 +368,15 @@ mod tests {
                 for k in [1usize, 4, 8] {
                     let k = k.min(n - 1);
                     let answers = lists.kth_and_count_lanes(i, &rows, k, n).unwrap();
+                    // every instruction set's build of the scan gives the same
+                    let (ids, dist) = lists.of(i);
+                    let scanned = scan_lanes(ids, dist, &rows, &rows[i].0, k);
+                    assert_eq!(scanned, with_k!(k, K => Some(scan_lanes_k::<K>(ids, dist, &rows, &rows[i].0)), else None));
+                    #[cfg(target_arch = "x86_64")]
+                    if std::arch::is_x86_feature_detected!("avx2") {
+                        // SAFETY: the CPU has the feature
+                        assert_eq!(scanned, unsafe { scan_lanes_avx2(ids, dist, &rows, &rows[i].0, k) });
+                    }
                     for (l, answer) in answers.into_iter().enumerate() {
                         let kth = joint[l][k - 1];
                         match answer {
