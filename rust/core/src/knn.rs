@@ -469,7 +469,7 @@ where
                 // (x 3) shortcuts give it for most queries
                 let eps = match (&tree, algorithm, exclusion.window) {
                     (JointSearch::Grid(gr), Algorithm::One, 0) => gr.kth_distance_3x3(t, k),
-                    (JointSearch::Grid3(gr), Algorithm::One, 0) => gr.kth_distance_3x3x3(t, k),
+                    (JointSearch::Grid3(gr), Algorithm::One, 0) => gr.kth_distance(t, k),
                     _ => None,
                 };
                 if let Some(e) = eps {
