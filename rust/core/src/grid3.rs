@@ -149,74 +149,11 @@ impl Grid3 {
             return;
         }
         let q = self.pts[p as usize];
-        let b = self.block[p as usize];
-        let g = self.g;
-        // Grow a box of cells [lo_c, hi_c] per column from the query's own
-        // cell, one slab at a time on the side whose unseen points are
-        // nearest: every unseen point lies beyond some side, at a distance
-        // of at least that side's gap (the values of the next block, by
-        // monotone rounding), so once the k-th distance is at most the
-        // smallest gap, no unseen point can be strictly closer. Within a new
-        // slab, a line of cells whose own blocks are already too far is
-        // skipped.
-        let mut lo = [b[0] as usize, b[1] as usize, b[2] as usize];
-        let mut hi = lo;
-        let line = |c0: usize, c1: usize| (c0 * g + c1) * g;
-        self.scan(line(lo[0], lo[1]) + lo[2], line(lo[0], lo[1]) + lo[2], &q, k, skip, out);
-        let below = |c: usize, blk: usize| if blk > 0 { q[c] - self.hi[c][blk - 1] } else { f64::INFINITY };
-        let above = |c: usize, blk: usize| if blk + 1 < g { self.lo[c][blk + 1] - q[c] } else { f64::INFINITY };
-        let mut gaps = [below(0, lo[0]), above(0, hi[0]), below(1, lo[1]), above(1, hi[1]), below(2, lo[2]), above(2, hi[2])];
-        let gap_at = |c: usize, blk: usize| gap(q[c], self.lo[c][blk], self.hi[c][blk]);
-        loop {
-            let mut side = 0;
-            for s in 1..6 {
-                if gaps[s] < gaps[side] {
-                    side = s;
-                }
-            }
-            let m = gaps[side];
-            let worst = kth(out, k);
-            if m == f64::INFINITY || worst <= m {
-                return; // every cell seen, or no unseen point can be closer
-            }
-            let c = side / 2;
-            let blk = if side % 2 == 0 {
-                lo[c] -= 1;
-                lo[c]
-            } else {
-                hi[c] += 1;
-                hi[c]
-            };
-            gaps[side] = if side % 2 == 0 { below(c, blk) } else { above(c, blk) };
-            match c {
-                0 | 1 => {
-                    // a slab of lines along column 2
-                    let (other, fixed) = if c == 0 { (1, blk) } else { (0, blk) };
-                    let gf = gap_at(c, fixed);
-                    for o in lo[other]..=hi[other] {
-                        let worst = kth(out, k);
-                        if !(gf.max(gap_at(other, o)) < worst) {
-                            continue;
-                        }
-                        let l = if c == 0 { line(fixed, o) } else { line(o, fixed) };
-                        self.scan(l + lo[2], l + hi[2], &q, k, skip, out);
-                    }
-                }
-                _ => {
-                    // a slab of single cells at column-2 block `blk`
-                    for c0 in lo[0]..=hi[0] {
-                        let g0 = gap_at(0, c0);
-                        for c1 in lo[1]..=hi[1] {
-                            if !(g0.max(gap_at(1, c1)) < kth(out, k)) {
-                                continue;
-                            }
-                            let cell = line(c0, c1) + blk;
-                            self.scan(cell, cell, &q, k, skip, out);
-                        }
-                    }
-                }
-            }
-        }
+        let b = self.block[p as usize].map(|v| v as usize);
+        let cell = (b[0] * self.g + b[1]) * self.g + b[2];
+        let mut near = Keep { q, k, skip, out };
+        near.scan(self, cell, cell);
+        self.grow(&q, b, b, &mut near);
     }
 
     /// The k-th nearest-neighbour distance of the point at position `p`
@@ -236,23 +173,31 @@ impl Grid3 {
         let q = self.pts[p as usize];
         let b = self.block[p as usize].map(|v| v as usize);
         let g = self.g;
-        let line = |c0: usize, c1: usize| (c0 * g + c1) * g;
-        let mut lo = b.map(|v| v.saturating_sub(1));
-        let mut hi = b.map(|v| (v + 1).min(g - 1));
-        let mut best = TopK::<S>::new(f64::INFINITY);
-        let scan = |best: &mut TopK<S>, first: usize, last: usize| {
-            for pt in &self.pts[self.start[first] as usize..self.start[last + 1] as usize] {
-                best.push(fmax(fmax((pt[0] - q[0]).abs(), (pt[1] - q[1]).abs()), (pt[2] - q[2]).abs()));
-            }
-        };
+        let (lo, hi) = (b.map(|v| v.saturating_sub(1)), b.map(|v| (v + 1).min(g - 1)));
+        let mut near = Smallest { q, best: TopK::<S>::new(f64::INFINITY) };
         for c0 in lo[0]..=hi[0] {
             for c1 in lo[1]..=hi[1] {
                 // cells (c0, c1, lo₂..=hi₂) are contiguous in the CSR layout
-                scan(&mut best, line(c0, c1) + lo[2], line(c0, c1) + hi[2]);
+                let l = (c0 * g + c1) * g;
+                near.scan(self, l + lo[2], l + hi[2]);
             }
         }
-        // then as `knn`: the side whose unseen points are nearest first,
-        // lines and cells whose own blocks are too far skipped
+        self.grow(&q, lo, hi, &mut near);
+        near.best.kth()
+    }
+
+    /// Grow the box of cells [lo_c, hi_c] per column around query `q`, whose
+    /// cells `near` has seen, one slab at a time on the side whose unseen
+    /// points are nearest, until `near`'s k-th distance is final: every
+    /// unseen point lies beyond some side, at a distance of at least that
+    /// side's gap (the values of the next block, by monotone rounding), so
+    /// once the k-th distance is at most the smallest gap, no unseen point
+    /// can be strictly closer. Within a new slab, a line of cells whose own
+    /// blocks are already too far is skipped.
+    #[inline(always)]
+    fn grow<N: Nearest>(&self, q: &[f64; 3], mut lo: [usize; 3], mut hi: [usize; 3], near: &mut N) {
+        let g = self.g;
+        let line = |c0: usize, c1: usize| (c0 * g + c1) * g;
         let below = |c: usize, blk: usize| if blk > 0 { q[c] - self.hi[c][blk - 1] } else { f64::INFINITY };
         let above = |c: usize, blk: usize| if blk + 1 < g { self.lo[c][blk + 1] - q[c] } else { f64::INFINITY };
         let mut gaps = [below(0, lo[0]), above(0, hi[0]), below(1, lo[1]), above(1, hi[1]), below(2, lo[2]), above(2, hi[2])];
@@ -265,8 +210,8 @@ impl Grid3 {
                 }
             }
             let m = gaps[side];
-            if m == f64::INFINITY || best.kth() <= m {
-                return best.kth();
+            if m == f64::INFINITY || near.kth() <= m {
+                return; // every cell seen, or no unseen point can be closer
             }
             let c = side / 2;
             let blk = if side % 2 == 0 {
@@ -282,9 +227,9 @@ impl Grid3 {
                 let other = 1 - c;
                 let gf = gap_at(c, blk);
                 for o in lo[other]..=hi[other] {
-                    if gf.max(gap_at(other, o)) < best.kth() {
+                    if gf.max(gap_at(other, o)) < near.kth() {
                         let l = if c == 0 { line(blk, o) } else { line(o, blk) };
-                        scan(&mut best, l + lo[2], l + hi[2]);
+                        near.scan(self, l + lo[2], l + hi[2]);
                     }
                 }
             } else {
@@ -292,9 +237,9 @@ impl Grid3 {
                 for c0 in lo[0]..=hi[0] {
                     let g0 = gap_at(0, c0);
                     for c1 in lo[1]..=hi[1] {
-                        if g0.max(gap_at(1, c1)) < best.kth() {
+                        if g0.max(gap_at(1, c1)) < near.kth() {
                             let cell = line(c0, c1) + blk;
-                            scan(&mut best, cell, cell);
+                            near.scan(self, cell, cell);
                         }
                     }
                 }
@@ -326,6 +271,53 @@ impl Grid3 {
                 insert(out, k, d, t as u32);
                 worst = out[k - 1].0;
             }
+        }
+    }
+}
+
+/// What a box search keeps of the points it meets: the k nearest with
+/// their positions ([`Grid3::knn`]), or only the k + 1 smallest distances
+/// ([`Grid3::kth_distance`]).
+trait Nearest {
+    /// The k-th distance so far (∞ until k are kept).
+    fn kth(&self) -> f64;
+    /// Offer the points of cells first..=last (consecutive in the CSR layout).
+    fn scan(&mut self, grid: &Grid3, first: usize, last: usize);
+}
+
+struct Keep<'a, F> {
+    q: [f64; 3],
+    k: usize,
+    skip: &'a F,
+    out: &'a mut Neighbours,
+}
+
+impl<F: Fn(u32) -> bool> Nearest for Keep<'_, F> {
+    #[inline(always)]
+    fn kth(&self) -> f64 {
+        kth(self.out, self.k)
+    }
+    #[inline(always)]
+    fn scan(&mut self, grid: &Grid3, first: usize, last: usize) {
+        grid.scan(first, last, &self.q, self.k, self.skip, self.out);
+    }
+}
+
+struct Smallest<const S: usize> {
+    q: [f64; 3],
+    best: TopK<S>,
+}
+
+impl<const S: usize> Nearest for Smallest<S> {
+    #[inline(always)]
+    fn kth(&self) -> f64 {
+        self.best.kth()
+    }
+    #[inline(always)]
+    fn scan(&mut self, grid: &Grid3, first: usize, last: usize) {
+        let q = self.q;
+        for pt in &grid.pts[grid.start[first] as usize..grid.start[last + 1] as usize] {
+            self.best.push(fmax(fmax((pt[0] - q[0]).abs(), (pt[1] - q[1]).abs()), (pt[2] - q[2]).abs()));
         }
     }
 }
