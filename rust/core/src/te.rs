@@ -342,8 +342,14 @@ impl<'a> TargetSide<'a> {
             .collect();
         // each sample's lanes side by side; spare lanes repeat lane 0, so
         // they never lengthen a scan
+        let lanes = sources.len();
         let rows: Vec<LaneRow> = (0..n)
-            .map(|j| LaneRow(std::array::from_fn(|s| if s < sources.len() { sources[s].x.data[row_of(s, j)] } else { sources[0].x.data[row_of(0, j)] })))
+            .map(|j| {
+                LaneRow(std::array::from_fn(|s| {
+                    let s = if s < lanes { s } else { 0 };
+                    sources[s].x.data[row_of(s, j)]
+                }))
+            })
             .collect();
         let formula = cmi_local_formula(k, Algorithm::One, n);
         let z = self.z.data;
@@ -354,7 +360,6 @@ impl<'a> TargetSide<'a> {
             let xr = sources[s].sorted.range_value(rows[i].0[s], eps, true);
             formula(&[xz[s].count(xr, zr) - own, nyz, zr.1 - zr.0 - own])
         };
-        let lanes = sources.len();
         // out[i·LANES + s]: lane s's value at sample i
         let mut out = vec![0.0f64; n * LANES];
         let misses: Vec<Vec<(usize, usize, f64)>> = out
@@ -688,22 +693,22 @@ pub fn many_sources(
                 .map(|(x, o)| o.as_ref().map(|o| Sorted1D::from_order(x.data, o.clone())).ok_or_else(|| Error::Internal("list path without a source order".into())))
                 .collect::<Result<_>>()?;
             tasks
-            .par_chunks(LANES)
-            .map(|batch| -> Result<Vec<Result<f64>>> {
-                interrupt.check()?;
-                let orders = batch.iter().map(|&(i, s)| surrogate(i, s)).collect::<Result<Vec<_>>>()?;
-                let lanes: Vec<ListedSource<'_>> = batch
-                    .iter()
-                    .zip(&orders)
-                    .map(|(&(i, _), o)| ListedSource { x: sources[i], order: o.as_deref(), sorted: &sorted1d[i] })
-                    .collect();
-                let loc = target.local_values_listed_lanes(l, &lanes, k, interrupt)?;
-                Ok(loc.iter().map(|v| Ok(crate::mean(v))).collect())
-            })
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .flatten()
-            .collect()
+                .par_chunks(LANES)
+                .map(|batch| -> Result<Vec<Result<f64>>> {
+                    interrupt.check()?;
+                    let orders = batch.iter().map(|&(i, s)| surrogate(i, s)).collect::<Result<Vec<_>>>()?;
+                    let lanes: Vec<ListedSource<'_>> = batch
+                        .iter()
+                        .zip(&orders)
+                        .map(|(&(i, _), o)| ListedSource { x: sources[i], order: o.as_deref(), sorted: &sorted1d[i] })
+                        .collect();
+                    let loc = target.local_values_listed_lanes(l, &lanes, k, interrupt)?;
+                    Ok(loc.iter().map(|v| Ok(crate::mean(v))).collect())
+                })
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .flatten()
+                .collect()
         }
         None => tasks
             .par_iter()
