@@ -286,8 +286,9 @@ impl Grid {
 /// Distance from `q`, in blocks `b` of a rank grid of g blocks per column,
 /// below which no point of a block two or more away (in some column) can
 /// lie: fl(q − hi) or fl(lo − q) of the nearest such block, by monotone
-/// rounding. A k-th distance of the 3 x 3 (x 3) cells around the query
-/// that is at most this is the k-th distance of all points.
+/// rounding. A k-th distance of the 3 x 3 cells around the query that is
+/// at most this is the k-th distance of all points. (The 3-D grid makes the
+/// same test as the first step of its box growth.)
 #[inline(always)]
 pub(crate) fn gap_beyond_ring<const D: usize>(q: &[f64; D], b: [usize; D], lo: &[Vec<f64>; D], hi: &[Vec<f64>; D], g: usize) -> f64 {
     let mut gap = f64::INFINITY;

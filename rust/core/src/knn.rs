@@ -465,8 +465,9 @@ where
                 let o = &mut out[(t as usize - cuts[b]) * w..][..w];
                 let i = tree.original(t);
                 let q = tree.point(t);
-                // algorithm 1 needs only the k-th distance: the grids' 3 x 3
-                // (x 3) shortcuts give it for most queries
+                // algorithm 1 needs only the k-th distance: the 2-D grid's
+                // 3 x 3 shortcut gives it for most queries, the 3-D grid's
+                // k-th distance search for all (k ≤ MAX_K)
                 let eps = match (&tree, algorithm, exclusion.window) {
                     (JointSearch::Grid(gr), Algorithm::One, 0) => gr.kth_distance_3x3(t, k),
                     (JointSearch::Grid3(gr), Algorithm::One, 0) => gr.kth_distance(t, k),
