@@ -133,6 +133,32 @@ pub fn surrogate_order(method: SurrogateMethod, trials: &[Range<usize>], rng: &m
     Ok(perm)
 }
 
+/// Row orders of `n_surrogates` surrogates, surrogate s drawn from stream
+/// `first_stream + s` of `seed` (the streams `many_sources` gives source i's
+/// surrogates when `first_stream = i·(S+1) + 1`): row-major (S, n), the same
+/// for any thread count. The array-API backend takes its orders from here.
+pub fn surrogate_orders(
+    method: SurrogateMethod,
+    trials: &[Range<usize>],
+    n_surrogates: usize,
+    seed: u64,
+    first_stream: u64,
+    interrupt: &Interrupt,
+) -> Result<Vec<u32>> {
+    let n = trials.last().map_or(0, |t| t.end);
+    let mut out = vec![0u32; n_surrogates * n];
+    if n == 0 {
+        return Ok(out);
+    }
+    out.par_chunks_mut(n).enumerate().try_for_each(|(s, row)| -> Result<()> {
+        interrupt.check()?;
+        let mut rng = SplitMix64::new(seed, first_stream + s as u64);
+        row.copy_from_slice(&surrogate_order(method, trials, &mut rng)?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// One source block of the list path: its rows reordered by `order` (a
 /// surrogate) or as given, and the sorted copy of the unreordered rows
 /// (shared by all of its surrogates: reordering the rows relabels the
@@ -739,6 +765,18 @@ pub fn p_value(estimate: f64, surrogates: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn surrogate_orders_rows_are_the_streams_orders() {
+        let trials = [0..37, 37..80];
+        for method in [SurrogateMethod::Permutation, SurrogateMethod::TimeShift, SurrogateMethod::Block(6)] {
+            let all = surrogate_orders(method, &trials, 5, 99, 11, &Interrupt::new()).unwrap();
+            for (s, row) in all.chunks(80).enumerate() {
+                let one = surrogate_order(method, &trials, &mut SplitMix64::new(99, 11 + s as u64)).unwrap();
+                assert_eq!(row, &one[..]);
+            }
+        }
+    }
 
     #[test]
     fn surrogate_orders_are_permutations() {
