@@ -611,10 +611,10 @@ def test_core_rejects_bad_input_without_panicking():
     from infoflux import _core
 
     with pytest.raises(ValueError, match="negative|>= 0"):
-        _core.mec_greedy([np.array([0.5, -0.5, 1.0]), np.array([1.0])], True, None)
+        _core.mec_greedy(marginals=[np.array([0.5, -0.5, 1.0]), np.array([1.0])], with_bounds=True)
     with pytest.raises(ValueError, match="empty"):
-        _core.mec_bounds([np.array([]), np.array([1.0])])
+        _core.mec_bounds(marginals=[np.array([]), np.array([1.0])])
     with pytest.raises(ValueError, match="rate"):
-        _core.mec_ebim(np.array([1.0]), -1.0)
+        _core.mec_ebim(p_x=np.array([1.0]), rate_bits=-1.0)
     with pytest.raises(ValueError, match="at least 2"):
-        _core.mec_greedy([np.array([1.0])], True, None)
+        _core.mec_greedy(marginals=[np.array([1.0])], with_bounds=True)

@@ -49,25 +49,27 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Iterator, Optional, Sequence, Tuple, Union
+from collections.abc import Iterator, Sequence
+from typing import Any, Union, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from infoflux import _core
 from infoflux._arrays import to_numpy
+from infoflux._validation import check_threads
 
 __all__ = [
+    "BottleneckCoupling",
     "Coupling",
     "CouplingBatch",
     "EBIMResult",
-    "BottleneckCoupling",
+    "bottleneck_coupling",
+    "coupling_lower_bound",
+    "ebim",
     "greedy_coupling",
     "greedy_coupling_batch",
-    "coupling_lower_bound",
     "one_bit_coupling",
-    "ebim",
-    "bottleneck_coupling",
     "sample_conditional",
 ]
 
@@ -135,9 +137,7 @@ def _marginal(obj: Any, name: str, tol: float, normalize: bool) -> FloatArray:
     if normalize:
         return np.ascontiguousarray(p / s)
     if abs(s - 1.0) > tol:
-        raise ValueError(
-            f"{name}: masses sum to {s!r}, not 1 within tol={tol:g}; pass normalize=True to rescale"
-        )
+        raise ValueError(f"{name}: masses sum to {s!r}, not 1 within tol={tol:g}; pass normalize=True to rescale")
     return p
 
 
@@ -164,23 +164,15 @@ def _marginal_rows(obj: Any, name: str, tol: float, normalize: bool) -> FloatArr
     return p
 
 
-def _rate_bits(rate: Any, unit: float) -> float:
+def _rate_bits(rate: Any, unit: float) -> float | None:
+    """The rate bound in bits; None for an infinite rate (no bound)."""
     if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
         raise TypeError(f"rate: expected a real number, got {type(rate).__name__}")
     r = float(rate)
     if math.isnan(r) or r < 0.0:
         raise ValueError(f"rate: must be >= 0, got {rate!r}")
-    if math.isinf(r):
-        return float("inf")
-    return r * unit
-
-
-def _check_threads(n_threads: Any) -> Optional[int]:
-    if n_threads is None:
-        return None
-    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
-        raise TypeError(f"n_threads: expected an int or None, got {type(n_threads).__name__}")
-    return int(n_threads)
+    bits = r * unit
+    return bits if math.isfinite(bits) else None
 
 
 def _need_two(marginals: Sequence[Any], fname: str) -> None:
@@ -228,7 +220,7 @@ class Coupling:
         (unknown) minimum.
     """
 
-    __slots__ = ("indices", "masses", "shape", "base", "entropy", "lower_bounds", "_csr")
+    __slots__ = ("_csr", "base", "entropy", "indices", "lower_bounds", "masses", "shape")
 
     def __init__(
         self,
@@ -236,23 +228,24 @@ class Coupling:
         masses: np.ndarray,
         shape: Sequence[int],
         entropy: float,
-        lower_bounds: Optional[dict] = None,
+        lower_bounds: dict[str, float] | None = None,
         base: float = 2.0,
     ) -> None:
-        self.indices: Tuple[IntArray, ...] = tuple(_readonly(np.asarray(i, dtype=np.int64)) for i in indices)
+        self.indices: tuple[IntArray, ...] = tuple(_readonly(np.asarray(i, dtype=np.int64)) for i in indices)
         self.masses: FloatArray = _readonly(np.asarray(masses, dtype=np.float64))
-        self.shape: Tuple[int, ...] = tuple(int(n) for n in shape)
+        self.shape: tuple[int, ...] = tuple(int(n) for n in shape)
         self.base = float(base)
         self.entropy = float(entropy)
-        self.lower_bounds: dict = dict(lower_bounds or {})
-        self._csr: dict = {}
+        self.lower_bounds: dict[str, float] = dict(lower_bounds or {})
+        # cells grouped by the index on one axis, per axis asked for (see _rows)
+        self._csr: dict[int, tuple[IntArray, IntArray]] = {}
 
     @property
-    def lower_bound(self) -> Optional[float]:
+    def lower_bound(self) -> float | None:
         return max(self.lower_bounds.values()) if self.lower_bounds else None
 
     @property
-    def gap(self) -> Optional[float]:
+    def gap(self) -> float | None:
         lb = self.lower_bound
         # bound <= optimum <= entropy exactly; a negative difference is rounding
         return None if lb is None else max(0.0, self.entropy - lb)
@@ -273,7 +266,8 @@ class Coupling:
     def marginal(self, axis: int) -> FloatArray:
         """The marginal along ``axis`` (equal to the input up to rounding)."""
         ax = self._axis(axis)
-        return np.bincount(self.indices[ax], weights=self.masses, minlength=self.shape[ax])
+        # with weights, bincount sums in float64 (NumPy's stubs type it as ints)
+        return cast(FloatArray, np.bincount(self.indices[ax], weights=self.masses, minlength=self.shape[ax]))
 
     @property
     def mutual_information(self) -> float:
@@ -306,27 +300,28 @@ class Coupling:
         np.add.at(out, self.indices, self.masses)
         return out
 
-    def _axis(self, axis: int) -> int:
+    def _axis(self, axis: Any) -> int:
         if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
             raise TypeError(f"axis: expected an int, got {type(axis).__name__}")
         k = self.n_marginals
-        if not -k <= axis < k:
+        a = int(axis)
+        if not -k <= a < k:
             raise ValueError(f"axis: must be in [-{k}, {k}), got {axis}")
-        return int(axis) % k
+        return a % k
 
-    def _rows(self, axis: int) -> Tuple[np.ndarray, np.ndarray]:
+    def _rows(self, axis: int) -> tuple[IntArray, IntArray]:
         """(order, starts): cells grouped by their index on ``axis``, and
         within a group sorted by the other indices (a label order both ends
         of a channel can reproduce)."""
         got = self._csr.get(axis)
         if got is None:
             others = [self.indices[j] for j in range(self.n_marginals) if j != axis]
-            order = np.lexsort(tuple(reversed(others)) + (self.indices[axis],))
+            order = np.lexsort((*tuple(reversed(others)), self.indices[axis]))
             starts = np.searchsorted(self.indices[axis][order], np.arange(self.shape[axis] + 1))
             got = self._csr[axis] = (order, starts)
         return got
 
-    def conditional(self, index: int, axis: int = 0) -> Tuple[Tuple[IntArray, ...], FloatArray]:
+    def conditional(self, index: int, axis: int = 0) -> tuple[tuple[IntArray, ...], FloatArray]:
         """The conditional distribution of the other variables given
         ``variable[axis] == index``.
 
@@ -356,7 +351,7 @@ def _state_index(index: Any, n: int, name: str) -> int:
     return i
 
 
-def _bounds_dict(b: Optional[Tuple[float, float, float]], unit: float) -> dict:
+def _bounds_dict(b: tuple[float, float, float] | None, unit: float) -> dict[str, float]:
     if b is None:
         return {}
     return {name: v / unit for name, v in zip(BOUND_METHODS, b)}
@@ -381,22 +376,32 @@ class CouplingBatch:
     lower_bounds : dict of float64 arrays
     """
 
-    __slots__ = ("offsets", "indices", "masses", "shape", "base", "entropy", "lower_bounds")
+    __slots__ = ("base", "entropy", "indices", "lower_bounds", "masses", "offsets", "shape")
 
-    def __init__(self, offsets, indices, masses, shape, entropy, lower_bounds, base) -> None:
+    def __init__(
+        self,
+        offsets: IntArray,
+        indices: Sequence[IntArray],
+        masses: FloatArray,
+        shape: Sequence[int],
+        entropy: FloatArray,
+        lower_bounds: dict[str, FloatArray],
+        base: float,
+    ) -> None:
         self.offsets: IntArray = _readonly(offsets)
-        self.indices: Tuple[IntArray, ...] = tuple(_readonly(i) for i in indices)
+        self.indices: tuple[IntArray, ...] = tuple(_readonly(i) for i in indices)
         self.masses: FloatArray = _readonly(masses)
-        self.shape: Tuple[int, ...] = tuple(shape)
+        self.shape: tuple[int, ...] = tuple(shape)
         self.base = float(base)
         self.entropy: FloatArray = _readonly(entropy)
-        self.lower_bounds: dict = {k: _readonly(v) for k, v in lower_bounds.items()}
+        self.lower_bounds: dict[str, FloatArray] = {k: _readonly(v) for k, v in lower_bounds.items()}
 
     @property
     def lower_bound(self) -> FloatArray:
         if not self.lower_bounds:
             return np.full(len(self), np.nan)
-        return np.maximum.reduce(list(self.lower_bounds.values()))
+        best: FloatArray = np.maximum.reduce(list(self.lower_bounds.values()))
+        return best
 
     @property
     def gap(self) -> FloatArray:
@@ -406,7 +411,8 @@ class CouplingBatch:
         return int(self.offsets.size - 1)
 
     def __getitem__(self, b: int) -> Coupling:
-        if isinstance(b, bool) or not isinstance(b, numbers.Integral):
+        index: Any = b  # checked at run time, whatever a caller passes
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
             raise TypeError(f"batch index: expected an int, got {type(b).__name__}")
         n = len(self)
         if not -n <= b < n:
@@ -440,9 +446,9 @@ class EBIMResult:
         The requested bound R (``base`` units); ``mutual_information <= rate``.
     """
 
-    __slots__ = ("mapping", "p_t", "mutual_information", "rate", "base")
+    __slots__ = ("base", "mapping", "mutual_information", "p_t", "rate")
 
-    def __init__(self, mapping, p_t, mutual_information, rate, base) -> None:
+    def __init__(self, mapping: IntArray, p_t: FloatArray, mutual_information: float, rate: float, base: float) -> None:
         self.mapping: IntArray = _readonly(mapping)
         self.p_t: FloatArray = _readonly(p_t)
         self.mutual_information = float(mutual_information)
@@ -455,7 +461,10 @@ class EBIMResult:
         return self.mutual_information
 
     def __repr__(self) -> str:
-        return f"EBIMResult(n={self.mapping.size}, codes={self.p_t.size}, I(X;T)={self.mutual_information:.6g}, rate={self.rate:.6g})"
+        return (
+            f"EBIMResult(n={self.mapping.size}, codes={self.p_t.size}, "
+            f"I(X;T)={self.mutual_information:.6g}, rate={self.rate:.6g})"
+        )
 
 
 class BottleneckCoupling:
@@ -474,9 +483,11 @@ class BottleneckCoupling:
         function of X and Y depends on X only through T.
     """
 
-    __slots__ = ("encoder", "decoder", "joint", "mutual_information", "base")
+    __slots__ = ("base", "decoder", "encoder", "joint", "mutual_information")
 
-    def __init__(self, encoder, decoder, joint, mutual_information, base) -> None:
+    def __init__(
+        self, encoder: EBIMResult, decoder: Coupling, joint: Coupling, mutual_information: float, base: float
+    ) -> None:
         self.encoder: EBIMResult = encoder
         self.decoder: Coupling = decoder
         self.joint: Coupling = joint
@@ -501,7 +512,7 @@ def greedy_coupling(
     tol: float = 1e-9,
     base: float = 2,
     bounds: bool = True,
-    n_threads: Optional[int] = None,
+    n_threads: int | None = None,
 ) -> Coupling:
     """Greedy minimum-entropy coupling of k ≥ 2 marginals (Kocaoglu et al. 2017).
 
@@ -560,7 +571,7 @@ def greedy_coupling(
     unit = _bits_per_unit(base)
     t = _check_tol(tol)
     ps = [_marginal(m, f"marginals[{j}]", t, normalize) for j, m in enumerate(marginals)]
-    idx, mass, ent, bnd = _core.mec_greedy(ps, bool(bounds), _check_threads(n_threads))
+    idx, mass, ent, bnd = _core.mec_greedy(marginals=ps, with_bounds=bool(bounds), n_threads=check_threads(n_threads))
     return Coupling(idx, mass, [p.size for p in ps], ent / unit, _bounds_dict(bnd, unit), base)
 
 
@@ -570,7 +581,7 @@ def greedy_coupling_batch(
     tol: float = 1e-9,
     base: float = 2,
     bounds: bool = True,
-    n_threads: Optional[int] = None,
+    n_threads: int | None = None,
 ) -> CouplingBatch:
     """Greedy couplings of many problems at once, in parallel across the batch.
 
@@ -615,7 +626,9 @@ def greedy_coupling_batch(
     for j, p in enumerate(ps):
         if p.shape[0] != nb:
             raise ValueError(f"marginals[{j}]: has {p.shape[0]} rows, marginals[0] has {nb}")
-    offsets, idx, mass, ent, bnd = _core.mec_greedy_batch(ps, bool(bounds), _check_threads(n_threads))
+    offsets, idx, mass, ent, bnd = _core.mec_greedy_batch(
+        marginals=ps, with_bounds=bool(bounds), n_threads=check_threads(n_threads)
+    )
     lbs = {name: bnd[:, j] / unit for j, name in enumerate(BOUND_METHODS)} if bounds else {}
     return CouplingBatch(offsets, idx, mass, [p.shape[1] for p in ps], ent / unit, lbs, base)
 
@@ -676,7 +689,7 @@ def coupling_lower_bound(
     unit = _bits_per_unit(base)
     t = _check_tol(tol)
     ps = [_marginal(m, f"marginals[{j}]", t, normalize) for j, m in enumerate(marginals)]
-    b = _core.mec_bounds(ps)
+    b = _core.mec_bounds(marginals=ps)
     return b[BOUND_METHODS.index(method)] / unit
 
 
@@ -731,8 +744,8 @@ def one_bit_coupling(
     t = _check_tol(tol)
     pa = _marginal(p, "p", t, normalize)
     qa = _marginal(q, "q", t, normalize)
-    idx, mass, ent = _core.mec_one_bit(pa, qa)
-    bnd = _core.mec_bounds([pa, qa])
+    idx, mass, ent = _core.mec_one_bit(p=pa, q=qa)
+    bnd = _core.mec_bounds(marginals=[pa, qa])
     return Coupling(idx, mass, (pa.size, qa.size), ent / unit, _bounds_dict(bnd, unit), base)
 
 
@@ -792,7 +805,7 @@ def ebim(
     t = _check_tol(tol)
     r_bits = _rate_bits(rate, unit)
     p = _marginal(p_x, "p_x", t, normalize)
-    mapping, p_t, h_t = _core.mec_ebim(p, r_bits if math.isfinite(r_bits) else 1e308)
+    mapping, p_t, h_t = _core.mec_ebim(p_x=p, rate_bits=r_bits)
     return EBIMResult(mapping, p_t, h_t / unit, float(rate), base)
 
 
@@ -849,9 +862,7 @@ def bottleneck_coupling(
     r_bits = _rate_bits(rate, unit)
     px = _marginal(p_x, "p_x", t, normalize)
     py = _marginal(p_y, "p_y", t, normalize)
-    mapping, p_t, h_t, dec, dec_b, mi, joint = _core.mec_bottleneck(
-        px, py, r_bits if math.isfinite(r_bits) else 1e308
-    )
+    mapping, p_t, h_t, dec, dec_b, mi, joint = _core.mec_bottleneck(p_x=px, p_y=py, rate_bits=r_bits)
     enc = EBIMResult(mapping, p_t, h_t / unit, float(rate), base)
     decoder = Coupling(dec[0], dec[1], (p_t.size, py.size), dec[2] / unit, _bounds_dict(dec_b, unit), base)
     jc = Coupling(joint[0], joint[1], (px.size, py.size), joint[2] / unit, None, base)
@@ -864,7 +875,7 @@ def sample_conditional(
     rng: RngLike = None,
     *,
     axis: int = 0,
-    size: Optional[int] = None,
+    size: int | None = None,
 ) -> Any:
     """Sample the other variables of a coupling given one of them.
 
@@ -916,7 +927,8 @@ def sample_conditional(
     """
     if not isinstance(coupling, Coupling):
         raise TypeError(f"coupling: expected an infoflux.mec.Coupling, got {type(coupling).__name__}")
-    if size is not None and (isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 0):
+    n_draws: Any = size  # checked at run time, whatever a caller passes
+    if n_draws is not None and (isinstance(n_draws, bool) or not isinstance(n_draws, numbers.Integral) or n_draws < 0):
         raise ValueError(f"size: must be None or an int >= 0, got {size!r}")
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     others, probs = coupling.conditional(x_index, axis)

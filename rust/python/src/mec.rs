@@ -26,11 +26,8 @@ fn slices<'a>(ms: &'a [PyReadonlyArray1<'_, f64>]) -> PyResult<Vec<&'a [f64]>> {
 }
 
 fn idx_arrays<'py>(py: Python<'py>, c: &Coupling) -> PyResult<Bound<'py, PyList>> {
-    let arrs: Vec<Bound<'py, PyArray1<i64>>> = c
-        .index
-        .iter()
-        .map(|v| v.iter().map(|&i| i as i64).collect::<Vec<i64>>().into_pyarray(py))
-        .collect();
+    let arrs: Vec<Bound<'py, PyArray1<i64>>> =
+        c.index.iter().map(|v| v.iter().map(|&i| i as i64).collect::<Vec<i64>>().into_pyarray(py)).collect();
     PyList::new(py, arrs)
 }
 
@@ -38,10 +35,17 @@ fn bounds_tuple(b: &Bounds) -> (f64, f64, f64) {
     (b.majorization, b.profile, b.majorize_profile)
 }
 
+/// The core's bound on H(T) in bits. `None` means no bound (an infinite
+/// rate): the core takes finite rates only, and the largest finite one is
+/// met by every encoder, so EBIM keeps the identity.
+fn rate_bound(rate_bits: Option<f64>) -> f64 {
+    rate_bits.unwrap_or(f64::MAX)
+}
+
 type CouplingOut<'py> = (Bound<'py, PyList>, Bound<'py, PyArray1<f64>>, f64);
 
 #[pyfunction]
-#[pyo3(signature = (marginals, with_bounds, n_threads))]
+#[pyo3(signature = (*, marginals, with_bounds, n_threads=None))]
 #[allow(clippy::type_complexity)]
 fn mec_greedy<'py>(
     py: Python<'py>,
@@ -64,7 +68,7 @@ fn mec_greedy<'py>(
 }
 
 #[pyfunction]
-#[pyo3(signature = (marginals,))]
+#[pyo3(signature = (*, marginals))]
 fn mec_bounds(py: Python<'_>, marginals: Vec<PyReadonlyArray1<'_, f64>>) -> PyResult<(f64, f64, f64)> {
     let ms = slices(&marginals)?;
     let b = quick(py, || mec::bounds(&ms))?;
@@ -72,7 +76,7 @@ fn mec_bounds(py: Python<'_>, marginals: Vec<PyReadonlyArray1<'_, f64>>) -> PyRe
 }
 
 #[pyfunction]
-#[pyo3(signature = (marginals,))]
+#[pyo3(signature = (*, marginals))]
 fn mec_meet<'py>(py: Python<'py>, marginals: Vec<PyReadonlyArray1<'py, f64>>) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let ms = slices(&marginals)?;
     let z = quick(py, || mec::meet(&ms))?;
@@ -80,8 +84,12 @@ fn mec_meet<'py>(py: Python<'py>, marginals: Vec<PyReadonlyArray1<'py, f64>>) ->
 }
 
 #[pyfunction]
-#[pyo3(signature = (p, q))]
-fn mec_one_bit<'py>(py: Python<'py>, p: PyReadonlyArray1<'py, f64>, q: PyReadonlyArray1<'py, f64>) -> PyResult<CouplingOut<'py>> {
+#[pyo3(signature = (*, p, q))]
+fn mec_one_bit<'py>(
+    py: Python<'py>,
+    p: PyReadonlyArray1<'py, f64>,
+    q: PyReadonlyArray1<'py, f64>,
+) -> PyResult<CouplingOut<'py>> {
     let (ps, qs) = (vec1(&p, "p")?, vec1(&q, "q")?);
     let c = quick(py, || mec::one_bit(ps, qs))?;
     let e = c.entropy();
@@ -89,15 +97,16 @@ fn mec_one_bit<'py>(py: Python<'py>, p: PyReadonlyArray1<'py, f64>, q: PyReadonl
 }
 
 #[pyfunction]
-#[pyo3(signature = (p_x, rate_bits))]
+#[pyo3(signature = (*, p_x, rate_bits))]
 #[allow(clippy::type_complexity)]
 fn mec_ebim<'py>(
     py: Python<'py>,
     p_x: PyReadonlyArray1<'py, f64>,
-    rate_bits: f64,
+    rate_bits: Option<f64>,
 ) -> PyResult<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>, f64)> {
     let p = vec1(&p_x, "p_x")?;
-    let r = quick(py, || mec::ebim(p, rate_bits))?;
+    let rate = rate_bound(rate_bits);
+    let r = quick(py, || mec::ebim(p, rate))?;
     let mapping: Vec<i64> = r.mapping.iter().map(|&t| t as i64).collect();
     Ok((mapping.into_pyarray(py), r.p_t.into_pyarray(py), r.h_t))
 }
@@ -105,13 +114,13 @@ fn mec_ebim<'py>(
 /// Returns (mapping, p_t, h_t, decoder, decoder_bounds, mi_xy, joint) with
 /// each coupling as (index list, masses, entropy).
 #[pyfunction]
-#[pyo3(signature = (p_x, p_y, rate_bits))]
+#[pyo3(signature = (*, p_x, p_y, rate_bits))]
 #[allow(clippy::type_complexity)]
 fn mec_bottleneck<'py>(
     py: Python<'py>,
     p_x: PyReadonlyArray1<'py, f64>,
     p_y: PyReadonlyArray1<'py, f64>,
-    rate_bits: f64,
+    rate_bits: Option<f64>,
 ) -> PyResult<(
     Bound<'py, PyArray1<i64>>,
     Bound<'py, PyArray1<f64>>,
@@ -122,12 +131,14 @@ fn mec_bottleneck<'py>(
     CouplingOut<'py>,
 )> {
     let (px, py_) = (vec1(&p_x, "p_x")?, vec1(&p_y, "p_y")?);
+    let rate = rate_bound(rate_bits);
     let work = || {
-        let r = mec::bottleneck(px, py_, rate_bits)?;
+        let r = mec::bottleneck(px, py_, rate)?;
         let j = mec::compose(px, &r.encoder, &r.decoder)?;
         Ok((r, j))
     };
-    let (r, joint) = if px.len() + py_.len() <= mec::SMALL { quick(py, work)? } else { run(py, Some(1), |_irq| work())? };
+    let (r, joint) =
+        if px.len() + py_.len() <= mec::SMALL { quick(py, work)? } else { run(py, Some(1), |_irq| work())? };
     let mapping: Vec<i64> = r.encoder.mapping.iter().map(|&t| t as i64).collect();
     let de = r.decoder.entropy();
     let je = joint.entropy();
@@ -146,7 +157,7 @@ fn mec_bottleneck<'py>(
 
 /// Returns (offsets, index list, masses, entropy per row, bounds (B, 3)).
 #[pyfunction]
-#[pyo3(signature = (marginals, with_bounds, n_threads))]
+#[pyo3(signature = (*, marginals, with_bounds, n_threads=None))]
 #[allow(clippy::type_complexity)]
 fn mec_greedy_batch<'py>(
     py: Python<'py>,
@@ -166,7 +177,8 @@ fn mec_greedy_batch<'py>(
     let offsets: Vec<i64> = b.offsets.iter().map(|&o| o as i64).collect();
     let nb = b.entropy.len();
     let flat: Vec<f64> = b.bounds.iter().flat_map(|x| [x.majorization, x.profile, x.majorize_profile]).collect();
-    let bnd = numpy::ndarray::Array2::from_shape_vec((nb, 3), flat).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    let bnd =
+        numpy::ndarray::Array2::from_shape_vec((nb, 3), flat).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
     Ok((
         offsets.into_pyarray(py),
         idx_arrays(py, &b.cells)?,
