@@ -487,9 +487,10 @@ def test_docstring_examples():
     import doctest
 
     import infoflux.markov
+    from infoflux.markov import _chain, _models, _objectives, _select
 
-    res = doctest.testmod(infoflux.markov)
-    assert res.attempted > 10 and res.failed == 0
+    res = [doctest.testmod(m) for m in (infoflux.markov, _chain, _models, _objectives, _select)]
+    assert sum(r.attempted for r in res) > 10 and sum(r.failed for r in res) == 0
 
 
 def test_custom_objective(cw10):

@@ -15,7 +15,8 @@ fn ivec<'a>(a: &'a PyReadonlyArray1<'_, i64>, name: &str) -> PyResult<&'a [i64]>
 fn pairs<'py>(py: Python<'py>, v: Vec<(f64, f64)>) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let n = v.len();
     let flat: Vec<f64> = v.into_iter().flat_map(|(a, b)| [a, b]).collect();
-    let arr = numpy::ndarray::Array2::from_shape_vec((n, 2), flat).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    let arr =
+        numpy::ndarray::Array2::from_shape_vec((n, 2), flat).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
     Ok(arr.into_pyarray(py))
 }
 
@@ -36,7 +37,7 @@ fn csr_out(py: Python<'_>, c: infoflux_core::markov::Csr) -> CsrOut<'_> {
 #[pymethods]
 impl MarkovCore {
     #[new]
-    #[pyo3(signature = (sizes, indptr, indices, data, pi, row_tol, pi_tol, max_iter, n_threads))]
+    #[pyo3(signature = (*, sizes, indptr, indices, data, pi=None, row_tol, pi_tol, max_iter, n_threads=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -80,7 +81,7 @@ impl MarkovCore {
     }
 
     /// (H(F_S), H(π^(S))) per set, shape (len(sets), 2).
-    #[pyo3(signature = (sets, n_threads))]
+    #[pyo3(signature = (*, sets, n_threads=None))]
     fn entropies<'py>(
         &self,
         py: Python<'py>,
@@ -92,7 +93,7 @@ impl MarkovCore {
     }
 
     /// (H(F_{S∪{j}}), H(π^(S∪{j}))) per candidate j, shape (len(candidates), 2).
-    #[pyo3(signature = (set, candidates, n_threads))]
+    #[pyo3(signature = (*, set, candidates, n_threads=None))]
     fn entropies_extend<'py>(
         &self,
         py: Python<'py>,
@@ -109,7 +110,7 @@ impl MarkovCore {
     }
 
     /// P^(S) as CSR arrays plus π^(S).
-    #[pyo3(signature = (set, n_threads))]
+    #[pyo3(signature = (*, set, n_threads=None))]
     fn projection<'py>(
         &self,
         py: Python<'py>,
@@ -121,14 +122,14 @@ impl MarkovCore {
     }
 
     /// A partition refiner for greedy steps, starting from S = ∅.
-    #[pyo3(signature = (n_threads))]
+    #[pyo3(signature = (*, n_threads=None))]
     fn refiner(&self, py: Python<'_>, n_threads: Option<i64>) -> PyResult<MarkovRefiner> {
         let r = run(py, n_threads, |_| Ok(Refiner::new(&self.chain)))?;
         Ok(MarkovRefiner { inner: r })
     }
 
     /// D(P‖L) in nats for L given as CSR arrays of the same order.
-    #[pyo3(signature = (indptr, indices, data, n_threads))]
+    #[pyo3(signature = (*, indptr, indices, data, n_threads=None))]
     fn kl_rate(
         &self,
         py: Python<'_>,
@@ -160,7 +161,7 @@ impl MarkovRefiner {
     }
 
     /// (H(F_{S∪{j}}), H(π^(S∪{j}))) per candidate, shape (len(candidates), 2).
-    #[pyo3(signature = (candidates, n_threads))]
+    #[pyo3(signature = (*, candidates, n_threads=None))]
     fn evaluate<'py>(
         &self,
         py: Python<'py>,
@@ -172,7 +173,7 @@ impl MarkovRefiner {
     }
 
     /// S ← S ∪ {j}.
-    #[pyo3(signature = (j, n_threads))]
+    #[pyo3(signature = (*, j, n_threads=None))]
     fn add(&mut self, py: Python<'_>, j: usize, n_threads: Option<i64>) -> PyResult<()> {
         let inner = &mut self.inner;
         run(py, n_threads, |irq| inner.add(j, irq))
