@@ -11,9 +11,11 @@ import numbers
 from typing import Any, Optional, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from infoflux import _core
 from infoflux._arrays import to_numpy
+from infoflux._seeds import noise_seed, resolve_seed
 
 
 def as_samples(obj: Any, name: str, *, n: Optional[int] = None) -> np.ndarray:
@@ -54,11 +56,18 @@ def check_int(value: Any, name: str, *, low: int, high: Optional[int] = None) ->
     return v
 
 
-def check_k(k: Any, n: int, *, extra: int = 0) -> int:
-    """k neighbours need k + 1 samples (k + 1 + extra with exclusions)."""
+def check_k(k: Any, n: int, *, extra: int = 0, shortfall: Optional[str] = None, note: str = "") -> int:
+    """The one check of ``k``: an integer >= 1 whose k neighbours exist
+    among ``n`` samples, which takes k + 1 samples (k + 1 + ``extra`` when a
+    Theiler window removes up to ``extra`` candidates). ``shortfall`` says
+    where the n samples come from (the message then names that argument);
+    ``note`` is added to the message."""
     k = check_int(k, "k", low=1)
-    if k + extra >= n:
-        raise ValueError(f"k: k={k} needs at least {k + extra + 1} samples, got {n}")
+    need = k + 1 + extra
+    if n < need:
+        if shortfall is None:
+            raise ValueError(f"k: k={k} needs at least {need} samples, got {n}{note}")
+        raise ValueError(f"{shortfall} leaves {n} samples, fewer than the {need} needed for k={k}{note}")
     return k
 
 
@@ -99,6 +108,18 @@ def check_dtype(dtype: Any) -> str:
     return dtype
 
 
+def check_metric(metric: Any) -> str:
+    if metric not in ("chebyshev", "euclidean"):
+        raise ValueError(f"metric: must be 'chebyshev' or 'euclidean', got {metric!r}")
+    return str(metric)
+
+
+def check_normalize(normalize: Any) -> bool:
+    if not isinstance(normalize, (bool, np.bool_)):
+        raise TypeError(f"normalize: expected True or False, got {type(normalize).__name__}")
+    return bool(normalize)
+
+
 def check_threads(n_threads: Any) -> Optional[int]:
     if n_threads is None:
         return None
@@ -107,44 +128,46 @@ def check_threads(n_threads: Any) -> Optional[int]:
     return int(n_threads)
 
 
-def noise_seed(seed: Any) -> int:
-    """The 64-bit seed of the noise streams for ``seed``.
-
-    An int or SeedSequence is hashed by NumPy's SeedSequence (so nearby
-    integers give unrelated streams); a Generator gives one draw (so
-    successive calls with the same Generator differ, as with NumPy); None
-    gives fresh entropy.
-    """
-    if isinstance(seed, np.random.Generator):
-        return int(seed.integers(0, 2**63))
-    if isinstance(seed, np.random.SeedSequence):
-        return int(seed.generate_state(1, np.uint64)[0])
-    if seed is None or isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)):
-        try:
-            return int(np.random.SeedSequence(None if seed is None else int(seed)).generate_state(1, np.uint64)[0])
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"seed: {e}") from None
-    raise TypeError(f"seed: expected an int, None or numpy.random.Generator, got {type(seed).__name__}")
+def preprocess(
+    arrays: Sequence[npt.NDArray[Any]],
+    normalize: Any,
+    noise: float,
+    seed: Any,
+    n_threads: Optional[int] = None,
+) -> list[npt.NDArray[np.float64]]:
+    """Host preprocessing of a user's ``seed``: :func:`preprocess_seeded`
+    with the noise seed that ``seed`` resolves to (see ``infoflux._seeds``)."""
+    return preprocess_seeded(arrays, check_normalize(normalize), noise, noise_seed(resolve_seed(seed)), n_threads)
 
 
-def preprocess(arrays: Sequence[np.ndarray], normalize: bool, noise: float, seed: Any,
-               n_threads: Optional[int] = None) -> list[np.ndarray]:
+def preprocess_seeded(
+    arrays: Sequence[npt.NDArray[Any]],
+    normalize: bool,
+    noise: float,
+    seed: int,
+    n_threads: Optional[int],
+) -> list[npt.NDArray[np.float64]]:
     """Optional unit-variance normalisation, then optional Gaussian noise.
 
-    Computed in the Rust core (``_core.preprocess``), in parallel, into new
-    arrays (the inputs are never modified). Normalisation is JIDT's: each
-    column to zero mean and unit sample variance (ddof=1); a constant
-    column is only centred. The noise on each column has standard deviation
-    ``noise`` times the column's standard deviation (after normalisation
-    that is ``noise`` itself), so its effect does not depend on units.
-    Array j draws standard normal deviates (Marsaglia-Tsang ziggurat) from
-    stream j of ``noise_seed(seed)``, in fixed blocks of rows: the same
-    numbers for any thread count.
+    Computed in the Rust core (``_core.preprocess``), in parallel on
+    ``n_threads`` threads, into new arrays (the inputs are never modified).
+    Normalisation is JIDT's: each column to zero mean and unit sample
+    variance (ddof=1); a constant column is only centred. The noise on each
+    column has standard deviation ``noise`` times the column's standard
+    deviation (after normalisation that is ``noise`` itself), so its effect
+    does not depend on units. Array j draws standard normal deviates
+    (Marsaglia-Tsang ziggurat) from stream j of the 64-bit noise seed
+    ``seed``, in fixed blocks of rows: the same numbers for any thread count.
     """
-    if not isinstance(normalize, (bool, np.bool_)):
-        raise TypeError(f"normalize: expected True or False, got {type(normalize).__name__}")
+    contiguous = [np.ascontiguousarray(a, dtype=np.float64) for a in arrays]
     if not normalize and noise == 0:
-        return [np.ascontiguousarray(a, dtype=np.float64) for a in arrays]
-    s = noise_seed(seed) if noise > 0 else 0
-    return list(_core.preprocess([np.ascontiguousarray(a, dtype=np.float64) for a in arrays],
-                                 bool(normalize), float(noise), s, n_threads))
+        return contiguous
+    return list(
+        _core.preprocess(
+            arrays=contiguous,
+            normalize=bool(normalize),
+            noise=float(noise),
+            seed=seed if noise > 0 else None,
+            n_threads=n_threads,
+        )
+    )

@@ -119,5 +119,5 @@ def mutual_info_regression(
     out = np.empty(p)
     for j in range(p):
         xj = np.ascontiguousarray(Xs[:, j : j + 1])
-        out[j] = max(0.0, float(np.mean(_core.mi_local(xj, yv, k, 1, 0, threads))))
+        out[j] = max(0.0, float(np.mean(_core.mi_local(x=xj, y=yv, k=k, algorithm=1, n_threads=threads))))
     return out
