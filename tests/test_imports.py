@@ -91,7 +91,7 @@ def find_cycle(graph):
         stack.append(m)
         for d in sorted(graph.get(m, ())):
             if state.get(d) == "open":
-                return stack[stack.index(d) :] + [d]
+                return [*stack[stack.index(d) :], d]
             if d not in state:
                 found = visit(d)
                 if found:

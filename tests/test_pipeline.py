@@ -20,15 +20,17 @@ ROOT = os.path.dirname(os.path.dirname(infoflux.__file__))
 def _python(code, *flags):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in [ROOT, env.get("PYTHONPATH")] if p)
-    return subprocess.run([sys.executable, *flags, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                          env=env, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, *flags, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env, check=False
+    )
 
 
 def test_import_without_docstrings():
     # python -OO drops docstrings (None): filling the shared parameter
     # descriptions into them must not fail
-    out = _python("import infoflux, numpy as np; print(infoflux.mutual_info(np.arange(50.0), np.arange(50.0) ** 2))",
-                  "-OO")  # fmt: skip
+    out = _python(
+        "import infoflux, numpy as np; print(infoflux.mutual_info(np.arange(50.0), np.arange(50.0) ** 2))", "-OO"
+    )
     assert out.returncode == 0, out.stderr
     assert float(out.stdout) > 0
 

@@ -15,8 +15,11 @@ from infoflux import _core
 
 PKG = Path(infoflux.__file__).parent
 
-KINDS = {"posonly": inspect.Parameter.POSITIONAL_ONLY, "args": inspect.Parameter.POSITIONAL_OR_KEYWORD,
-         "kwonly": inspect.Parameter.KEYWORD_ONLY}  # fmt: skip
+KINDS = {
+    "posonly": inspect.Parameter.POSITIONAL_ONLY,
+    "args": inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    "kwonly": inspect.Parameter.KEYWORD_ONLY,
+}
 
 
 def _stub_tree():

@@ -25,7 +25,7 @@ from infoflux.mec import (
     sample_conditional,
 )
 
-__all__ = [
+__all__ = [  # noqa: RUF022 -- grouped by family, as the README lists them
     "__version__",
     # k-NN estimators (nats)
     "conditional_mutual_info",

@@ -45,7 +45,8 @@ included yet, because no GPU was available to test one against this code.
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 # Bytes budget for one tile's temporaries when the library cannot report its
 # free memory (NumPy): small enough for CI machines, large enough that the
@@ -57,7 +58,7 @@ DEVICE_BUDGET_FRACTION = 0.5
 
 # When not None, the estimators append (label, device) of their main
 # intermediates here; the GPU tests use it to prove nothing went to the host.
-TRACE: Optional[list] = None
+TRACE: list | None = None
 
 
 def _trace(label: str, a: Any) -> None:
@@ -69,11 +70,19 @@ def _trace(label: str, a: Any) -> None:
 
 # ----------------------------------------------------------------- digamma
 
+
 def _series(inv2):
     # Bernoulli terms B2n/(2n) of the asymptotic expansion, Horner form, in
     # the same order as rust/core/src/special.rs so the roundings match.
-    return inv2 * (1.0 / 12.0 - inv2 * (1.0 / 120.0 - inv2 * (1.0 / 252.0 - inv2 * (
-        1.0 / 240.0 - inv2 * (1.0 / 132.0 - inv2 * (691.0 / 32760.0 - inv2 / 12.0))))))
+    return inv2 * (
+        1.0 / 12.0
+        - inv2
+        * (
+            1.0 / 120.0
+            - inv2
+            * (1.0 / 252.0 - inv2 * (1.0 / 240.0 - inv2 * (1.0 / 132.0 - inv2 * (691.0 / 32760.0 - inv2 / 12.0))))
+        )
+    )
 
 
 def digamma_scalar(x: float) -> float:
@@ -112,7 +121,8 @@ def digamma(xp: Any, x: Any) -> Any:
 
 # ------------------------------------------------------------------ helpers
 
-def _free_bytes(xp: Any, a: Any) -> Optional[int]:
+
+def _free_bytes(xp: Any, a: Any) -> int | None:
     """Free memory on ``a``'s device if the library reports it, else None."""
     from array_api_compat import is_cupy_array, is_torch_array
 
@@ -131,7 +141,7 @@ def _free_bytes(xp: Any, a: Any) -> Optional[int]:
     return None
 
 
-def tile_rows(xp: Any, a: Any, n: int, arrays_per_row: int, tile_size: Optional[int] = None) -> int:
+def tile_rows(xp: Any, a: Any, n: int, arrays_per_row: int, tile_size: int | None = None) -> int:
     """Rows per tile so that ``arrays_per_row`` (tile, n) float64 temporaries
     fit in the memory budget (or ``tile_size`` if given)."""
     if tile_size is not None:
@@ -186,7 +196,7 @@ def _group_distances(xp: Any, cols: Sequence[Any], q: Sequence[Any], group: rang
 USE_TORCH_TOPK = True
 
 
-def _library_topk(dist: Any, k: int) -> Optional[list]:
+def _library_topk(dist: Any, k: int) -> list | None:
     """torch.topk along the last axis (k smallest, increasing), or None for
     other libraries. Ties may come in another order than the generic code's;
     only algorithm 2 with exact ties can notice."""
@@ -226,6 +236,7 @@ def _k_smallest(xp: Any, dist: Any, k: int) -> list:
 
 
 # ---------------------------------------------------------- 1-D counting
+
 
 def _first_true(xp: Any, n: int, m: int, pred, dev: Any) -> Any:
     """For each of m queries, the first j in [0, n] where the monotone
@@ -288,6 +299,7 @@ def count_1d(xp: Any, v: Any, radius: Any, strict: bool, window: int = 0, trial:
 
 # ------------------------------------------------------------- KSG engine
 
+
 def knn_counts(
     xp: Any,
     joint: Any,
@@ -296,7 +308,7 @@ def knn_counts(
     k: int,
     algorithm: int,
     window: int = 0,
-    tile_size: Optional[int] = None,
+    tile_size: int | None = None,
     trial: Any = None,
 ) -> list:
     """Neighbour counts of every sample in each marginal space.
@@ -367,14 +379,24 @@ def _f64(xp: Any, c: Any) -> Any:
 
 def _counts(xp, joint, groups, spaces, k, algorithm, window, tile_size, search, trial=None):
     if search == "sorted":
-        return [c[0, :] for c in knn_counts_sorted(xp, joint, None, groups, spaces, k, algorithm, window, trial, tile_size)]
+        return [
+            c[0, :] for c in knn_counts_sorted(xp, joint, None, groups, spaces, k, algorithm, window, trial, tile_size)
+        ]
     if search == "brute":
         return knn_counts(xp, joint, groups, spaces, k, algorithm, window, tile_size, trial)
     raise ValueError(f"search: must be 'sorted' or 'brute', got {search!r}")
 
 
-def mi_local(xp: Any, x: Any, y: Any, k: int, algorithm: int, window: int = 0, tile_size: Optional[int] = None,
-             search: str = "sorted") -> Any:
+def mi_local(
+    xp: Any,
+    x: Any,
+    y: Any,
+    k: int,
+    algorithm: int,
+    window: int = 0,
+    tile_size: int | None = None,
+    search: str = "sorted",
+) -> Any:
     """Local KSG mutual information (nats), shape (n,), float64.
 
     ``search``: "sorted" (sorted windows and runs, the default) or "brute"
@@ -382,7 +404,7 @@ def mi_local(xp: Any, x: Any, y: Any, k: int, algorithm: int, window: int = 0, t
     n = x.shape[0]
     joint = xp.concat([x, y], axis=1)
     dx, dy = x.shape[1], y.shape[1]
-    groups = [range(0, dx), range(dx, dx + dy)]
+    groups = [range(dx), range(dx, dx + dy)]
     nx, ny = _counts(xp, joint, groups, [[0], [1]], k, algorithm, window, tile_size, search)
     psi_k, psi_n = digamma_scalar(float(k)), digamma_scalar(float(n))
     if algorithm == 1:
@@ -390,26 +412,46 @@ def mi_local(xp: Any, x: Any, y: Any, k: int, algorithm: int, window: int = 0, t
     return psi_k - 1.0 / k + psi_n - digamma(xp, _f64(xp, nx)) - digamma(xp, _f64(xp, ny))
 
 
-def cmi_from_joint(xp: Any, joint: Any, groups: Sequence[range], k: int, algorithm: int,
-                   window: int = 0, tile_size: Optional[int] = None, search: str = "sorted") -> Any:
+def cmi_from_joint(
+    xp: Any,
+    joint: Any,
+    groups: Sequence[range],
+    k: int,
+    algorithm: int,
+    window: int = 0,
+    tile_size: int | None = None,
+    search: str = "sorted",
+) -> Any:
     """Local conditional MI I(X;Y|Z) (nats) on a joint matrix whose column
     groups are X, Y, Z."""
     nxz, nyz, nz = _counts(xp, joint, groups, [[0, 2], [1, 2], [2]], k, algorithm, window, tile_size, search)
     psi_k = digamma_scalar(float(k))
     if algorithm == 1:
-        return (psi_k - digamma(xp, _f64(xp, nxz) + 1.0) - digamma(xp, _f64(xp, nyz) + 1.0)
-                + digamma(xp, _f64(xp, nz) + 1.0))
+        return (
+            psi_k
+            - digamma(xp, _f64(xp, nxz) + 1.0)
+            - digamma(xp, _f64(xp, nyz) + 1.0)
+            + digamma(xp, _f64(xp, nz) + 1.0)
+        )
     nxz, nyz, nz = _f64(xp, nxz), _f64(xp, nyz), _f64(xp, nz)
-    return (psi_k - 2.0 / k + digamma(xp, nz) - digamma(xp, nxz) - digamma(xp, nyz)
-            + 1.0 / nxz + 1.0 / nyz)
+    return psi_k - 2.0 / k + digamma(xp, nz) - digamma(xp, nxz) - digamma(xp, nyz) + 1.0 / nxz + 1.0 / nyz
 
 
-def cmi_local(xp: Any, x: Any, y: Any, z: Any, k: int, algorithm: int, window: int = 0,
-              tile_size: Optional[int] = None, search: str = "sorted") -> Any:
+def cmi_local(
+    xp: Any,
+    x: Any,
+    y: Any,
+    z: Any,
+    k: int,
+    algorithm: int,
+    window: int = 0,
+    tile_size: int | None = None,
+    search: str = "sorted",
+) -> Any:
     """Local Frenzel-Pompe (algorithm 1) or JIDT algorithm-2 CMI (nats)."""
     dx, dy, dz = x.shape[1], y.shape[1], z.shape[1]
     joint = xp.concat([x, y, z], axis=1)
-    groups = [range(0, dx), range(dx, dx + dy), range(dx + dy, dx + dy + dz)]
+    groups = [range(dx), range(dx, dx + dy), range(dx + dy, dx + dy + dz)]
     return cmi_from_joint(xp, joint, groups, k, algorithm, window, tile_size, search)
 
 
@@ -420,8 +462,7 @@ def _ln_ball_diameter1(d: int, metric: str) -> float:
     return d / 2.0 * math.log(math.pi) - math.lgamma(d / 2.0 + 1.0) - d * math.log(2.0)
 
 
-def entropy_local(xp: Any, x: Any, k: int, metric: str, tile_size: Optional[int] = None,
-                  search: str = "sorted") -> Any:
+def entropy_local(xp: Any, x: Any, k: int, metric: str, tile_size: int | None = None, search: str = "sorted") -> Any:
     """Local Kozachenko-Leonenko entropy (nats):
     h_i = ψ(N) - ψ(k) + ln c_d + d ln(2 ρ_i)."""
     n, d = x.shape
@@ -465,15 +506,14 @@ def _entropy_values(xp, rho, n, d, k, metric):
     return base + float(d) * xp.log(2.0 * _f64(xp, rho))
 
 
-def mi_matrix(xp: Any, X: Any, k: int, algorithm: int, tile_size: Optional[int] = None,
-              search: str = "sorted") -> Any:
+def mi_matrix(xp: Any, X: Any, k: int, algorithm: int, tile_size: int | None = None, search: str = "sorted") -> Any:
     """(p, p) matrix of KSG MI (nats) between the columns of X, diagonal NaN."""
     p = X.shape[1]
     dev = _dev(X)
     vals = {}
     for a in range(p):
         for b in range(a + 1, p):
-            loc = mi_local(xp, X[:, a:a + 1], X[:, b:b + 1], k, algorithm, 0, tile_size, search)
+            loc = mi_local(xp, X[:, a : a + 1], X[:, b : b + 1], k, algorithm, 0, tile_size, search)
             vals[(a, b)] = xp.mean(loc)
     # assemble on the device: one row at a time from the 0-d means
     nan = xp.full((), xp.nan, dtype=xp.float64, device=dev)
@@ -485,6 +525,7 @@ def mi_matrix(xp: Any, X: Any, k: int, algorithm: int, tile_size: Optional[int] 
 
 
 # ------------------------------------------------------- transfer entropy
+
 
 def _take_last(xp: Any, m: Any, idx: Any) -> Any:
     """m[..., r, idx[..., r]]: gather along the last axis of a (t, n) or
@@ -512,7 +553,7 @@ def cmi_batched(
     algorithm: int,
     window: int = 0,
     trial: Any = None,
-    tile_size: Optional[int] = None,
+    tile_size: int | None = None,
     search: str = "sorted",
 ) -> Any:
     """Local CMI I(X_b; Y | Z) (nats) for a batch of sources X_b against one
@@ -529,9 +570,10 @@ def cmi_batched(
     dev = _dev(y)
     strict = algorithm == 1
     if search == "sorted":
-        groups = [range(0, dx), range(dx, dx + dy), range(dx + dy, dx + dy + dz)]
-        nxz, nyz, nz = knn_counts_sorted(xp, xp.concat([y, z], axis=1), xs, groups, [[0, 2], [1, 2], [2]],
-                                         k, algorithm, window, trial, tile_size)
+        groups = [range(dx), range(dx, dx + dy), range(dx + dy, dx + dy + dz)]
+        nxz, nyz, nz = knn_counts_sorted(
+            xp, xp.concat([y, z], axis=1), xs, groups, [[0, 2], [1, 2], [2]], k, algorithm, window, trial, tile_size
+        )
         return _cmi_values(xp, nxz, nyz, nz, k, strict)
     if search != "brute":
         raise ValueError(f"search: must be 'sorted' or 'brute', got {search!r}")
@@ -582,8 +624,12 @@ def _cmi_values(xp, nxz, nyz, nz, k, strict):
     """Local CMI from the counts: Frenzel-Pompe (strict) or JIDT algorithm 2."""
     psi_k = digamma_scalar(float(k))
     if strict:
-        return (psi_k - digamma(xp, _f64(xp, nxz) + 1.0) - digamma(xp, _f64(xp, nyz) + 1.0)
-                + digamma(xp, _f64(xp, nz) + 1.0))
+        return (
+            psi_k
+            - digamma(xp, _f64(xp, nxz) + 1.0)
+            - digamma(xp, _f64(xp, nyz) + 1.0)
+            + digamma(xp, _f64(xp, nz) + 1.0)
+        )
     nxz, nyz, nz = _f64(xp, nxz), _f64(xp, nyz), _f64(xp, nz)
     return psi_k - 2.0 / k + digamma(xp, nz) - digamma(xp, nxz) - digamma(xp, nyz) + 1.0 / nxz + 1.0 / nyz
 
@@ -679,7 +725,7 @@ def _excl_pairs(xp, oi, oj, window, trial):
     return ex
 
 
-def _rows_for(n_items: int, width: int, arrays: int, like: Any, xp: Any, tile_size: Optional[int]) -> int:
+def _rows_for(n_items: int, width: int, arrays: int, like: Any, xp: Any, tile_size: int | None) -> int:
     """Queries per tile when each query holds ``arrays`` temporaries of
     ``width`` entries."""
     if tile_size is not None:
@@ -705,8 +751,7 @@ def _bisect_run(xp, sv, a, r, strict):
     return lo, xp.where(inside(xp.zeros_like(r)), hi, lo)
 
 
-def _search_rounds(xp, cols, groups, order, sv, pending, W, k, strict, window, trial, like, tile_size,
-                   metric="max"):
+def _search_rounds(xp, cols, groups, order, sv, pending, W, k, strict, window, trial, like, tile_size, metric="max"):
     """k-NN search of the queries ``pending`` by sorted windows, starting at
     half-width W and doubling for the queries whose window is not proven to
     hold their k nearest neighbours. Returns (query ids, (q, G) radii per
@@ -716,11 +761,13 @@ def _search_rounds(xp, cols, groups, order, sv, pending, W, k, strict, window, t
     done_q, done_r, needed = [], [], []
     while pending.shape[0] > 0:
         W = min(W, n)
-        offs = xp.concat([xp.arange(-W, 0, dtype=xp.int64, device=dev), xp.arange(1, W + 1, dtype=xp.int64, device=dev)])
+        offs = xp.concat(
+            [xp.arange(-W, 0, dtype=xp.int64, device=dev), xp.arange(1, W + 1, dtype=xp.int64, device=dev)]
+        )
         rows = _rows_for(pending.shape[0], 2 * W, len(groups) + 6, like, xp, tile_size)
         failed = []
         for t0 in range(0, pending.shape[0], rows):
-            q = pending[t0:min(t0 + rows, pending.shape[0])]  # in-bounds stop (array API)
+            q = pending[t0 : min(t0 + rows, pending.shape[0])]  # in-bounds stop (array API)
             qb, qp = q // n, q % n
             pos = qp[:, None] + offs[None, :]
             valid = (pos >= 0) & (pos < n)
@@ -783,8 +830,9 @@ def _pilot_window(xp, cols, groups, order, sv, k, strict, window, trial, like, t
     that most queries succeed in the first round instead of doubling."""
     m = cols.B * cols.n
     pilot = xp.arange(0, m, max(1, m // 1000), dtype=xp.int64, device=_dev(sv))
-    _, _, w_needed = _search_rounds(xp, cols, groups, order, sv, pilot, max(8, 4 * k), k, strict,
-                                    window, trial, like, tile_size, metric)
+    _, _, w_needed = _search_rounds(
+        xp, cols, groups, order, sv, pilot, max(8, 4 * k), k, strict, window, trial, like, tile_size, metric
+    )
     total, acc = sum(c for _, c in w_needed), 0
     for w, c in sorted(w_needed):
         acc += c
@@ -793,8 +841,9 @@ def _pilot_window(xp, cols, groups, order, sv, k, strict, window, trial, like, t
     return max(8, 4 * k)
 
 
-def kth_distance_sorted(xp: Any, x: Any, k: int, metric: str, tile_size: Optional[int] = None,
-                        start_window: Optional[int] = None) -> Any:
+def kth_distance_sorted(
+    xp: Any, x: Any, k: int, metric: str, tile_size: int | None = None, start_window: int | None = None
+) -> Any:
     """Distance of every sample of x (n, d) to its k-th nearest neighbour
     (max norm, or Euclidean), by the sorted-window search."""
     cols = _Columns(xp, x, None)
@@ -804,10 +853,24 @@ def kth_distance_sorted(xp: Any, x: Any, k: int, metric: str, tile_size: Optiona
     order = xp.astype(xp.argsort(v, stable=True), xp.int64)
     sv = xp.take(v, order)
     met = "euclidean" if metric == "euclidean" else "max"
-    groups = [range(0, x.shape[1])]
+    groups = [range(x.shape[1])]
     W = start_window or _pilot_window(xp, cols, groups, order, sv, k, True, 0, None, x, tile_size, met)
-    done_q, done_r, _ = _search_rounds(xp, cols, groups, order, sv, xp.arange(0, n, dtype=xp.int64, device=dev),
-                                       int(W), k, True, 0, None, x, tile_size, met)
+    done_q, done_r, _ = _search_rounds(
+        xp,
+        cols,
+        groups,
+        order,
+        sv,
+        xp.arange(0, n, dtype=xp.int64, device=dev),
+        int(W),
+        k,
+        True,
+        0,
+        None,
+        x,
+        tile_size,
+        met,
+    )
     eps = xp.take(xp.concat(done_r, axis=0)[:, 0], xp.argsort(xp.concat(done_q)))  # by sorted position
     rho = xp.take(eps, xp.astype(xp.argsort(order, stable=True), xp.int64))  # by sample
     return xp.sqrt(rho) if met == "euclidean" else rho
@@ -823,8 +886,8 @@ def knn_counts_sorted(
     algorithm: int,
     window: int = 0,
     trial: Any = None,
-    tile_size: Optional[int] = None,
-    start_window: Optional[int] = None,
+    tile_size: int | None = None,
+    start_window: int | None = None,
 ) -> list:
     """Neighbour counts as :func:`knn_counts`, by sorted windows and runs.
 
@@ -853,8 +916,21 @@ def knn_counts_sorted(
     cs = cols.Dp
     order, sv, _ = sorted_col(cs)
     W = start_window or _pilot_window(xp, cols, groups, order, sv, k, strict, window, trial, shared, tile_size)
-    done_q, done_r, _ = _search_rounds(xp, cols, groups, order, sv, xp.arange(0, m, dtype=xp.int64, device=dev),
-                                       int(W), k, strict, window, trial, shared, tile_size)
+    done_q, done_r, _ = _search_rounds(
+        xp,
+        cols,
+        groups,
+        order,
+        sv,
+        xp.arange(0, m, dtype=xp.int64, device=dev),
+        int(W),
+        k,
+        strict,
+        window,
+        trial,
+        shared,
+        tile_size,
+    )
     perm = xp.argsort(xp.concat(done_q))
     radius = xp.take(xp.concat(done_r, axis=0), perm, axis=0)  # (m, G) in query order
     qb_all = xp.arange(0, m, dtype=xp.int64, device=dev) // n

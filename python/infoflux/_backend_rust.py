@@ -9,7 +9,8 @@ host (the array-API backend takes one trial per call).
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import Any, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -25,14 +26,14 @@ Result = Union[float, Array]
 NAME = "rust"
 
 
-def samples(objs: Sequence[Any], names: Sequence[str]) -> List[Array]:
+def samples(objs: Sequence[Any], names: Sequence[str]) -> list[Array]:
     """The arrays of a k-NN call as C-contiguous float64 (n, d), all of the
     first one's length."""
     first = as_samples(objs[0], names[0])
     return [first] + [as_samples(o, nm, n=first.shape[0]) for o, nm in zip(objs[1:], names[1:])]
 
 
-def _trials(obj: Any, name: str) -> List[Array]:
+def _trials(obj: Any, name: str) -> list[Array]:
     """One array per trial. A list or tuple of arrays (NumPy or DLPack) is
     several trials; anything else (including a nested list of numbers) is a
     single array."""
@@ -45,7 +46,7 @@ def _trials(obj: Any, name: str) -> List[Array]:
     return [as_samples(obj, name)]
 
 
-def series(objs: Sequence[Any], names: Sequence[str]) -> List[Optional[List[Array]]]:
+def series(objs: Sequence[Any], names: Sequence[str]) -> list[list[Array] | None]:
     """The trials of each series of a transfer-entropy call (None stays
     None)."""
     return [None if o is None else _trials(o, nm) for o, nm in zip(objs, names)]
@@ -56,11 +57,11 @@ def columns(a: Array, cols: Sequence[int]) -> Array:
     return a[:, list(cols)]
 
 
-def _concat(blocks: List[Any], axis: int) -> Any:
+def _concat(blocks: list[Any], axis: int) -> Any:
     return np.concatenate(blocks, axis=axis)
 
 
-def _preprocess(arrays: Sequence[Array], prep: Preprocessing, n_threads: Optional[int]) -> List[Array]:
+def _preprocess(arrays: Sequence[Array], prep: Preprocessing, n_threads: int | None) -> list[Array]:
     return preprocess_seeded(arrays, prep.normalize, prep.noise, prep.noise_seed, n_threads)
 
 
@@ -96,7 +97,7 @@ def te_blocks(
     emb: Embedding,
     source: Sequence[Array],
     target: Sequence[Array],
-    conditions: Optional[Sequence[Array]],
+    conditions: Sequence[Array] | None,
 ) -> Blocks:
     """Embedding, then preprocessing of the embedded blocks."""
     x, y, z, lengths = embed(source, target, conditions, emb, _concat)
@@ -104,14 +105,19 @@ def te_blocks(
     return Blocks(x=x, y=y, z=z, lengths=tuple(lengths))
 
 
-def _window(req: TERequest) -> Optional[int]:
+def _window(req: TERequest) -> int | None:
     return req.exclude if req.exclude > 0 else None
 
 
 def transfer_entropy(req: TERequest, b: Blocks) -> Result:
     """The TE estimate of one pair (or its local values) in units of base."""
-    common: Any = dict(k=req.k, algorithm=req.algorithm, trial_lengths=list(b.lengths), window=_window(req),
-                       n_threads=req.n_threads)  # fmt: skip
+    common: Any = {
+        "k": req.k,
+        "algorithm": req.algorithm,
+        "trial_lengths": list(b.lengths),
+        "window": _window(req),
+        "n_threads": req.n_threads,
+    }
     if not req.local:
         # the reduction of networks and surrogate tests, so a network entry
         # equals the single call bit for bit
@@ -121,8 +127,9 @@ def transfer_entropy(req: TERequest, b: Blocks) -> Result:
     return values / req.ln_base if req.ln_base != 1.0 else values
 
 
-def te_sources(req: TERequest, xs: Sequence[Array], y: Array, z: Array, lengths: Sequence[int],
-               seed: Optional[int]) -> Tuple[Array, Array]:  # fmt: skip
+def te_sources(
+    req: TERequest, xs: Sequence[Array], y: Array, z: Array, lengths: Sequence[int], seed: int | None
+) -> tuple[Array, Array]:
     """Estimates of every source block in ``xs`` against one target side (y,
     z), each with the request's surrogates drawn from ``seed`` (surrogate s
     of source r from stream r (S + 1) + s + 1). Returns (estimates (R,),

@@ -36,7 +36,8 @@ CUDA device are brought into the first one's library through DLPack
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -49,7 +50,7 @@ from infoflux._requests import Blocks, KnnRequest, Preprocessing, TERequest
 NAME = "array-api"
 
 
-def namespace(arrays: Sequence[Any], names: Sequence[str]) -> Tuple[Any, List[Any]]:
+def namespace(arrays: Sequence[Any], names: Sequence[str]) -> tuple[Any, list[Any]]:
     """The array-API namespace of the inputs and the inputs in it.
 
     Arrays from different libraries are imported into the first one's
@@ -102,7 +103,7 @@ def namespace(arrays: Sequence[Any], names: Sequence[str]) -> Tuple[Any, List[An
     return xp, out
 
 
-def _samples(xp: Any, a: Any, name: str, dtype: Any, n: Optional[int] = None) -> Any:
+def _samples(xp: Any, a: Any, name: str, dtype: Any, n: int | None = None) -> Any:
     """Validate one sample array on its device: real, 1-D or 2-D, finite;
     returned as (n, d) in ``dtype``."""
     if callable(getattr(a, "detach", None)):
@@ -139,7 +140,7 @@ def _samples(xp: Any, a: Any, name: str, dtype: Any, n: Optional[int] = None) ->
     return a
 
 
-def samples(objs: Sequence[Any], names: Sequence[str]) -> List[Any]:
+def samples(objs: Sequence[Any], names: Sequence[str]) -> list[Any]:
     """The arrays of a k-NN call as float64 (n, d) arrays of one library on
     their device, all of the first one's length."""
     xp, arrs = namespace(objs, names)
@@ -147,7 +148,7 @@ def samples(objs: Sequence[Any], names: Sequence[str]) -> List[Any]:
     return [first] + [_samples(xp, a, nm, xp.float64, n=first.shape[0]) for a, nm in zip(arrs[1:], names[1:])]
 
 
-def series(objs: Sequence[Any], names: Sequence[str]) -> List[Optional[List[Any]]]:
+def series(objs: Sequence[Any], names: Sequence[str]) -> list[list[Any] | None]:
     """The series of a transfer-entropy call, one trial each (None stays
     None): lists of CUDA arrays are not dispatched here."""
     if any(isinstance(o, (list, tuple)) for o in objs):
@@ -174,7 +175,7 @@ def _standardize(xp: Any, a: Any) -> Any:
     return (a - mean) / std
 
 
-def preprocess(xp: Any, arrays: Sequence[Any], prep: Preprocessing, n_threads: Optional[int] = None) -> List[Any]:
+def preprocess(xp: Any, arrays: Sequence[Any], prep: Preprocessing, n_threads: int | None = None) -> list[Any]:
     """Device twin of the Rust core's preprocessing (float64 arrays): the
     normalisation on the device, the noise drawn by the Rust core (the same
     streams: array j from stream j) and uploaded."""
@@ -228,7 +229,7 @@ def te_blocks(
     emb: Embedding,
     source: Sequence[Any],
     target: Sequence[Any],
-    conditions: Optional[Sequence[Any]],
+    conditions: Sequence[Any] | None,
 ) -> Blocks:
     """Embedding and preprocessing on the device (slices of the series)."""
     xp, _ = namespace([target[0]], ["target"])
@@ -248,7 +249,7 @@ def transfer_entropy(req: TERequest, b: Blocks) -> Any:
     return _finish(xp, values[0, :], req.local, req.ln_base)
 
 
-def _batch_size(xp: Any, like: Any, n: int, dx: int, total: int, batch_size: Optional[int]) -> int:
+def _batch_size(xp: Any, like: Any, n: int, dx: int, total: int, batch_size: int | None) -> int:
     """Sources (estimate + surrogates) per batch. Each member costs its
     gathered source block and ~24 per-query arrays of the sorted search and
     counts (int64/float64), n entries each; the batch uses the tile budget
@@ -263,8 +264,8 @@ def _batch_size(xp: Any, like: Any, n: int, dx: int, total: int, batch_size: Opt
 
 
 def te_sources(
-    req: TERequest, xs: Sequence[Any], y: Any, z: Any, lengths: Sequence[int], seed: Optional[int]
-) -> Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    req: TERequest, xs: Sequence[Any], y: Any, z: Any, lengths: Sequence[int], seed: int | None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Estimates of every source block in ``xs`` against one target side (y,
     z), each with the request's surrogates, as the Rust core's
     ``many_sources``: surrogate s of source r uses stream r (S + 1) + s + 1
@@ -281,9 +282,15 @@ def te_sources(
         rows.append(r * n + np.arange(n, dtype=np.int64)[None, :])
         if S:
             assert seed is not None  # the pipeline draws a surrogate seed whenever S > 0
-            orders = _core.surrogate_orders(method=req.method, trial_lengths=list(lengths), n_surrogates=S,
-                                            seed=seed, first_stream=r * per + 1, block_size=block_size,
-                                            n_threads=req.n_threads)  # fmt: skip
+            orders = _core.surrogate_orders(
+                method=req.method,
+                trial_lengths=list(lengths),
+                n_surrogates=S,
+                seed=seed,
+                first_stream=r * per + 1,
+                block_size=block_size,
+                n_threads=req.n_threads,
+            )
             rows.append(r * n + orders)
     flat_rows = np.concatenate(rows)  # (R * per, n)
     dev = A._dev(y)
@@ -293,7 +300,9 @@ def te_sources(
     for b0 in range(0, R * per, B):
         idx = xp.asarray(flat_rows[b0 : b0 + B], device=dev)
         xb = xp.reshape(xp.take(flat, xp.reshape(idx, (-1,)), axis=0), (idx.shape[0], n, dx))
-        means.append(xp.mean(A.cmi_batched(xp, xb, y, z, req.k, req.algorithm, req.exclude, None, req.tile_size), axis=1))
+        means.append(
+            xp.mean(A.cmi_batched(xp, xb, y, z, req.k, req.algorithm, req.exclude, None, req.tile_size), axis=1)
+        )
     # the R (S + 1) estimates (not the data) go to the host
     vals = _to_host(xp.concat(means)).reshape(R, per)
     return vals[:, 0], vals[:, 1:]

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, Iterator, Optional
+from typing import Any
 
 from infoflux import _backend_rust
 from infoflux._arrays import DLPACK_CPU, DLPACK_CUDA, dlpack_device
 
 
-def backend_for(*arrays: Any) -> Optional[ModuleType]:
+def backend_for(*arrays: Any) -> ModuleType | None:
     """Return the array-API backend module if the arrays live on a CUDA
     device, None if they are host arrays; raise on a mix or an unsupported
     device."""
@@ -49,12 +50,12 @@ class Selection:
     always computes in float64 and sizes its own work)."""
 
     backend: ModuleType
-    dtype: Optional[str] = None
-    tile_size: Optional[int] = None
-    batch_size: Optional[int] = None
+    dtype: str | None = None
+    tile_size: int | None = None
+    batch_size: int | None = None
 
 
-_FORCED: contextvars.ContextVar[Optional[Selection]] = contextvars.ContextVar("infoflux_backend", default=None)
+_FORCED: contextvars.ContextVar[Selection | None] = contextvars.ContextVar("infoflux_backend", default=None)
 
 
 def select(*arrays: Any) -> Selection:
@@ -66,8 +67,9 @@ def select(*arrays: Any) -> Selection:
 
 
 @contextlib.contextmanager
-def forced(backend: ModuleType, *, dtype: Optional[str] = None, tile_size: Optional[int] = None,
-           batch_size: Optional[int] = None) -> Iterator[None]:  # fmt: skip
+def forced(
+    backend: ModuleType, *, dtype: str | None = None, tile_size: int | None = None, batch_size: int | None = None
+) -> Iterator[None]:
     """Run the public functions on ``backend`` whatever the arrays' device
     (e.g. the array-API backend on NumPy arrays, as ``infoflux._gpu`` does
     for tests and benchmarks), with its device options."""

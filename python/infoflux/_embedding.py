@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable
 
 from infoflux._validation import check_int, check_k
 
 # concat(arrays, axis): numpy.concatenate on the host, xp.concat on a device
-Concat = Callable[[List[Any], int], Any]
+Concat = Callable[[list[Any], int], Any]
 
 METHODS = ("permutation", "time_shift", "block")
 
@@ -26,9 +27,9 @@ class Embedding:
     source_history: int = 1
     source_delay: int = 1
     lag: int = 1
-    condition_history: Tuple[int, ...] = ()
-    condition_delay: Tuple[int, ...] = ()
-    condition_lag: Tuple[int, ...] = ()
+    condition_history: tuple[int, ...] = ()
+    condition_delay: tuple[int, ...] = ()
+    condition_lag: tuple[int, ...] = ()
 
     @property
     def first_index(self) -> int:
@@ -58,7 +59,7 @@ class EmbeddingArgs:
     condition_lag: Any = 1
 
 
-def _per_condition(value: Any, name: str, n_cond: int, low: int) -> Tuple[int, ...]:
+def _per_condition(value: Any, name: str, n_cond: int, low: int) -> tuple[int, ...]:
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         vals = [value] * n_cond
     else:
@@ -68,7 +69,9 @@ def _per_condition(value: Any, name: str, n_cond: int, low: int) -> Tuple[int, .
     return tuple(check_int(v, name, low=low) for v in vals)
 
 
-def check_embedding(lengths: Sequence[int], n_cond: int, args: EmbeddingArgs, *, k: Any, exclude: int) -> Tuple[Embedding, int]:
+def check_embedding(
+    lengths: Sequence[int], n_cond: int, args: EmbeddingArgs, *, k: Any, exclude: int
+) -> tuple[Embedding, int]:
     """Validate the embedding for trials of the given lengths and ``n_cond``
     condition columns; return (embedding, k). ``exclude`` is a validated
     Theiler window, which removes up to 2 * exclude candidates per point."""
@@ -100,17 +103,17 @@ def _columns(series: Any, start: int, stop: int, offsets: Sequence[int], concat:
     return cols[0] if len(cols) == 1 else concat(cols, 1)
 
 
-def _stack(blocks: List[Any], axis: int, concat: Concat) -> Any:
+def _stack(blocks: list[Any], axis: int, concat: Concat) -> Any:
     return blocks[0] if len(blocks) == 1 else concat(blocks, axis)
 
 
 def embed(
     source: Sequence[Any],
     target: Sequence[Any],
-    conditions: Optional[Sequence[Any]],
+    conditions: Sequence[Any] | None,
     emb: Embedding,
     concat: Concat,
-) -> Tuple[Any, Any, Any, List[int]]:
+) -> tuple[Any, Any, Any, list[int]]:
     """Embedded blocks (X source past, Y target next, Z target past +
     conditions), pooled over trials, and the number of rows of each trial.
 
@@ -133,7 +136,9 @@ def embed(
         if m == 0:
             continue
         start, stop = s, s + m
-        xs.append(_columns(x, start, stop, [1 - emb.lag - j * emb.source_delay for j in range(emb.source_history)], concat))
+        xs.append(
+            _columns(x, start, stop, [1 - emb.lag - j * emb.source_delay for j in range(emb.source_history)], concat)
+        )
         ys.append(_columns(y, start, stop, [1], concat))
         z = [_columns(y, start, stop, [-j * emb.history_delay for j in range(emb.history)], concat)]
         if conditions is not None:
@@ -148,7 +153,7 @@ def check_exclude(exclude: Any) -> int:
     return check_int(exclude, "exclude", low=0)
 
 
-def check_method(method: Any, block_size: Any) -> Tuple[str, Optional[int]]:
+def check_method(method: Any, block_size: Any) -> tuple[str, int | None]:
     """The surrogate method and its explicit block size (None: the default,
     chosen per target by :func:`block_size_for`)."""
     if method not in METHODS:
@@ -158,17 +163,17 @@ def check_method(method: Any, block_size: Any) -> Tuple[str, Optional[int]]:
     return str(method), check_int(block_size, "block_size", low=1)
 
 
-def block_size_for(method: str, block_size: Optional[int], lengths: Sequence[int]) -> Optional[int]:
+def block_size_for(method: str, block_size: int | None, lengths: Sequence[int]) -> int | None:
     """The block size a surrogate computation uses: None unless
     ``method="block"``, then the given one or sqrt of the shortest trial."""
     if method != "block":
         return None
     if block_size is None:
-        return max(1, int(round(math.sqrt(min(lengths)))))
+        return max(1, round(math.sqrt(min(lengths))))
     return block_size
 
 
-def conditioning_columns(conditioning: Any, p: int, args: EmbeddingArgs) -> Optional[List[int]]:
+def conditioning_columns(conditioning: Any, p: int, args: EmbeddingArgs) -> list[int] | None:
     """Validate a network's ``conditioning`` and condition embedding (one
     integer each); return the candidate conditioning columns (None for
     pairwise TE)."""

@@ -12,7 +12,8 @@ none.
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from infoflux import _backend_xp, _dispatch, _knn, _te
 from infoflux._requests import Preprocessing
@@ -45,16 +46,23 @@ def mutual_info_matrix(X: Any, **kwargs: Any) -> Any:
         return _knn.mutual_info_matrix(X, **kwargs)
 
 
-def transfer_entropy(source: Any, target: Any, *, dtype: str = "float64", tile_size: Optional[int] = None,
-                     **kwargs: Any) -> Any:  # fmt: skip
+def transfer_entropy(
+    source: Any, target: Any, *, dtype: str = "float64", tile_size: int | None = None, **kwargs: Any
+) -> Any:
     """:func:`infoflux.transfer_entropy` on the array-API backend."""
     with _dispatch.forced(_backend_xp, dtype=check_dtype(dtype), tile_size=tile_size):
         return _te.transfer_entropy(source, target, **kwargs)
 
 
-def transfer_entropy_significance(source: Any, target: Any, *, dtype: str = "float64",
-                                  tile_size: Optional[int] = None, batch_size: Optional[int] = None,
-                                  **kwargs: Any) -> Significance:  # fmt: skip
+def transfer_entropy_significance(
+    source: Any,
+    target: Any,
+    *,
+    dtype: str = "float64",
+    tile_size: int | None = None,
+    batch_size: int | None = None,
+    **kwargs: Any,
+) -> Significance:
     """:func:`infoflux.transfer_entropy_significance` on the array-API
     backend; its surrogates run in batches of ``batch_size`` sources (chosen
     from memory by default) that share the target side."""
@@ -62,8 +70,9 @@ def transfer_entropy_significance(source: Any, target: Any, *, dtype: str = "flo
         return _te.transfer_entropy_significance(source, target, **kwargs)
 
 
-def transfer_entropy_matrix(X: Any, *, dtype: str = "float64", tile_size: Optional[int] = None,
-                            batch_size: Optional[int] = None, **kwargs: Any) -> TENetwork:  # fmt: skip
+def transfer_entropy_matrix(
+    X: Any, *, dtype: str = "float64", tile_size: int | None = None, batch_size: int | None = None, **kwargs: Any
+) -> TENetwork:
     """:func:`infoflux.transfer_entropy_matrix` on the array-API backend:
     the sources of a target (and all their surrogates) share the target side
     and run in batches of ``batch_size``."""

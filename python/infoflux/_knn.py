@@ -11,7 +11,8 @@ to the backend of the arrays' device (``infoflux._dispatch``).
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -88,7 +89,7 @@ def _estimate(
     seed: Any,
     n_threads: Any,
     dtype: Any,
-    tile_size: Optional[int],
+    tile_size: int | None,
 ) -> Any:
     """The k-NN pipeline: validation, the seed resolved once, the request,
     the backend of the arrays' device."""
@@ -119,6 +120,7 @@ def _estimate(
     )
     return chosen.backend.knn(req)
 
+
 @_docs.fill(common=_common("True", "1e-8"))
 def mutual_info(
     x: ArrayLike,
@@ -131,9 +133,9 @@ def mutual_info(
     normalize: bool = True,
     noise: float = 1e-8,
     seed: Any = 0,
-    n_threads: Optional[int] = None,
+    n_threads: int | None = None,
     dtype: str = "float64",
-    tile_size: Optional[int] = None,
+    tile_size: int | None = None,
 ) -> Result:
     """Mutual information I(X;Y) by the Kraskov-Stögbauer-Grassberger estimator.
 
@@ -189,10 +191,21 @@ def mutual_info(
     >>> round(infoflux.mutual_info(x, y), 2)   # true value -0.5 ln(1 - 0.36) = 0.223
     0.22
     """
-    return _estimate("mi", (x, y), ("x", "y"), k=k, algorithm=algorithm, base=base, local=local,
-                     normalize=normalize, noise=noise, seed=seed, n_threads=n_threads, dtype=dtype,
-                     tile_size=tile_size)  # fmt: skip
-
+    return _estimate(
+        "mi",
+        (x, y),
+        ("x", "y"),
+        k=k,
+        algorithm=algorithm,
+        base=base,
+        local=local,
+        normalize=normalize,
+        noise=noise,
+        seed=seed,
+        n_threads=n_threads,
+        dtype=dtype,
+        tile_size=tile_size,
+    )
 
 
 @_docs.fill(common=_common("True", "1e-8"))
@@ -208,9 +221,9 @@ def conditional_mutual_info(
     normalize: bool = True,
     noise: float = 1e-8,
     seed: Any = 0,
-    n_threads: Optional[int] = None,
+    n_threads: int | None = None,
     dtype: str = "float64",
-    tile_size: Optional[int] = None,
+    tile_size: int | None = None,
 ) -> Result:
     """Conditional mutual information I(X;Y|Z) by the Frenzel-Pompe estimator.
 
@@ -256,10 +269,21 @@ def conditional_mutual_info(
     >>> abs(infoflux.conditional_mutual_info(x, y, z)) < 0.02
     True
     """
-    return _estimate("cmi", (x, y, z), ("x", "y", "z"), k=k, algorithm=algorithm, base=base, local=local,
-                     normalize=normalize, noise=noise, seed=seed, n_threads=n_threads, dtype=dtype,
-                     tile_size=tile_size)  # fmt: skip
-
+    return _estimate(
+        "cmi",
+        (x, y, z),
+        ("x", "y", "z"),
+        k=k,
+        algorithm=algorithm,
+        base=base,
+        local=local,
+        normalize=normalize,
+        noise=noise,
+        seed=seed,
+        n_threads=n_threads,
+        dtype=dtype,
+        tile_size=tile_size,
+    )
 
 
 @_docs.fill(common=_common("False", "1e-10"))
@@ -273,9 +297,9 @@ def entropy(
     normalize: bool = False,
     noise: float = 1e-10,
     seed: Any = 0,
-    n_threads: Optional[int] = None,
+    n_threads: int | None = None,
     dtype: str = "float64",
-    tile_size: Optional[int] = None,
+    tile_size: int | None = None,
 ) -> Result:
     """Differential entropy H(X) by the Kozachenko-Leonenko k-NN estimator.
 
@@ -317,9 +341,21 @@ def entropy(
     >>> round(infoflux.entropy(x), 1)       # 0.5 ln(2 pi e) = 1.419
     1.4
     """
-    return _estimate("entropy", (x,), ("x",), k=k, metric=metric, base=base, local=local, normalize=normalize,
-                     noise=noise, seed=seed, n_threads=n_threads, dtype=dtype, tile_size=tile_size)  # fmt: skip
-
+    return _estimate(
+        "entropy",
+        (x,),
+        ("x",),
+        k=k,
+        metric=metric,
+        base=base,
+        local=local,
+        normalize=normalize,
+        noise=noise,
+        seed=seed,
+        n_threads=n_threads,
+        dtype=dtype,
+        tile_size=tile_size,
+    )
 
 
 def mutual_info_matrix(
@@ -331,9 +367,9 @@ def mutual_info_matrix(
     normalize: bool = True,
     noise: float = 1e-8,
     seed: Any = 0,
-    n_threads: Optional[int] = None,
+    n_threads: int | None = None,
     dtype: str = "float64",
-    tile_size: Optional[int] = None,
+    tile_size: int | None = None,
 ) -> np.ndarray:
     """KSG mutual information between every pair of columns of ``X``.
 
@@ -370,7 +406,18 @@ def mutual_info_matrix(
     >>> bool(M[0, 1] > 0.3 and abs(M[0, 2]) < 0.02)
     True
     """
-    return _estimate("mi_matrix", (X,), ("X",), k=k, algorithm=algorithm, base=base, local=False,
-                     normalize=normalize, noise=noise, seed=seed, n_threads=n_threads, dtype=dtype,
-                     tile_size=tile_size)  # fmt: skip
-
+    return _estimate(
+        "mi_matrix",
+        (X,),
+        ("X",),
+        k=k,
+        algorithm=algorithm,
+        base=base,
+        local=False,
+        normalize=normalize,
+        noise=noise,
+        seed=seed,
+        n_threads=n_threads,
+        dtype=dtype,
+        tile_size=tile_size,
+    )

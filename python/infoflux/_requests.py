@@ -7,7 +7,7 @@ the surrogates). Both backends (``infoflux._backend_rust``,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -27,16 +27,16 @@ class KnnRequest:
     only, ``algorithm`` by the others."""
 
     estimator: str
-    arrays: Tuple[Any, ...]
+    arrays: tuple[Any, ...]
     k: int
     algorithm: int
     metric: str
     ln_base: float
     local: bool
     prep: Preprocessing
-    n_threads: Optional[int]
+    n_threads: int | None
     dtype: str
-    tile_size: Optional[int]
+    tile_size: int | None
 
 
 @dataclass(frozen=True)
@@ -54,12 +54,12 @@ class TERequest:
     prep: Preprocessing
     n_surrogates: int
     method: str
-    block_size: Optional[int]
-    surrogate_seed: Optional[int]
-    n_threads: Optional[int]
+    block_size: int | None
+    surrogate_seed: int | None
+    n_threads: int | None
     dtype: str
-    tile_size: Optional[int]
-    batch_size: Optional[int]
+    tile_size: int | None
+    batch_size: int | None
 
 
 @dataclass(frozen=True)
@@ -71,5 +71,4 @@ class Blocks:
     x: Any
     y: Any
     z: Any
-    lengths: Tuple[int, ...]
-
+    lengths: tuple[int, ...]

@@ -4,7 +4,7 @@ shared by both backends."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -53,8 +53,8 @@ class TENetwork:
     """
 
     values: npt.NDArray[np.float64]
-    p_values: Optional[npt.NDArray[np.float64]]
-    surrogates: Optional[npt.NDArray[np.float64]]
+    p_values: npt.NDArray[np.float64] | None
+    surrogates: npt.NDArray[np.float64] | None
 
     def significant(self, alpha: float = 0.05) -> npt.NDArray[np.bool_]:
         """Boolean (p, p) matrix of links with p-value <= alpha (no multiple-

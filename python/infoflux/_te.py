@@ -12,10 +12,10 @@ result types are those of ``infoflux._results``.
 from __future__ import annotations
 
 import math
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from infoflux import _dispatch, _docs
 from infoflux._embedding import (
@@ -128,11 +128,11 @@ def _pair(
     chosen: _dispatch.Selection,
     source: ArrayLike,
     target: ArrayLike,
-    conditions: Optional[ArrayLike],
+    conditions: ArrayLike | None,
     args: EmbeddingArgs,
     k: Any,
     exclude: int,
-) -> Tuple[List[Any], List[Any], Optional[List[Any]], Embedding, int]:
+) -> tuple[list[Any], list[Any], list[Any] | None, Embedding, int]:
     """The trials of one pair in the backend's form, checked against each
     other, and the validated embedding and k."""
     src, tgt, cond = chosen.backend.series([source, target, conditions], ["source", "target", "conditions"])
@@ -156,7 +156,7 @@ def _pair(
     return src, tgt, cond, emb, k
 
 
-def _device_arrays(*objs: Any) -> List[Any]:
+def _device_arrays(*objs: Any) -> list[Any]:
     # lists of trials are read on the host (the array-API backend takes one
     # trial per call), so only plain arrays choose the backend
     return [a for a in objs if a is not None and not isinstance(a, (list, tuple))]
@@ -174,18 +174,18 @@ def transfer_entropy(
     source_delay: int = 1,
     lag: int = 1,
     algorithm: int = 1,
-    conditions: Optional[ArrayLike] = None,
-    condition_history: Union[int, Sequence[int]] = 1,
-    condition_delay: Union[int, Sequence[int]] = 1,
-    condition_lag: Union[int, Sequence[int]] = 1,
+    conditions: ArrayLike | None = None,
+    condition_history: int | Sequence[int] = 1,
+    condition_delay: int | Sequence[int] = 1,
+    condition_lag: int | Sequence[int] = 1,
     exclude: int = 0,
     base: float = math.e,
     local: bool = False,
     normalize: bool = True,
     noise: float = 1e-8,
     seed: Any = 0,
-    n_threads: Optional[int] = None,
-) -> Union[float, np.ndarray]:
+    n_threads: int | None = None,
+) -> float | np.ndarray:
     """Transfer entropy from ``source`` to ``target`` by the KSG estimator.
 
     TE(X→Y) = I(X_past ; Y_next | Y_past [, conditions]), estimated as one
@@ -242,13 +242,26 @@ def transfer_entropy(
     True
     """
     chosen = _dispatch.select(*_device_arrays(source, target, conditions))
-    args = EmbeddingArgs(history, history_delay, source_history, source_delay, lag, condition_history,
-                         condition_delay, condition_lag)  # fmt: skip
+    args = EmbeddingArgs(
+        history, history_delay, source_history, source_delay, lag, condition_history, condition_delay, condition_lag
+    )
     exclude = check_exclude(exclude)
     src, tgt, cond, emb, k = _pair(chosen, source, target, conditions, args, k, exclude)
-    req = _request(chosen, k=k, algorithm=algorithm, exclude=exclude, base=base, local=local, normalize=normalize,
-                   noise=noise, n_surrogates=0, method="permutation", block_size=None, seed=seed,
-                   n_threads=n_threads)  # fmt: skip
+    req = _request(
+        chosen,
+        k=k,
+        algorithm=algorithm,
+        exclude=exclude,
+        base=base,
+        local=local,
+        normalize=normalize,
+        noise=noise,
+        n_surrogates=0,
+        method="permutation",
+        block_size=None,
+        seed=seed,
+        n_threads=n_threads,
+    )
     blocks: Blocks = chosen.backend.te_blocks(req, emb, src, tgt, cond)
     return chosen.backend.transfer_entropy(req, blocks)  # type: ignore[no-any-return]
 
@@ -260,7 +273,7 @@ def transfer_entropy_significance(
     *,
     n_surrogates: int = 100,
     method: str = "permutation",
-    block_size: Optional[int] = None,
+    block_size: int | None = None,
     k: int = 4,
     history: int = 1,
     history_delay: int = 1,
@@ -268,16 +281,16 @@ def transfer_entropy_significance(
     source_delay: int = 1,
     lag: int = 1,
     algorithm: int = 1,
-    conditions: Optional[ArrayLike] = None,
-    condition_history: Union[int, Sequence[int]] = 1,
-    condition_delay: Union[int, Sequence[int]] = 1,
-    condition_lag: Union[int, Sequence[int]] = 1,
+    conditions: ArrayLike | None = None,
+    condition_history: int | Sequence[int] = 1,
+    condition_delay: int | Sequence[int] = 1,
+    condition_lag: int | Sequence[int] = 1,
     exclude: int = 0,
     base: float = math.e,
     normalize: bool = True,
     noise: float = 1e-8,
     seed: Any = 0,
-    n_threads: Optional[int] = None,
+    n_threads: int | None = None,
 ) -> Significance:
     """Transfer entropy with a surrogate significance test.
 
@@ -328,29 +341,43 @@ def transfer_entropy_significance(
     0.01
     """
     chosen = _dispatch.select(*_device_arrays(source, target, conditions))
-    args = EmbeddingArgs(history, history_delay, source_history, source_delay, lag, condition_history,
-                         condition_delay, condition_lag)  # fmt: skip
+    args = EmbeddingArgs(
+        history, history_delay, source_history, source_delay, lag, condition_history, condition_delay, condition_lag
+    )
     exclude = check_exclude(exclude)
     src, tgt, cond, emb, k = _pair(chosen, source, target, conditions, args, k, exclude)
     S = check_int(n_surrogates, "n_surrogates", low=1)
-    req = _request(chosen, k=k, algorithm=algorithm, exclude=exclude, base=base, local=False, normalize=normalize,
-                   noise=noise, n_surrogates=S, method=method, block_size=block_size, seed=seed,
-                   n_threads=n_threads)  # fmt: skip
+    req = _request(
+        chosen,
+        k=k,
+        algorithm=algorithm,
+        exclude=exclude,
+        base=base,
+        local=False,
+        normalize=normalize,
+        noise=noise,
+        n_surrogates=S,
+        method=method,
+        block_size=block_size,
+        seed=seed,
+        n_threads=n_threads,
+    )
     b: Blocks = chosen.backend.te_blocks(req, emb, src, tgt, cond)
     est, surr = chosen.backend.te_sources(req, [b.x], b.y, b.z, b.lengths, req.surrogate_seed)
     estimate, surrogates = float(est[0]) / req.ln_base, surr[0] / req.ln_base
-    return Significance(estimate=estimate, p_value=p_value(estimate, surrogates), surrogates=surrogates,
-                        method=req.method)  # fmt: skip
+    return Significance(
+        estimate=estimate, p_value=p_value(estimate, surrogates), surrogates=surrogates, method=req.method
+    )
 
 
 @_docs.fill(params=_params())
 def transfer_entropy_matrix(
     X: ArrayLike,
     *,
-    conditioning: Union[None, str, Sequence[int]] = None,
+    conditioning: str | Sequence[int] | None = None,
     n_surrogates: int = 0,
     method: str = "permutation",
-    block_size: Optional[int] = None,
+    block_size: int | None = None,
     progress: Any = None,
     k: int = 4,
     history: int = 1,
@@ -367,7 +394,7 @@ def transfer_entropy_matrix(
     normalize: bool = True,
     noise: float = 1e-8,
     seed: Any = 0,
-    n_threads: Optional[int] = None,
+    n_threads: int | None = None,
 ) -> TENetwork:
     """Transfer entropy between every ordered pair of columns of ``X``.
 
@@ -428,21 +455,34 @@ def transfer_entropy_matrix(
         raise ValueError("X: every trial needs the same number of columns")
     if p < 2:
         raise ValueError(f"X: needs at least 2 columns, got {p}")
-    args = EmbeddingArgs(history, history_delay, source_history, source_delay, lag, condition_history,
-                         condition_delay, condition_lag)  # fmt: skip
+    args = EmbeddingArgs(
+        history, history_delay, source_history, source_delay, lag, condition_history, condition_delay, condition_lag
+    )
     cond_cols = conditioning_columns(conditioning, p, args)
     exclude = check_exclude(exclude)
     S = check_int(n_surrogates, "n_surrogates", low=0)
-    req = _request(chosen, k=check_int(k, "k", low=1), algorithm=algorithm, exclude=exclude, base=base, local=False,
-                   normalize=normalize, noise=noise, n_surrogates=S, method=method, block_size=block_size, seed=seed,
-                   n_threads=n_threads)  # fmt: skip
+    req = _request(
+        chosen,
+        k=check_int(k, "k", low=1),
+        algorithm=algorithm,
+        exclude=exclude,
+        base=base,
+        local=False,
+        normalize=normalize,
+        noise=noise,
+        n_surrogates=S,
+        method=method,
+        block_size=block_size,
+        seed=seed,
+        n_threads=n_threads,
+    )
     values = np.full((p, p), np.nan)
     pvals = np.full((p, p), np.nan) if S else None
     surr_all = np.full((p, p, S), np.nan) if S else None
     report = reporter(progress, p * (p - 1))
     done = 0
 
-    def column(j: int) -> List[Any]:
+    def column(j: int) -> list[Any]:
         return [t[:, j : j + 1] for t in trials]
 
     for j in range(p):
@@ -455,7 +495,7 @@ def transfer_entropy_matrix(
             for i in grp:
                 ccols = [] if cond_cols is None else [c for c in cond_cols if c not in (i, j)]
                 conds = [chosen.backend.columns(t, ccols) for t in trials] if ccols else None
-                emb, kk = check_embedding([t.shape[0] for t in trials], len(ccols), args, k=req.k, exclude=exclude)
+                emb, _kk = check_embedding([t.shape[0] for t in trials], len(ccols), args, k=req.k, exclude=exclude)
                 b: Blocks = chosen.backend.te_blocks(req, emb, column(i), column(j), conds)
                 xs.append(b.x)  # b.y, b.z, b.lengths: identical for every source of the group
             seed_j = None if req.surrogate_seed is None else target_seed(req.surrogate_seed, j)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +19,7 @@ from infoflux._arrays import to_numpy
 from infoflux._seeds import noise_seed, resolve_seed
 
 
-def as_samples(obj: Any, name: str, *, n: Optional[int] = None) -> np.ndarray:
+def as_samples(obj: Any, name: str, *, n: int | None = None) -> np.ndarray:
     """Validate a sample array and return it as C-contiguous float64 (n, d).
 
     1-D input is one variable (n,) -> (n, 1). Fortran-ordered and strided
@@ -31,13 +32,19 @@ def as_samples(obj: Any, name: str, *, n: Optional[int] = None) -> np.ndarray:
     if a.ndim == 1:
         a = a[:, None]
     elif a.ndim != 2:
-        raise ValueError(f"{name}: expected a 1-D array of samples or a 2-D (n_samples, n_dims) array, got {a.ndim}-D with shape {a.shape}")
+        raise ValueError(
+            f"{name}: expected a 1-D array of samples or a 2-D (n_samples, n_dims) array, "
+            f"got {a.ndim}-D with shape {a.shape}"
+        )
     if a.shape[0] == 0:
         raise ValueError(f"{name}: is empty (no samples)")
     if a.shape[1] == 0:
         raise ValueError(f"{name}: has no columns")
     if n is not None and a.shape[0] != n:
-        raise ValueError(f"{name}: has {a.shape[0]} samples but the first argument has {n}; all variables need the same number of samples")
+        raise ValueError(
+            f"{name}: has {a.shape[0]} samples but the first argument has {n}; "
+            "all variables need the same number of samples"
+        )
     a = np.ascontiguousarray(a, dtype=np.float64)
     if not np.isfinite(a).all():
         bad = np.argwhere(~np.isfinite(a))[0]
@@ -45,7 +52,7 @@ def as_samples(obj: Any, name: str, *, n: Optional[int] = None) -> np.ndarray:
     return a
 
 
-def check_int(value: Any, name: str, *, low: int, high: Optional[int] = None) -> int:
+def check_int(value: Any, name: str, *, low: int, high: int | None = None) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
     v = int(value)
@@ -56,7 +63,7 @@ def check_int(value: Any, name: str, *, low: int, high: Optional[int] = None) ->
     return v
 
 
-def check_k(k: Any, n: int, *, extra: int = 0, shortfall: Optional[str] = None, note: str = "") -> int:
+def check_k(k: Any, n: int, *, extra: int = 0, shortfall: str | None = None, note: str = "") -> int:
     """The one check of ``k``: an integer >= 1 whose k neighbours exist
     among ``n`` samples, which takes k + 1 samples (k + 1 + ``extra`` when a
     Theiler window removes up to ``extra`` candidates). ``shortfall`` says
@@ -120,7 +127,7 @@ def check_normalize(normalize: Any) -> bool:
     return bool(normalize)
 
 
-def check_threads(n_threads: Any) -> Optional[int]:
+def check_threads(n_threads: Any) -> int | None:
     if n_threads is None:
         return None
     if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, numbers.Integral):
@@ -133,7 +140,7 @@ def preprocess(
     normalize: Any,
     noise: float,
     seed: Any,
-    n_threads: Optional[int] = None,
+    n_threads: int | None = None,
 ) -> list[npt.NDArray[np.float64]]:
     """Host preprocessing of a user's ``seed``: :func:`preprocess_seeded`
     with the noise seed that ``seed`` resolves to (see ``infoflux._seeds``)."""
@@ -145,7 +152,7 @@ def preprocess_seeded(
     normalize: bool,
     noise: float,
     seed: int,
-    n_threads: Optional[int],
+    n_threads: int | None,
 ) -> list[npt.NDArray[np.float64]]:
     """Optional unit-variance normalisation, then optional Gaussian noise.
 

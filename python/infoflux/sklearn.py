@@ -6,7 +6,7 @@ continuous features, computed by infoflux's KSG core.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +30,7 @@ def mutual_info_regression(
     n_neighbors: int = 3,
     copy: bool = True,
     random_state: Any = None,
-    n_jobs: Optional[int] = None,
+    n_jobs: int | None = None,
 ) -> np.ndarray:
     """Mutual information between each column of ``X`` and a continuous ``y``.
 
@@ -90,8 +90,13 @@ def mutual_info_regression(
         import sklearn.feature_selection as skfs  # discrete features: scikit-learn's own estimator
 
         return skfs.mutual_info_regression(
-            X, y, discrete_features=discrete_features, n_neighbors=n_neighbors,
-            copy=copy, random_state=random_state, n_jobs=n_jobs,
+            X,
+            y,
+            discrete_features=discrete_features,
+            n_neighbors=n_neighbors,
+            copy=copy,
+            random_state=random_state,
+            n_jobs=n_jobs,
         )
     if hasattr(X, "tocsc"):
         raise ValueError("X: sparse matrices can't have continuous features (as in scikit-learn)")
