@@ -45,7 +45,7 @@ included yet, because no GPU was available to test one against this code.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 # Bytes budget for one tile's temporaries when the library cannot report its
@@ -58,7 +58,7 @@ DEVICE_BUDGET_FRACTION = 0.5
 
 # When not None, the estimators append (label, device) of their main
 # intermediates here; the GPU tests use it to prove nothing went to the host.
-TRACE: list | None = None
+TRACE: list[tuple[str, Any]] | None = None
 
 
 def _trace(label: str, a: Any) -> None:
@@ -71,7 +71,7 @@ def _trace(label: str, a: Any) -> None:
 # ----------------------------------------------------------------- digamma
 
 
-def _series(inv2):
+def _series(inv2: Any) -> Any:
     # Bernoulli terms B2n/(2n) of the asymptotic expansion, Horner form, in
     # the same order as rust/core/src/special.rs so the roundings match.
     return inv2 * (
@@ -94,7 +94,8 @@ def digamma_scalar(x: float) -> float:
         acc -= 1.0 / x
         x += 1.0
     inv = 1.0 / x
-    return acc + math.log(x) - 0.5 * inv - _series(inv * inv)
+    series: float = _series(inv * inv)
+    return acc + math.log(x) - 0.5 * inv - series
 
 
 def digamma(xp: Any, x: Any) -> Any:
@@ -196,7 +197,7 @@ def _group_distances(xp: Any, cols: Sequence[Any], q: Sequence[Any], group: rang
 USE_TORCH_TOPK = True
 
 
-def _library_topk(dist: Any, k: int) -> list | None:
+def _library_topk(dist: Any, k: int) -> list[Any] | None:
     """torch.topk along the last axis (k smallest, increasing), or None for
     other libraries. Ties may come in another order than the generic code's;
     only algorithm 2 with exact ties can notice."""
@@ -212,7 +213,7 @@ def _library_topk(dist: Any, k: int) -> list | None:
     return [idx[..., m] for m in range(k)]
 
 
-def _k_smallest(xp: Any, dist: Any, k: int) -> list:
+def _k_smallest(xp: Any, dist: Any, k: int) -> list[Any]:
     """Column indices of the k smallest entries of each row, in increasing
     order (ties: lowest column first), by k rounds of argmin + masking.
 
@@ -238,7 +239,7 @@ def _k_smallest(xp: Any, dist: Any, k: int) -> list:
 # ---------------------------------------------------------- 1-D counting
 
 
-def _first_true(xp: Any, n: int, m: int, pred, dev: Any) -> Any:
+def _first_true(xp: Any, n: int, m: int, pred: Callable[[Any], Any], dev: Any) -> Any:
     """For each of m queries, the first j in [0, n] where the monotone
     (false...false true...true) predicate pred(j) holds; n if none.
 
@@ -270,7 +271,7 @@ def count_1d(xp: Any, v: Any, radius: Any, strict: bool, window: int = 0, trial:
     order = xp.argsort(v, stable=True)
     s = xp.take(v, order)
 
-    def inside(d, r=radius):
+    def inside(d: Any, r: Any = radius) -> Any:
         return d < r if strict else d <= r
 
     # left end: first j whose value is >= v_i or already close enough
@@ -310,7 +311,7 @@ def knn_counts(
     window: int = 0,
     tile_size: int | None = None,
     trial: Any = None,
-) -> list:
+) -> list[Any]:
     """Neighbour counts of every sample in each marginal space.
 
     ``joint`` is (n, D) float; ``groups`` the column ranges of the variables;
@@ -326,8 +327,8 @@ def knn_counts(
     cols = [joint[:, c] for c in range(D)]
     one_col = [len(s) == 1 and len(groups[s[0]]) == 1 for s in spaces]
     # per-row radius of every group, filled tile by tile
-    radius_parts: list = [[] for _ in groups]
-    tile_counts: list = [[] for _ in spaces]
+    radius_parts: list[list[Any]] = [[] for _ in groups]
+    tile_counts: list[list[Any]] = [[] for _ in spaces]
     rows = tile_rows(xp, joint, n, len(groups) + 4, tile_size)
     for i0 in range(0, n, rows):
         i1 = min(n, i0 + rows)
@@ -377,7 +378,18 @@ def _f64(xp: Any, c: Any) -> Any:
     return xp.astype(c, xp.float64)
 
 
-def _counts(xp, joint, groups, spaces, k, algorithm, window, tile_size, search, trial=None):
+def _counts(
+    xp: Any,
+    joint: Any,
+    groups: Sequence[range],
+    spaces: Sequence[Sequence[int]],
+    k: int,
+    algorithm: int,
+    window: int,
+    tile_size: int | None,
+    search: str,
+    trial: Any = None,
+) -> list[Any]:
     if search == "sorted":
         return [
             c[0, :] for c in knn_counts_sorted(xp, joint, None, groups, spaces, k, algorithm, window, trial, tile_size)
@@ -496,7 +508,7 @@ def entropy_local(xp: Any, x: Any, k: int, metric: str, tile_size: int | None = 
     return _entropy_values(xp, rho, n, d, k, metric)
 
 
-def _entropy_values(xp, rho, n, d, k, metric):
+def _entropy_values(xp: Any, rho: Any, n: int, d: int, k: int, metric: str) -> Any:
     if bool(xp.any(rho == 0.0)):
         raise ValueError(
             "x: duplicate samples: the distance to the k-th neighbour is 0, so the entropy is -inf; "
@@ -581,11 +593,11 @@ def cmi_batched(
     ycols = [y[:, c] for c in range(dy)]
     zcols = [z[:, c] for c in range(dz)]
 
-    def lt(d, r):  # the count comparison, radii broadcast over the last axis
+    def lt(d: Any, r: Any) -> Any:  # the count comparison, radii broadcast over the last axis
         return d < r[..., None] if strict else d <= r[..., None]
 
     rows = tile_rows(xp, y, n, 6 * B + 4, tile_size)
-    parts: dict = {"xz": [], "yz": [], "z": [], "rz": []}
+    parts: dict[str, list[Any]] = {"xz": [], "yz": [], "z": [], "rz": []}
     for i0 in range(0, n, rows):
         i1 = min(n, i0 + rows)
         dY = _group_distances(xp, ycols, [c[i0:i1] for c in ycols], range(dy))
@@ -620,7 +632,7 @@ def cmi_batched(
     return _cmi_values(xp, nxz, nyz, nz, k, strict)
 
 
-def _cmi_values(xp, nxz, nyz, nz, k, strict):
+def _cmi_values(xp: Any, nxz: Any, nyz: Any, nz: Any, k: int, strict: bool) -> Any:
     """Local CMI from the counts: Frenzel-Pompe (strict) or JIDT algorithm 2."""
     psi_k = digamma_scalar(float(k))
     if strict:
@@ -634,7 +646,7 @@ def _cmi_values(xp, nxz, nyz, nz, k, strict):
     return psi_k - 2.0 / k + digamma(xp, nz) - digamma(xp, nxz) - digamma(xp, nyz) + 1.0 / nxz + 1.0 / nyz
 
 
-def _k_smallest_last(xp: Any, dist: Any, k: int) -> list:
+def _k_smallest_last(xp: Any, dist: Any, k: int) -> list[Any]:
     """As :func:`_k_smallest` along the last axis of a (B, t, n) array."""
     fast = _library_topk(dist, k)
     if fast is not None:
@@ -651,7 +663,7 @@ def _k_smallest_last(xp: Any, dist: Any, k: int) -> list:
     return out
 
 
-def _extent(xp: Any, d: Any, nbrs: list) -> Any:
+def _extent(xp: Any, d: Any, nbrs: list[Any]) -> Any:
     """Largest distance in ``d`` among the k neighbours (algorithm 2)."""
     e = _take_last(xp, d, nbrs[0])
     for idx in nbrs[1:]:
@@ -688,7 +700,7 @@ class _Columns:
     member (the TE source), ``shared`` (n, Ds) columns are common. Column c
     < Dp is per-member, c >= Dp is shared column c - Dp."""
 
-    def __init__(self, xp, shared, per):
+    def __init__(self, xp: Any, shared: Any, per: Any) -> None:
         self.xp = xp
         self.n = shared.shape[0]
         self.B = 1 if per is None else per.shape[0]
@@ -711,7 +723,7 @@ class _Columns:
         return xp.reshape(xp.take(self.per[c], flat), shape)
 
 
-def _excl_pairs(xp, oi, oj, window, trial):
+def _excl_pairs(xp: Any, oi: Any, oj: Any, window: int, trial: Any) -> Any:
     """Mask of excluded (query, candidate) pairs, by original indices oi
     (broadcast against oj): the sample itself, and the Theiler window."""
     ex = oj == oi
@@ -735,7 +747,7 @@ def _rows_for(n_items: int, width: int, arrays: int, like: Any, xp: Any, tile_si
     return int(max(1, min(n_items, budget // max(1, width * 8 * arrays))))
 
 
-def _bisect_run(xp, sv, a, r, strict):
+def _bisect_run(xp: Any, sv: Any, a: Any, r: Any, strict: bool) -> Any:
     """[lo, hi): the positions j of the sorted values sv with
     fl(|sv_j - a|) inside r (< r or <= r), per query; exact (see count_1d).
     Empty (lo == hi) when even distance 0 is not inside."""
@@ -743,7 +755,7 @@ def _bisect_run(xp, sv, a, r, strict):
     dev = _dev(sv)
     m = a.shape[0]
 
-    def inside(d):
+    def inside(d: Any) -> Any:
         return d < r if strict else d <= r
 
     lo = _first_true(xp, n, m, lambda j: (xp.take(sv, j) >= a) | inside(a - xp.take(sv, j)), dev)
@@ -751,7 +763,22 @@ def _bisect_run(xp, sv, a, r, strict):
     return lo, xp.where(inside(xp.zeros_like(r)), hi, lo)
 
 
-def _search_rounds(xp, cols, groups, order, sv, pending, W, k, strict, window, trial, like, tile_size, metric="max"):
+def _search_rounds(
+    xp: Any,
+    cols: Any,
+    groups: Sequence[range],
+    order: Any,
+    sv: Any,
+    pending: Any,
+    W: int,
+    k: int,
+    strict: bool,
+    window: int,
+    trial: Any,
+    like: Any,
+    tile_size: int | None,
+    metric: str = "max",
+) -> Any:
     """k-NN search of the queries ``pending`` by sorted windows, starting at
     half-width W and doubling for the queries whose window is not proven to
     hold their k nearest neighbours. Returns (query ids, (q, G) radii per
@@ -825,7 +852,20 @@ def _search_rounds(xp, cols, groups, order, sv, pending, W, k, strict, window, t
     return done_q, done_r, needed
 
 
-def _pilot_window(xp, cols, groups, order, sv, k, strict, window, trial, like, tile_size, metric="max"):
+def _pilot_window(
+    xp: Any,
+    cols: Any,
+    groups: Sequence[range],
+    order: Any,
+    sv: Any,
+    k: int,
+    strict: bool,
+    window: int,
+    trial: Any,
+    like: Any,
+    tile_size: int | None,
+    metric: str = "max",
+) -> int:
     """Start window: the one that 90% of ~1000 spread-out queries need, so
     that most queries succeed in the first round instead of doubling."""
     m = cols.B * cols.n
@@ -837,7 +877,7 @@ def _pilot_window(xp, cols, groups, order, sv, k, strict, window, trial, like, t
     for w, c in sorted(w_needed):
         acc += c
         if acc >= 0.9 * total:
-            return w
+            return int(w)
     return max(8, 4 * k)
 
 
@@ -888,7 +928,7 @@ def knn_counts_sorted(
     trial: Any = None,
     tile_size: int | None = None,
     start_window: int | None = None,
-) -> list:
+) -> list[Any]:
     """Neighbour counts as :func:`knn_counts`, by sorted windows and runs.
 
     ``shared`` (n, Ds) and ``per`` (B, n, Dp) or None: the joint space of
@@ -903,9 +943,9 @@ def knn_counts_sorted(
     m = B * n
     group_of = {c: g for g, rg in enumerate(groups) for c in rg}
 
-    sort_cache: dict = {}
+    sort_cache: dict[int, Any] = {}
 
-    def sorted_col(c):  # (order, sorted values, inverse order) of a shared column
+    def sorted_col(c: int) -> Any:  # (order, sorted values, inverse order) of a shared column
         if c not in sort_cache:
             v = cols.shared[c - cols.Dp]
             order = xp.astype(xp.argsort(v, stable=True), xp.int64)

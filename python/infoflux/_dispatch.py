@@ -11,14 +11,14 @@ import contextlib
 import contextvars
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 from infoflux import _backend_rust
 from infoflux._arrays import DLPACK_CPU, DLPACK_CUDA, dlpack_device
+from infoflux._requests import Backend
 
 
-def backend_for(*arrays: Any) -> ModuleType | None:
+def backend_for(*arrays: Any) -> Backend | None:
     """Return the array-API backend module if the arrays live on a CUDA
     device, None if they are host arrays; raise on a mix or an unsupported
     device."""
@@ -49,7 +49,7 @@ class Selection:
     and the tile and batch sizes of the array-API backend (the Rust backend
     always computes in float64 and sizes its own work)."""
 
-    backend: ModuleType
+    backend: Backend
     dtype: str | None = None
     tile_size: int | None = None
     batch_size: int | None = None
@@ -68,7 +68,7 @@ def select(*arrays: Any) -> Selection:
 
 @contextlib.contextmanager
 def forced(
-    backend: ModuleType, *, dtype: str | None = None, tile_size: int | None = None, batch_size: int | None = None
+    backend: Backend, *, dtype: str | None = None, tile_size: int | None = None, batch_size: int | None = None
 ) -> Iterator[None]:
     """Run the public functions on ``backend`` whatever the arrays' device
     (e.g. the array-API backend on NumPy arrays, as ``infoflux._gpu`` does

@@ -60,7 +60,8 @@ class EmbeddingArgs:
 
 
 def _per_condition(value: Any, name: str, n_cond: int, low: int) -> tuple[int, ...]:
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+    vals: list[Any]
+    if isinstance(value, numbers.Integral):  # a bool too: check_int refuses it below
         vals = [value] * n_cond
     else:
         vals = list(value)

@@ -191,7 +191,7 @@ def mutual_info(
     >>> round(infoflux.mutual_info(x, y), 2)   # true value -0.5 ln(1 - 0.36) = 0.223
     0.22
     """
-    return _estimate(
+    result: Result = _estimate(
         "mi",
         (x, y),
         ("x", "y"),
@@ -206,6 +206,7 @@ def mutual_info(
         dtype=dtype,
         tile_size=tile_size,
     )
+    return result
 
 
 @_docs.fill(common=_common("True", "1e-8"))
@@ -269,7 +270,7 @@ def conditional_mutual_info(
     >>> abs(infoflux.conditional_mutual_info(x, y, z)) < 0.02
     True
     """
-    return _estimate(
+    result: Result = _estimate(
         "cmi",
         (x, y, z),
         ("x", "y", "z"),
@@ -284,6 +285,7 @@ def conditional_mutual_info(
         dtype=dtype,
         tile_size=tile_size,
     )
+    return result
 
 
 @_docs.fill(common=_common("False", "1e-10"))
@@ -341,7 +343,7 @@ def entropy(
     >>> round(infoflux.entropy(x), 1)       # 0.5 ln(2 pi e) = 1.419
     1.4
     """
-    return _estimate(
+    result: Result = _estimate(
         "entropy",
         (x,),
         ("x",),
@@ -356,6 +358,7 @@ def entropy(
         dtype=dtype,
         tile_size=tile_size,
     )
+    return result
 
 
 def mutual_info_matrix(
@@ -406,7 +409,7 @@ def mutual_info_matrix(
     >>> bool(M[0, 1] > 0.3 and abs(M[0, 2]) < 0.02)
     True
     """
-    return _estimate(
+    result: npt.NDArray[np.float64] = _estimate(
         "mi_matrix",
         (X,),
         ("X",),
@@ -421,3 +424,4 @@ def mutual_info_matrix(
         dtype=dtype,
         tile_size=tile_size,
     )
+    return result

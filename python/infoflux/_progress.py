@@ -13,7 +13,7 @@ def reporter(progress: Any, total: int, *, unit: str = "pair", desc: str = "tran
     if progress is None or progress is False:
         return lambda done: None
     if callable(progress):
-        return lambda done: progress(done, total)  # type: ignore[no-any-return]
+        return lambda done: progress(done, total)
     if progress is True:
         try:
             from tqdm.auto import tqdm  # optional dependency: imported only when asked for

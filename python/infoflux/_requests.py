@@ -6,8 +6,14 @@ the surrogates). Both backends (``infoflux._backend_rust``,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from infoflux._embedding import Embedding
 
 
 @dataclass(frozen=True)
@@ -72,3 +78,40 @@ class Blocks:
     y: Any
     z: Any
     lengths: tuple[int, ...]
+
+
+class Backend(Protocol):
+    """What a backend module provides (``infoflux._backend_rust``,
+    ``infoflux._backend_xp``); arrays are in the backend's own form."""
+
+    NAME: str
+
+    def samples(self, objs: Sequence[Any], names: Sequence[str]) -> list[Any]:
+        """Validated float64 (n, d) arrays of a k-NN call, all of one length."""
+
+    def series(self, objs: Sequence[Any], names: Sequence[str]) -> list[list[Any] | None]:
+        """The validated trials of each series of a TE call (None stays None)."""
+
+    def columns(self, a: Any, cols: Sequence[int]) -> Any:
+        """Some columns of a trial, as a new array."""
+
+    def knn(self, req: KnnRequest) -> Any:
+        """A k-NN estimate, local values or MI matrix in units of base."""
+
+    def te_blocks(
+        self,
+        req: TERequest,
+        emb: Embedding,
+        source: Sequence[Any],
+        target: Sequence[Any],
+        conditions: Sequence[Any] | None,
+    ) -> Blocks:
+        """The embedded, preprocessed blocks of one pair."""
+
+    def transfer_entropy(self, req: TERequest, b: Blocks) -> Any:
+        """The TE of one pair (or its local values) in units of base."""
+
+    def te_sources(
+        self, req: TERequest, xs: Sequence[Any], y: Any, z: Any, lengths: Sequence[int], seed: int | None
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Estimates and surrogates (host arrays, nats) of sources against one target side."""

@@ -31,7 +31,7 @@ def resolve_seed(seed: Any) -> np.random.SeedSequence:
         seed = int(seed.integers(0, 2**63))
     if isinstance(seed, np.random.SeedSequence):
         return seed
-    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_))):
+    if seed is None or (not isinstance(seed, (bool, np.bool_)) and isinstance(seed, numbers.Integral)):
         try:
             return np.random.SeedSequence(None if seed is None else int(seed))
         except (TypeError, ValueError) as e:

@@ -136,6 +136,7 @@ def _pair(
     """The trials of one pair in the backend's form, checked against each
     other, and the validated embedding and k."""
     src, tgt, cond = chosen.backend.series([source, target, conditions], ["source", "target", "conditions"])
+    assert src is not None and tgt is not None  # only a None input gives None
     if len(src) != len(tgt):
         raise ValueError(f"source and target: {len(src)} source trials but {len(tgt)} target trials")
     for i, (a, b) in enumerate(zip(src, tgt)):
@@ -450,6 +451,7 @@ def transfer_entropy_matrix(
     """
     chosen = _dispatch.select(*_device_arrays(X))
     (trials,) = chosen.backend.series([X], ["X"])
+    assert trials is not None  # only a None input gives None
     p = trials[0].shape[1]
     if any(t.shape[1] != p for t in trials):
         raise ValueError("X: every trial needs the same number of columns")

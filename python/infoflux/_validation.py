@@ -69,13 +69,13 @@ def check_k(k: Any, n: int, *, extra: int = 0, shortfall: str | None = None, not
     Theiler window removes up to ``extra`` candidates). ``shortfall`` says
     where the n samples come from (the message then names that argument);
     ``note`` is added to the message."""
-    k = check_int(k, "k", low=1)
-    need = k + 1 + extra
+    value = check_int(k, "k", low=1)
+    need = value + 1 + extra
     if n < need:
         if shortfall is None:
-            raise ValueError(f"k: k={k} needs at least {need} samples, got {n}{note}")
-        raise ValueError(f"{shortfall} leaves {n} samples, fewer than the {need} needed for k={k}{note}")
-    return k
+            raise ValueError(f"k: k={value} needs at least {need} samples, got {n}{note}")
+        raise ValueError(f"{shortfall} leaves {n} samples, fewer than the {need} needed for k={value}{note}")
+    return value
 
 
 def check_algorithm(algorithm: Any) -> int:
@@ -112,7 +112,7 @@ def check_dtype(dtype: Any) -> str:
     always computes in float64."""
     if dtype not in ("float64", "float32"):
         raise ValueError(f"dtype: must be 'float64' or 'float32', got {dtype!r}")
-    return dtype
+    return str(dtype)
 
 
 def check_metric(metric: Any) -> str:

@@ -89,7 +89,7 @@ def mutual_info_regression(
             raise ValueError("discrete_features: invalid string value (expected 'auto')")
         import sklearn.feature_selection as skfs  # discrete features: scikit-learn's own estimator
 
-        return skfs.mutual_info_regression(
+        result: np.ndarray = skfs.mutual_info_regression(
             X,
             y,
             discrete_features=discrete_features,
@@ -98,6 +98,7 @@ def mutual_info_regression(
             random_state=random_state,
             n_jobs=n_jobs,
         )
+        return result
     if hasattr(X, "tocsc"):
         raise ValueError("X: sparse matrices can't have continuous features (as in scikit-learn)")
     Xa = as_samples(X, "X")
