@@ -138,3 +138,24 @@ def test_backends_and_shared_modules_do_not_import_the_public_modules(module):
     # imported them back would close a cycle through the dispatch
     public = {"infoflux", "infoflux._knn", "infoflux._te", "infoflux._dispatch", "infoflux._gpu"}
     assert import_graph(PKG)[module] & public == set()
+
+
+def test_import_and_host_calls_leave_the_array_api_backend_unimported():
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import sys, numpy as np
+        import infoflux
+        x = np.random.default_rng(0).standard_normal(300)
+        infoflux.mutual_info(x, x ** 3)
+        infoflux.transfer_entropy_matrix(np.column_stack([x, np.roll(x, 1)]), n_surrogates=2)
+        print(sorted(m for m in ("infoflux._backend_xp", "infoflux._array_api", "infoflux._gpu", "array_api_compat")
+                     if m in sys.modules))
+    """)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(PKG.parent), env.get("PYTHONPATH")] if p)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

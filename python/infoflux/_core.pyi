@@ -5,6 +5,31 @@ import numpy.typing as npt
 
 __version__: str
 
+__all__ = [
+    "__version__",
+    # k-NN estimators, preprocessing, transfer entropy
+    "mi_local",
+    "cmi_local",
+    "entropy_local",
+    "mi_matrix",
+    "preprocess",
+    "noise",
+    "te_local",
+    "te_many",
+    "surrogate_orders",
+    # minimum-entropy coupling
+    "mec_greedy",
+    "mec_bounds",
+    "mec_meet",
+    "mec_one_bit",
+    "mec_ebim",
+    "mec_bottleneck",
+    "mec_greedy_batch",
+    # Markov chains
+    "MarkovCore",
+    "MarkovRefiner",
+]
+
 # --- k-NN estimators (rust/python/src/knn.rs) ---
 def mi_local(
     *,

@@ -66,6 +66,9 @@ fn te_local<'py>(
     Ok(v.into_pyarray(py))
 }
 
+/// Per source: the estimate (p,) and its surrogate estimates (p, S).
+type Estimates<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>);
+
 /// TE from each source block in `xs` to one target (blocks y, z), each with
 /// `n_surrogates` surrogates (which need `method` and `seed`). Returns
 /// (estimates (p,), surrogate estimates (p, S)).
@@ -89,7 +92,7 @@ fn te_many<'py>(
     block_size: Option<usize>,
     seed: Option<u64>,
     n_threads: Option<i64>,
-) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>)> {
+) -> PyResult<Estimates<'py>> {
     let alg = parse_algorithm(algorithm)?;
     let (m, seed) = if n_surrogates == 0 {
         // no surrogate is drawn: the method and the seed are not used
