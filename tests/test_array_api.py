@@ -24,7 +24,7 @@ pytest.importorskip("array_api_compat")
 
 import infoflux
 from infoflux import _array_api as A
-from infoflux import _core, _dispatch, _gpu
+from infoflux import _backend_xp, _core, _dispatch, _gpu
 from infoflux._arrays import to_numpy
 
 import array_api_compat
@@ -72,7 +72,7 @@ def test_entropy_matches_rust(metric, d):
         want = infoflux.entropy(x, metric=metric, local=True, **kwargs)
         got = _gpu.entropy(x, metric=metric, local=True, tile_size=50, **kwargs)
         np.testing.assert_allclose(got, want, rtol=0, atol=TOL)
-    want = _core.entropy_local(x, 4, metric, 1)
+    want = _core.entropy_local(x=x, k=4, metric=metric, n_threads=1)
     for search in ("sorted", "brute"):
         np.testing.assert_allclose(A.entropy_local(XP, x, 4, metric, 64, search), want, rtol=0, atol=TOL)
     for start in (1, 3):  # windows that must grow
@@ -144,10 +144,10 @@ def test_theiler_window_matches_rust():
     x, y, z = data(200, 6)
     for alg in (1, 2):
         for window in (1, 4):
-            want = _core.mi_local(x, y, 3, alg, window, 1)
+            want = _core.mi_local(x=x, y=y, k=3, algorithm=alg, window=window, n_threads=1)
             got = A.mi_local(XP, x, y, 3, alg, window=window, tile_size=33)
             np.testing.assert_allclose(got, want, rtol=0, atol=TOL)
-            want = _core.cmi_local(x, y, z, 3, alg, window, 1)
+            want = _core.cmi_local(x=x, y=y, z=z, k=3, algorithm=alg, window=window, n_threads=1)
             got = A.cmi_local(XP, x, y, z, 3, alg, window=window)
             np.testing.assert_allclose(got, want, rtol=0, atol=TOL)
 
@@ -160,12 +160,12 @@ def test_both_search_engines_match_rust(search, algorithm):
     x, y, z = data(240, 12, (1, 2, 2))
     for window in (0, 3):
         np.testing.assert_allclose(A.mi_local(XP, x, y, 3, algorithm, window, 29, search),
-                                   _core.mi_local(x, y, 3, algorithm, window, 1), rtol=0, atol=TOL)
+                                   _core.mi_local(x=x, y=y, k=3, algorithm=algorithm, window=window, n_threads=1), rtol=0, atol=TOL)
         np.testing.assert_allclose(A.cmi_local(XP, x, y, z, 3, algorithm, window, 29, search),
-                                   _core.cmi_local(x, y, z, 3, algorithm, window, 1), rtol=0, atol=TOL)
+                                   _core.cmi_local(x=x, y=y, z=z, k=3, algorithm=algorithm, window=window, n_threads=1), rtol=0, atol=TOL)
     X = np.hstack([x, y])
     np.testing.assert_allclose(A.mi_matrix(XP, X, 2, algorithm, None, search),
-                               _core.mi_matrix(X, 2, algorithm, 1), rtol=0, atol=TOL)
+                               _core.mi_matrix(x=X, k=2, algorithm=algorithm, n_threads=1), rtol=0, atol=TOL)
 
 
 @pytest.mark.parametrize("start_window", [1, 2, 5, 1000])
@@ -278,7 +278,7 @@ def test_batched_cmi_with_trials_matches_rust(search):
     x, y = rng.standard_normal((n, 1)), rng.standard_normal((n, 1))
     for z in (rng.standard_normal((n, 1)), rng.standard_normal((n, 2))):
         for alg in (1, 2):
-            want = _core.te_local(x, y, z, 3, alg, 4, lengths, 1)
+            want = _core.te_local(x=x, y=y, z=z, k=3, algorithm=alg, trial_lengths=lengths, window=4, n_threads=1)
             got = A.cmi_batched(XP, x[None], y, z, 3, alg, window=4, trial=trial, tile_size=45, search=search)[0]
             np.testing.assert_allclose(got, want, rtol=0, atol=TOL)
             # without the trial ids the window would cross the boundaries
@@ -296,7 +296,7 @@ def test_batched_engines_agree_on_a_batch_of_sources():
         fast = A.cmi_batched(XP, xs, y, z, 3, alg, tile_size=50)
         np.testing.assert_allclose(fast, brute, rtol=0, atol=TOL)
         for b in range(B):  # and each member is the plain CMI of its source
-            np.testing.assert_allclose(fast[b], _core.cmi_local(np.ascontiguousarray(xs[b]), y, z, 3, alg, 0, 1),
+            np.testing.assert_allclose(fast[b], _core.cmi_local(x=np.ascontiguousarray(xs[b]), y=y, z=z, k=3, algorithm=alg, n_threads=1),
                                        rtol=0, atol=TOL)
     with pytest.raises(ValueError, match="search"):
         A.cmi_batched(XP, xs, y, z, 3, 1, search="kd")
@@ -324,16 +324,16 @@ def test_te_matrix_matches_rust(kwargs):
 
 
 def test_surrogate_orders_are_permutations_within_trials():
-    orders = _gpu.surrogate_orders("block", [50, 70], 5, 7, seed=3)
+    orders = _core.surrogate_orders(method="block", trial_lengths=[50, 70], n_surrogates=5, block_size=7, seed=3, first_stream=1)
     assert orders.shape == (5, 120)
     for o in orders:
         assert sorted(o) == list(range(120))
         assert (o[:50] < 50).all()
-    shifts = _gpu.surrogate_orders("time_shift", [100], 50, 0, seed=4)
+    shifts = _core.surrogate_orders(method="time_shift", trial_lengths=[100], n_surrogates=50, seed=4, first_stream=1)
     lag = (shifts[:, 0] - 0) % 100
     assert ((lag >= 10) & (lag <= 90)).all()
     with pytest.raises(ValueError, match="fewer than 2 blocks"):
-        _gpu.surrogate_orders("block", [10], 2, 10, seed=0)
+        _core.surrogate_orders(method="block", trial_lengths=[10], n_surrogates=2, block_size=10, seed=0, first_stream=1)
 
 
 def test_te_bad_input_on_the_backend():
@@ -401,15 +401,15 @@ def test_standard_only_on_array_api_strict():
     X, Y, Z = xs.asarray(x), xs.asarray(y), xs.asarray(z)
     host = np.asarray
     for search in ("sorted", "brute"):
-        np.testing.assert_allclose(host(A.mi_local(xs, X, Y, 3, 1, 0, 40, search)), _core.mi_local(x, y, 3, 1, 0, 1),
+        np.testing.assert_allclose(host(A.mi_local(xs, X, Y, 3, 1, 0, 40, search)), _core.mi_local(x=x, y=y, k=3, algorithm=1, n_threads=1),
                                    rtol=0, atol=TOL)
         np.testing.assert_allclose(host(A.cmi_local(xs, X, Y, Z, 3, 2, 2, 40, search)),
-                                   _core.cmi_local(x, y, z, 3, 2, 2, 1), rtol=0, atol=TOL)
+                                   _core.cmi_local(x=x, y=y, z=z, k=3, algorithm=2, window=2, n_threads=1), rtol=0, atol=TOL)
         np.testing.assert_allclose(host(A.entropy_local(xs, Z, 3, "euclidean", 40, search)),
-                                   _core.entropy_local(z, 3, "euclidean", 1), rtol=0, atol=TOL)
+                                   _core.entropy_local(x=z, k=3, metric="euclidean", n_threads=1), rtol=0, atol=TOL)
         trial = np.repeat(np.arange(3), [50, 40, 60]).astype(np.int64)
         got = A.cmi_batched(xs, xs.stack([X, Y]), Y, Z, 3, 2, 3, xs.asarray(trial), 40, search)[0, :]
-        np.testing.assert_allclose(host(got), _core.te_local(x, y, z, 3, 2, 3, [50, 40, 60], 1), rtol=0, atol=TOL)
+        np.testing.assert_allclose(host(got), _core.te_local(x=x, y=y, z=z, k=3, algorithm=2, trial_lengths=[50, 40, 60], window=3, n_threads=1), rtol=0, atol=TOL)
     np.testing.assert_allclose(host(_gpu.mutual_info(X, Y, local=True)), infoflux.mutual_info(x, y, local=True),
                                rtol=0, atol=TOL)
     M = np.hstack([x, y, z])
@@ -536,7 +536,7 @@ def test_public_functions_forward_to_the_backend(monkeypatch):
     ]
     want = [f(*a, **kw) for f, a, kw in calls]
     sig_want = infoflux.transfer_entropy_significance(xt, yt, n_surrogates=9, method="block", seed=4)
-    monkeypatch.setattr(_dispatch, "backend_for", lambda *arrays: _gpu)
+    monkeypatch.setattr(_dispatch, "backend_for", lambda *arrays: _backend_xp)
     for (f, a, kw), w in zip(calls, want):
         np.testing.assert_allclose(f(*a, **kw), w, rtol=0, atol=TOL)
     sig = infoflux.transfer_entropy_significance(xt, yt, n_surrogates=9, method="block", seed=4)

@@ -137,9 +137,9 @@ def test_core_rejects_non_c_ordered_matrices():
 
     f = np.asfortranarray(np.arange(10.0).reshape(5, 2))
     with pytest.raises(ValueError, match="C-contiguous"):
-        _core.preprocess([f], False, 0.0, 0, None)
+        _core.preprocess(arrays=[f], normalize=False, noise=0.0)
     with pytest.raises(ValueError, match="C-contiguous"):
-        _core.mi_local(f, np.ascontiguousarray(f), 1, 1, 0, None)
+        _core.mi_local(x=f, y=np.ascontiguousarray(f), k=1, algorithm=1)
 
 
 def test_preprocessing_normalises_adds_scaled_noise_and_copies():

@@ -1,56 +1,105 @@
 """The .pyi stubs of the compiled module match what it exports (a light
-stubtest: names and parameter names, both directions), and the package ships
-py.typed."""
+stubtest: names, parameter names, kinds and which have defaults, both
+directions, for functions, class constructors and methods), and the package
+ships py.typed. ``python -m mypy.stubtest infoflux._core`` checks the types
+as well; this test needs nothing but the standard library."""
 
 import ast
 import inspect
 from pathlib import Path
+
+import pytest
 
 import infoflux
 from infoflux import _core
 
 PKG = Path(infoflux.__file__).parent
 
+KINDS = {
+    "posonly": inspect.Parameter.POSITIONAL_ONLY,
+    "args": inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    "kwonly": inspect.Parameter.KEYWORD_ONLY,
+}
+
+
+def _stub_tree():
+    return ast.parse((PKG / "_core.pyi").read_text())
+
+
+def _params(fn, *, drop_first=False):
+    """[(name, kind, has_default)] of a stub function."""
+    a = fn.args
+    positional = [(p, "posonly") for p in a.posonlyargs] + [(p, "args") for p in a.args]
+    defaults = [False] * (len(positional) - len(a.defaults)) + [True] * len(a.defaults)
+    out = [(p.arg, KINDS[kind], d) for (p, kind), d in zip(positional, defaults)]
+    out += [(p.arg, KINDS["kwonly"], d is not None) for p, d in zip(a.kwonlyargs, a.kw_defaults)]
+    return out[1:] if drop_first else out
+
+
+def _runtime(obj, *, drop_self=False):
+    params = list(inspect.signature(obj).parameters.values())
+    if drop_self and params and params[0].name in ("self", "cls"):
+        params = params[1:]
+    return [(p.name, p.kind, p.default is not inspect.Parameter.empty) for p in params]
+
 
 def stub_functions():
-    tree = ast.parse((PKG / "_core.pyi").read_text())
+    return {node.name: _params(node) for node in _stub_tree().body if isinstance(node, ast.FunctionDef)}
+
+
+def stub_classes():
+    """{class: (constructor params or None, {method: params}, {property names})}."""
     out = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
-            out[node.name] = [a.arg for a in node.args.args + node.args.kwonlyargs]
-        elif isinstance(node, ast.ClassDef):
-            out[node.name] = None
+    for node in _stub_tree().body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        ctor, methods, props = None, {}, set()
+        for m in node.body:
+            if not isinstance(m, ast.FunctionDef):
+                continue
+            if m.name in ("__init__", "__new__"):
+                ctor = _params(m, drop_first=True)
+            elif any(isinstance(d, ast.Name) and d.id == "property" for d in m.decorator_list):
+                props.add(m.name)
+            elif not m.name.startswith("_"):
+                methods[m.name] = _params(m, drop_first=True)
+        out[node.name] = (ctor, methods, props)
     return out
 
 
-def stub_methods():
-    tree = ast.parse((PKG / "_core.pyi").read_text())
-    return {
-        node.name: {m.name for m in node.body if isinstance(m, ast.FunctionDef) and not m.name.startswith("_")}
-        for node in tree.body
-        if isinstance(node, ast.ClassDef)
-    }
-
-
-def test_class_methods_match():
-    for cls, methods in stub_methods().items():
-        actual = {n for n in dir(getattr(_core, cls)) if not n.startswith("_")}
-        assert actual == methods, cls
-
-
 def test_every_export_has_a_stub_and_back():
-    stubs = stub_functions()
+    stubs = set(stub_functions()) | set(stub_classes())
     exported = {n for n in dir(_core) if not n.startswith("_")}
-    assert exported - set(stubs) == set(), "functions without stubs"
-    assert set(stubs) - exported == set(), "stubs without functions"
+    assert exported - stubs == set(), "exports without stubs"
+    assert stubs - exported == set(), "stubs without exports"
 
 
-def test_parameter_names_match():
-    for name, params in stub_functions().items():
-        if params is None:
-            continue
-        sig = inspect.signature(getattr(_core, name))
-        assert list(sig.parameters) == params, name
+@pytest.mark.parametrize("name", sorted(stub_functions()))
+def test_function_parameters_match(name):
+    assert _runtime(getattr(_core, name)) == stub_functions()[name], name
+
+
+@pytest.mark.parametrize("name", sorted(stub_classes()))
+def test_class_constructor_and_methods_match(name):
+    cls = getattr(_core, name)
+    ctor, methods, props = stub_classes()[name]
+    try:
+        runtime_ctor = _runtime(cls)
+    except ValueError:  # no text signature: a class Python code cannot construct
+        runtime_ctor = None
+    assert runtime_ctor == ctor, f"{name}: constructor"
+    public = {n for n in dir(cls) if not n.startswith("_")}
+    assert public == set(methods) | props, f"{name}: attributes"
+    for prop in props:
+        assert inspect.isgetsetdescriptor(inspect.getattr_static(cls, prop)), f"{name}.{prop}: not a property"
+    for meth, params in methods.items():
+        assert _runtime(getattr(cls, meth), drop_self=True) == params, f"{name}.{meth}"
+
+
+def test_the_checks_see_a_wrong_stub():
+    # the comparison is not vacuous: a stub written positionally is caught
+    tree = ast.parse("def mi_local(x, y, k, algorithm, window=None, n_threads=None): ...")
+    assert _params(tree.body[0]) != _runtime(_core.mi_local)
 
 
 def test_py_typed_is_shipped():

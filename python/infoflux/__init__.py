@@ -8,13 +8,8 @@ Continuous estimators return nats by default; couplings return bits.
 
 from infoflux._core import __version__
 from infoflux._knn import conditional_mutual_info, entropy, mutual_info, mutual_info_matrix
-from infoflux._te import (
-    Significance,
-    TENetwork,
-    transfer_entropy,
-    transfer_entropy_matrix,
-    transfer_entropy_significance,
-)
+from infoflux._results import Significance, TENetwork
+from infoflux._te import transfer_entropy, transfer_entropy_matrix, transfer_entropy_significance
 from infoflux.markov import MarkovChain, Selection, bernoulli_laplace, curie_weiss, kl_rate, select
 from infoflux.mec import (
     BottleneckCoupling,
@@ -30,7 +25,7 @@ from infoflux.mec import (
     sample_conditional,
 )
 
-__all__ = [
+__all__ = [  # noqa: RUF022 -- grouped by family, as the README lists them
     "__version__",
     # k-NN estimators (nats)
     "conditional_mutual_info",

@@ -45,7 +45,8 @@ included yet, because no GPU was available to test one against this code.
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 # Bytes budget for one tile's temporaries when the library cannot report its
 # free memory (NumPy): small enough for CI machines, large enough that the
@@ -57,7 +58,7 @@ DEVICE_BUDGET_FRACTION = 0.5
 
 # When not None, the estimators append (label, device) of their main
 # intermediates here; the GPU tests use it to prove nothing went to the host.
-TRACE: Optional[list] = None
+TRACE: list[tuple[str, Any]] | None = None
 
 
 def _trace(label: str, a: Any) -> None:
@@ -69,11 +70,19 @@ def _trace(label: str, a: Any) -> None:
 
 # ----------------------------------------------------------------- digamma
 
-def _series(inv2):
+
+def _series(inv2: Any) -> Any:
     # Bernoulli terms B2n/(2n) of the asymptotic expansion, Horner form, in
     # the same order as rust/core/src/special.rs so the roundings match.
-    return inv2 * (1.0 / 12.0 - inv2 * (1.0 / 120.0 - inv2 * (1.0 / 252.0 - inv2 * (
-        1.0 / 240.0 - inv2 * (1.0 / 132.0 - inv2 * (691.0 / 32760.0 - inv2 / 12.0))))))
+    return inv2 * (
+        1.0 / 12.0
+        - inv2
+        * (
+            1.0 / 120.0
+            - inv2
+            * (1.0 / 252.0 - inv2 * (1.0 / 240.0 - inv2 * (1.0 / 132.0 - inv2 * (691.0 / 32760.0 - inv2 / 12.0))))
+        )
+    )
 
 
 def digamma_scalar(x: float) -> float:
@@ -85,7 +94,8 @@ def digamma_scalar(x: float) -> float:
         acc -= 1.0 / x
         x += 1.0
     inv = 1.0 / x
-    return acc + math.log(x) - 0.5 * inv - _series(inv * inv)
+    series: float = _series(inv * inv)
+    return acc + math.log(x) - 0.5 * inv - series
 
 
 def digamma(xp: Any, x: Any) -> Any:
@@ -112,7 +122,8 @@ def digamma(xp: Any, x: Any) -> Any:
 
 # ------------------------------------------------------------------ helpers
 
-def _free_bytes(xp: Any, a: Any) -> Optional[int]:
+
+def _free_bytes(xp: Any, a: Any) -> int | None:
     """Free memory on ``a``'s device if the library reports it, else None."""
     from array_api_compat import is_cupy_array, is_torch_array
 
@@ -131,7 +142,7 @@ def _free_bytes(xp: Any, a: Any) -> Optional[int]:
     return None
 
 
-def tile_rows(xp: Any, a: Any, n: int, arrays_per_row: int, tile_size: Optional[int] = None) -> int:
+def tile_rows(xp: Any, a: Any, n: int, arrays_per_row: int, tile_size: int | None = None) -> int:
     """Rows per tile so that ``arrays_per_row`` (tile, n) float64 temporaries
     fit in the memory budget (or ``tile_size`` if given)."""
     if tile_size is not None:
@@ -186,7 +197,7 @@ def _group_distances(xp: Any, cols: Sequence[Any], q: Sequence[Any], group: rang
 USE_TORCH_TOPK = True
 
 
-def _library_topk(dist: Any, k: int) -> Optional[list]:
+def _library_topk(dist: Any, k: int) -> list[Any] | None:
     """torch.topk along the last axis (k smallest, increasing), or None for
     other libraries. Ties may come in another order than the generic code's;
     only algorithm 2 with exact ties can notice."""
@@ -202,7 +213,7 @@ def _library_topk(dist: Any, k: int) -> Optional[list]:
     return [idx[..., m] for m in range(k)]
 
 
-def _k_smallest(xp: Any, dist: Any, k: int) -> list:
+def _k_smallest(xp: Any, dist: Any, k: int) -> list[Any]:
     """Column indices of the k smallest entries of each row, in increasing
     order (ties: lowest column first), by k rounds of argmin + masking.
 
@@ -227,7 +238,8 @@ def _k_smallest(xp: Any, dist: Any, k: int) -> list:
 
 # ---------------------------------------------------------- 1-D counting
 
-def _first_true(xp: Any, n: int, m: int, pred, dev: Any) -> Any:
+
+def _first_true(xp: Any, n: int, m: int, pred: Callable[[Any], Any], dev: Any) -> Any:
     """For each of m queries, the first j in [0, n] where the monotone
     (false...false true...true) predicate pred(j) holds; n if none.
 
@@ -259,7 +271,7 @@ def count_1d(xp: Any, v: Any, radius: Any, strict: bool, window: int = 0, trial:
     order = xp.argsort(v, stable=True)
     s = xp.take(v, order)
 
-    def inside(d, r=radius):
+    def inside(d: Any, r: Any = radius) -> Any:
         return d < r if strict else d <= r
 
     # left end: first j whose value is >= v_i or already close enough
@@ -288,6 +300,7 @@ def count_1d(xp: Any, v: Any, radius: Any, strict: bool, window: int = 0, trial:
 
 # ------------------------------------------------------------- KSG engine
 
+
 def knn_counts(
     xp: Any,
     joint: Any,
@@ -296,9 +309,9 @@ def knn_counts(
     k: int,
     algorithm: int,
     window: int = 0,
-    tile_size: Optional[int] = None,
+    tile_size: int | None = None,
     trial: Any = None,
-) -> list:
+) -> list[Any]:
     """Neighbour counts of every sample in each marginal space.
 
     ``joint`` is (n, D) float; ``groups`` the column ranges of the variables;
@@ -314,8 +327,8 @@ def knn_counts(
     cols = [joint[:, c] for c in range(D)]
     one_col = [len(s) == 1 and len(groups[s[0]]) == 1 for s in spaces]
     # per-row radius of every group, filled tile by tile
-    radius_parts: list = [[] for _ in groups]
-    tile_counts: list = [[] for _ in spaces]
+    radius_parts: list[list[Any]] = [[] for _ in groups]
+    tile_counts: list[list[Any]] = [[] for _ in spaces]
     rows = tile_rows(xp, joint, n, len(groups) + 4, tile_size)
     for i0 in range(0, n, rows):
         i1 = min(n, i0 + rows)
@@ -365,16 +378,37 @@ def _f64(xp: Any, c: Any) -> Any:
     return xp.astype(c, xp.float64)
 
 
-def _counts(xp, joint, groups, spaces, k, algorithm, window, tile_size, search, trial=None):
+def _counts(
+    xp: Any,
+    joint: Any,
+    groups: Sequence[range],
+    spaces: Sequence[Sequence[int]],
+    k: int,
+    algorithm: int,
+    window: int,
+    tile_size: int | None,
+    search: str,
+    trial: Any = None,
+) -> list[Any]:
     if search == "sorted":
-        return [c[0, :] for c in knn_counts_sorted(xp, joint, None, groups, spaces, k, algorithm, window, trial, tile_size)]
+        return [
+            c[0, :] for c in knn_counts_sorted(xp, joint, None, groups, spaces, k, algorithm, window, trial, tile_size)
+        ]
     if search == "brute":
         return knn_counts(xp, joint, groups, spaces, k, algorithm, window, tile_size, trial)
     raise ValueError(f"search: must be 'sorted' or 'brute', got {search!r}")
 
 
-def mi_local(xp: Any, x: Any, y: Any, k: int, algorithm: int, window: int = 0, tile_size: Optional[int] = None,
-             search: str = "sorted") -> Any:
+def mi_local(
+    xp: Any,
+    x: Any,
+    y: Any,
+    k: int,
+    algorithm: int,
+    window: int = 0,
+    tile_size: int | None = None,
+    search: str = "sorted",
+) -> Any:
     """Local KSG mutual information (nats), shape (n,), float64.
 
     ``search``: "sorted" (sorted windows and runs, the default) or "brute"
@@ -382,7 +416,7 @@ def mi_local(xp: Any, x: Any, y: Any, k: int, algorithm: int, window: int = 0, t
     n = x.shape[0]
     joint = xp.concat([x, y], axis=1)
     dx, dy = x.shape[1], y.shape[1]
-    groups = [range(0, dx), range(dx, dx + dy)]
+    groups = [range(dx), range(dx, dx + dy)]
     nx, ny = _counts(xp, joint, groups, [[0], [1]], k, algorithm, window, tile_size, search)
     psi_k, psi_n = digamma_scalar(float(k)), digamma_scalar(float(n))
     if algorithm == 1:
@@ -390,26 +424,46 @@ def mi_local(xp: Any, x: Any, y: Any, k: int, algorithm: int, window: int = 0, t
     return psi_k - 1.0 / k + psi_n - digamma(xp, _f64(xp, nx)) - digamma(xp, _f64(xp, ny))
 
 
-def cmi_from_joint(xp: Any, joint: Any, groups: Sequence[range], k: int, algorithm: int,
-                   window: int = 0, tile_size: Optional[int] = None, search: str = "sorted") -> Any:
+def cmi_from_joint(
+    xp: Any,
+    joint: Any,
+    groups: Sequence[range],
+    k: int,
+    algorithm: int,
+    window: int = 0,
+    tile_size: int | None = None,
+    search: str = "sorted",
+) -> Any:
     """Local conditional MI I(X;Y|Z) (nats) on a joint matrix whose column
     groups are X, Y, Z."""
     nxz, nyz, nz = _counts(xp, joint, groups, [[0, 2], [1, 2], [2]], k, algorithm, window, tile_size, search)
     psi_k = digamma_scalar(float(k))
     if algorithm == 1:
-        return (psi_k - digamma(xp, _f64(xp, nxz) + 1.0) - digamma(xp, _f64(xp, nyz) + 1.0)
-                + digamma(xp, _f64(xp, nz) + 1.0))
+        return (
+            psi_k
+            - digamma(xp, _f64(xp, nxz) + 1.0)
+            - digamma(xp, _f64(xp, nyz) + 1.0)
+            + digamma(xp, _f64(xp, nz) + 1.0)
+        )
     nxz, nyz, nz = _f64(xp, nxz), _f64(xp, nyz), _f64(xp, nz)
-    return (psi_k - 2.0 / k + digamma(xp, nz) - digamma(xp, nxz) - digamma(xp, nyz)
-            + 1.0 / nxz + 1.0 / nyz)
+    return psi_k - 2.0 / k + digamma(xp, nz) - digamma(xp, nxz) - digamma(xp, nyz) + 1.0 / nxz + 1.0 / nyz
 
 
-def cmi_local(xp: Any, x: Any, y: Any, z: Any, k: int, algorithm: int, window: int = 0,
-              tile_size: Optional[int] = None, search: str = "sorted") -> Any:
+def cmi_local(
+    xp: Any,
+    x: Any,
+    y: Any,
+    z: Any,
+    k: int,
+    algorithm: int,
+    window: int = 0,
+    tile_size: int | None = None,
+    search: str = "sorted",
+) -> Any:
     """Local Frenzel-Pompe (algorithm 1) or JIDT algorithm-2 CMI (nats)."""
     dx, dy, dz = x.shape[1], y.shape[1], z.shape[1]
     joint = xp.concat([x, y, z], axis=1)
-    groups = [range(0, dx), range(dx, dx + dy), range(dx + dy, dx + dy + dz)]
+    groups = [range(dx), range(dx, dx + dy), range(dx + dy, dx + dy + dz)]
     return cmi_from_joint(xp, joint, groups, k, algorithm, window, tile_size, search)
 
 
@@ -420,8 +474,7 @@ def _ln_ball_diameter1(d: int, metric: str) -> float:
     return d / 2.0 * math.log(math.pi) - math.lgamma(d / 2.0 + 1.0) - d * math.log(2.0)
 
 
-def entropy_local(xp: Any, x: Any, k: int, metric: str, tile_size: Optional[int] = None,
-                  search: str = "sorted") -> Any:
+def entropy_local(xp: Any, x: Any, k: int, metric: str, tile_size: int | None = None, search: str = "sorted") -> Any:
     """Local Kozachenko-Leonenko entropy (nats):
     h_i = ψ(N) - ψ(k) + ln c_d + d ln(2 ρ_i)."""
     n, d = x.shape
@@ -455,7 +508,7 @@ def entropy_local(xp: Any, x: Any, k: int, metric: str, tile_size: Optional[int]
     return _entropy_values(xp, rho, n, d, k, metric)
 
 
-def _entropy_values(xp, rho, n, d, k, metric):
+def _entropy_values(xp: Any, rho: Any, n: int, d: int, k: int, metric: str) -> Any:
     if bool(xp.any(rho == 0.0)):
         raise ValueError(
             "x: duplicate samples: the distance to the k-th neighbour is 0, so the entropy is -inf; "
@@ -465,15 +518,14 @@ def _entropy_values(xp, rho, n, d, k, metric):
     return base + float(d) * xp.log(2.0 * _f64(xp, rho))
 
 
-def mi_matrix(xp: Any, X: Any, k: int, algorithm: int, tile_size: Optional[int] = None,
-              search: str = "sorted") -> Any:
+def mi_matrix(xp: Any, X: Any, k: int, algorithm: int, tile_size: int | None = None, search: str = "sorted") -> Any:
     """(p, p) matrix of KSG MI (nats) between the columns of X, diagonal NaN."""
     p = X.shape[1]
     dev = _dev(X)
     vals = {}
     for a in range(p):
         for b in range(a + 1, p):
-            loc = mi_local(xp, X[:, a:a + 1], X[:, b:b + 1], k, algorithm, 0, tile_size, search)
+            loc = mi_local(xp, X[:, a : a + 1], X[:, b : b + 1], k, algorithm, 0, tile_size, search)
             vals[(a, b)] = xp.mean(loc)
     # assemble on the device: one row at a time from the 0-d means
     nan = xp.full((), xp.nan, dtype=xp.float64, device=dev)
@@ -485,6 +537,7 @@ def mi_matrix(xp: Any, X: Any, k: int, algorithm: int, tile_size: Optional[int] 
 
 
 # ------------------------------------------------------- transfer entropy
+
 
 def _take_last(xp: Any, m: Any, idx: Any) -> Any:
     """m[..., r, idx[..., r]]: gather along the last axis of a (t, n) or
@@ -512,7 +565,7 @@ def cmi_batched(
     algorithm: int,
     window: int = 0,
     trial: Any = None,
-    tile_size: Optional[int] = None,
+    tile_size: int | None = None,
     search: str = "sorted",
 ) -> Any:
     """Local CMI I(X_b; Y | Z) (nats) for a batch of sources X_b against one
@@ -529,9 +582,10 @@ def cmi_batched(
     dev = _dev(y)
     strict = algorithm == 1
     if search == "sorted":
-        groups = [range(0, dx), range(dx, dx + dy), range(dx + dy, dx + dy + dz)]
-        nxz, nyz, nz = knn_counts_sorted(xp, xp.concat([y, z], axis=1), xs, groups, [[0, 2], [1, 2], [2]],
-                                         k, algorithm, window, trial, tile_size)
+        groups = [range(dx), range(dx, dx + dy), range(dx + dy, dx + dy + dz)]
+        nxz, nyz, nz = knn_counts_sorted(
+            xp, xp.concat([y, z], axis=1), xs, groups, [[0, 2], [1, 2], [2]], k, algorithm, window, trial, tile_size
+        )
         return _cmi_values(xp, nxz, nyz, nz, k, strict)
     if search != "brute":
         raise ValueError(f"search: must be 'sorted' or 'brute', got {search!r}")
@@ -539,11 +593,11 @@ def cmi_batched(
     ycols = [y[:, c] for c in range(dy)]
     zcols = [z[:, c] for c in range(dz)]
 
-    def lt(d, r):  # the count comparison, radii broadcast over the last axis
+    def lt(d: Any, r: Any) -> Any:  # the count comparison, radii broadcast over the last axis
         return d < r[..., None] if strict else d <= r[..., None]
 
     rows = tile_rows(xp, y, n, 6 * B + 4, tile_size)
-    parts: dict = {"xz": [], "yz": [], "z": [], "rz": []}
+    parts: dict[str, list[Any]] = {"xz": [], "yz": [], "z": [], "rz": []}
     for i0 in range(0, n, rows):
         i1 = min(n, i0 + rows)
         dY = _group_distances(xp, ycols, [c[i0:i1] for c in ycols], range(dy))
@@ -578,17 +632,21 @@ def cmi_batched(
     return _cmi_values(xp, nxz, nyz, nz, k, strict)
 
 
-def _cmi_values(xp, nxz, nyz, nz, k, strict):
+def _cmi_values(xp: Any, nxz: Any, nyz: Any, nz: Any, k: int, strict: bool) -> Any:
     """Local CMI from the counts: Frenzel-Pompe (strict) or JIDT algorithm 2."""
     psi_k = digamma_scalar(float(k))
     if strict:
-        return (psi_k - digamma(xp, _f64(xp, nxz) + 1.0) - digamma(xp, _f64(xp, nyz) + 1.0)
-                + digamma(xp, _f64(xp, nz) + 1.0))
+        return (
+            psi_k
+            - digamma(xp, _f64(xp, nxz) + 1.0)
+            - digamma(xp, _f64(xp, nyz) + 1.0)
+            + digamma(xp, _f64(xp, nz) + 1.0)
+        )
     nxz, nyz, nz = _f64(xp, nxz), _f64(xp, nyz), _f64(xp, nz)
     return psi_k - 2.0 / k + digamma(xp, nz) - digamma(xp, nxz) - digamma(xp, nyz) + 1.0 / nxz + 1.0 / nyz
 
 
-def _k_smallest_last(xp: Any, dist: Any, k: int) -> list:
+def _k_smallest_last(xp: Any, dist: Any, k: int) -> list[Any]:
     """As :func:`_k_smallest` along the last axis of a (B, t, n) array."""
     fast = _library_topk(dist, k)
     if fast is not None:
@@ -605,7 +663,7 @@ def _k_smallest_last(xp: Any, dist: Any, k: int) -> list:
     return out
 
 
-def _extent(xp: Any, d: Any, nbrs: list) -> Any:
+def _extent(xp: Any, d: Any, nbrs: list[Any]) -> Any:
     """Largest distance in ``d`` among the k neighbours (algorithm 2)."""
     e = _take_last(xp, d, nbrs[0])
     for idx in nbrs[1:]:
@@ -642,7 +700,7 @@ class _Columns:
     member (the TE source), ``shared`` (n, Ds) columns are common. Column c
     < Dp is per-member, c >= Dp is shared column c - Dp."""
 
-    def __init__(self, xp, shared, per):
+    def __init__(self, xp: Any, shared: Any, per: Any) -> None:
         self.xp = xp
         self.n = shared.shape[0]
         self.B = 1 if per is None else per.shape[0]
@@ -665,7 +723,7 @@ class _Columns:
         return xp.reshape(xp.take(self.per[c], flat), shape)
 
 
-def _excl_pairs(xp, oi, oj, window, trial):
+def _excl_pairs(xp: Any, oi: Any, oj: Any, window: int, trial: Any) -> Any:
     """Mask of excluded (query, candidate) pairs, by original indices oi
     (broadcast against oj): the sample itself, and the Theiler window."""
     ex = oj == oi
@@ -679,7 +737,7 @@ def _excl_pairs(xp, oi, oj, window, trial):
     return ex
 
 
-def _rows_for(n_items: int, width: int, arrays: int, like: Any, xp: Any, tile_size: Optional[int]) -> int:
+def _rows_for(n_items: int, width: int, arrays: int, like: Any, xp: Any, tile_size: int | None) -> int:
     """Queries per tile when each query holds ``arrays`` temporaries of
     ``width`` entries."""
     if tile_size is not None:
@@ -689,7 +747,7 @@ def _rows_for(n_items: int, width: int, arrays: int, like: Any, xp: Any, tile_si
     return int(max(1, min(n_items, budget // max(1, width * 8 * arrays))))
 
 
-def _bisect_run(xp, sv, a, r, strict):
+def _bisect_run(xp: Any, sv: Any, a: Any, r: Any, strict: bool) -> Any:
     """[lo, hi): the positions j of the sorted values sv with
     fl(|sv_j - a|) inside r (< r or <= r), per query; exact (see count_1d).
     Empty (lo == hi) when even distance 0 is not inside."""
@@ -697,7 +755,7 @@ def _bisect_run(xp, sv, a, r, strict):
     dev = _dev(sv)
     m = a.shape[0]
 
-    def inside(d):
+    def inside(d: Any) -> Any:
         return d < r if strict else d <= r
 
     lo = _first_true(xp, n, m, lambda j: (xp.take(sv, j) >= a) | inside(a - xp.take(sv, j)), dev)
@@ -705,8 +763,22 @@ def _bisect_run(xp, sv, a, r, strict):
     return lo, xp.where(inside(xp.zeros_like(r)), hi, lo)
 
 
-def _search_rounds(xp, cols, groups, order, sv, pending, W, k, strict, window, trial, like, tile_size,
-                   metric="max"):
+def _search_rounds(
+    xp: Any,
+    cols: Any,
+    groups: Sequence[range],
+    order: Any,
+    sv: Any,
+    pending: Any,
+    W: int,
+    k: int,
+    strict: bool,
+    window: int,
+    trial: Any,
+    like: Any,
+    tile_size: int | None,
+    metric: str = "max",
+) -> Any:
     """k-NN search of the queries ``pending`` by sorted windows, starting at
     half-width W and doubling for the queries whose window is not proven to
     hold their k nearest neighbours. Returns (query ids, (q, G) radii per
@@ -716,11 +788,13 @@ def _search_rounds(xp, cols, groups, order, sv, pending, W, k, strict, window, t
     done_q, done_r, needed = [], [], []
     while pending.shape[0] > 0:
         W = min(W, n)
-        offs = xp.concat([xp.arange(-W, 0, dtype=xp.int64, device=dev), xp.arange(1, W + 1, dtype=xp.int64, device=dev)])
+        offs = xp.concat(
+            [xp.arange(-W, 0, dtype=xp.int64, device=dev), xp.arange(1, W + 1, dtype=xp.int64, device=dev)]
+        )
         rows = _rows_for(pending.shape[0], 2 * W, len(groups) + 6, like, xp, tile_size)
         failed = []
         for t0 in range(0, pending.shape[0], rows):
-            q = pending[t0:min(t0 + rows, pending.shape[0])]  # in-bounds stop (array API)
+            q = pending[t0 : min(t0 + rows, pending.shape[0])]  # in-bounds stop (array API)
             qb, qp = q // n, q % n
             pos = qp[:, None] + offs[None, :]
             valid = (pos >= 0) & (pos < n)
@@ -778,23 +852,38 @@ def _search_rounds(xp, cols, groups, order, sv, pending, W, k, strict, window, t
     return done_q, done_r, needed
 
 
-def _pilot_window(xp, cols, groups, order, sv, k, strict, window, trial, like, tile_size, metric="max"):
+def _pilot_window(
+    xp: Any,
+    cols: Any,
+    groups: Sequence[range],
+    order: Any,
+    sv: Any,
+    k: int,
+    strict: bool,
+    window: int,
+    trial: Any,
+    like: Any,
+    tile_size: int | None,
+    metric: str = "max",
+) -> int:
     """Start window: the one that 90% of ~1000 spread-out queries need, so
     that most queries succeed in the first round instead of doubling."""
     m = cols.B * cols.n
     pilot = xp.arange(0, m, max(1, m // 1000), dtype=xp.int64, device=_dev(sv))
-    _, _, w_needed = _search_rounds(xp, cols, groups, order, sv, pilot, max(8, 4 * k), k, strict,
-                                    window, trial, like, tile_size, metric)
+    _, _, w_needed = _search_rounds(
+        xp, cols, groups, order, sv, pilot, max(8, 4 * k), k, strict, window, trial, like, tile_size, metric
+    )
     total, acc = sum(c for _, c in w_needed), 0
     for w, c in sorted(w_needed):
         acc += c
         if acc >= 0.9 * total:
-            return w
+            return int(w)
     return max(8, 4 * k)
 
 
-def kth_distance_sorted(xp: Any, x: Any, k: int, metric: str, tile_size: Optional[int] = None,
-                        start_window: Optional[int] = None) -> Any:
+def kth_distance_sorted(
+    xp: Any, x: Any, k: int, metric: str, tile_size: int | None = None, start_window: int | None = None
+) -> Any:
     """Distance of every sample of x (n, d) to its k-th nearest neighbour
     (max norm, or Euclidean), by the sorted-window search."""
     cols = _Columns(xp, x, None)
@@ -804,10 +893,24 @@ def kth_distance_sorted(xp: Any, x: Any, k: int, metric: str, tile_size: Optiona
     order = xp.astype(xp.argsort(v, stable=True), xp.int64)
     sv = xp.take(v, order)
     met = "euclidean" if metric == "euclidean" else "max"
-    groups = [range(0, x.shape[1])]
+    groups = [range(x.shape[1])]
     W = start_window or _pilot_window(xp, cols, groups, order, sv, k, True, 0, None, x, tile_size, met)
-    done_q, done_r, _ = _search_rounds(xp, cols, groups, order, sv, xp.arange(0, n, dtype=xp.int64, device=dev),
-                                       int(W), k, True, 0, None, x, tile_size, met)
+    done_q, done_r, _ = _search_rounds(
+        xp,
+        cols,
+        groups,
+        order,
+        sv,
+        xp.arange(0, n, dtype=xp.int64, device=dev),
+        int(W),
+        k,
+        True,
+        0,
+        None,
+        x,
+        tile_size,
+        met,
+    )
     eps = xp.take(xp.concat(done_r, axis=0)[:, 0], xp.argsort(xp.concat(done_q)))  # by sorted position
     rho = xp.take(eps, xp.astype(xp.argsort(order, stable=True), xp.int64))  # by sample
     return xp.sqrt(rho) if met == "euclidean" else rho
@@ -823,9 +926,9 @@ def knn_counts_sorted(
     algorithm: int,
     window: int = 0,
     trial: Any = None,
-    tile_size: Optional[int] = None,
-    start_window: Optional[int] = None,
-) -> list:
+    tile_size: int | None = None,
+    start_window: int | None = None,
+) -> list[Any]:
     """Neighbour counts as :func:`knn_counts`, by sorted windows and runs.
 
     ``shared`` (n, Ds) and ``per`` (B, n, Dp) or None: the joint space of
@@ -840,9 +943,9 @@ def knn_counts_sorted(
     m = B * n
     group_of = {c: g for g, rg in enumerate(groups) for c in rg}
 
-    sort_cache: dict = {}
+    sort_cache: dict[int, Any] = {}
 
-    def sorted_col(c):  # (order, sorted values, inverse order) of a shared column
+    def sorted_col(c: int) -> Any:  # (order, sorted values, inverse order) of a shared column
         if c not in sort_cache:
             v = cols.shared[c - cols.Dp]
             order = xp.astype(xp.argsort(v, stable=True), xp.int64)
@@ -853,8 +956,21 @@ def knn_counts_sorted(
     cs = cols.Dp
     order, sv, _ = sorted_col(cs)
     W = start_window or _pilot_window(xp, cols, groups, order, sv, k, strict, window, trial, shared, tile_size)
-    done_q, done_r, _ = _search_rounds(xp, cols, groups, order, sv, xp.arange(0, m, dtype=xp.int64, device=dev),
-                                       int(W), k, strict, window, trial, shared, tile_size)
+    done_q, done_r, _ = _search_rounds(
+        xp,
+        cols,
+        groups,
+        order,
+        sv,
+        xp.arange(0, m, dtype=xp.int64, device=dev),
+        int(W),
+        k,
+        strict,
+        window,
+        trial,
+        shared,
+        tile_size,
+    )
     perm = xp.argsort(xp.concat(done_q))
     radius = xp.take(xp.concat(done_r, axis=0), perm, axis=0)  # (m, G) in query order
     qb_all = xp.arange(0, m, dtype=xp.int64, device=dev) // n

@@ -5,19 +5,106 @@ import numpy.typing as npt
 
 __version__: str
 
+__all__ = [
+    "__version__",
+    # k-NN estimators, preprocessing, transfer entropy
+    "mi_local",
+    "cmi_local",
+    "entropy_local",
+    "mi_matrix",
+    "preprocess",
+    "noise",
+    "te_local",
+    "te_many",
+    "surrogate_orders",
+    # minimum-entropy coupling
+    "mec_greedy",
+    "mec_bounds",
+    "mec_meet",
+    "mec_one_bit",
+    "mec_ebim",
+    "mec_bottleneck",
+    "mec_greedy_batch",
+    # Markov chains
+    "MarkovCore",
+    "MarkovRefiner",
+]
+
 # --- k-NN estimators (rust/python/src/knn.rs) ---
-def mi_local(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], k: int, algorithm_: int, window: int, n_threads: int | None) -> npt.NDArray[np.float64]: ...
-def cmi_local(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], z: npt.NDArray[np.float64], k: int, algorithm_: int, window: int, n_threads: int | None) -> npt.NDArray[np.float64]: ...
-def entropy_local(x: npt.NDArray[np.float64], k: int, metric: str, n_threads: int | None) -> npt.NDArray[np.float64]: ...
-def mi_matrix(x: npt.NDArray[np.float64], k: int, algorithm_: int, n_threads: int | None) -> npt.NDArray[np.float64]: ...
+def mi_local(
+    *,
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    k: int,
+    algorithm: int,
+    window: int | None = None,
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...
+def cmi_local(
+    *,
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    z: npt.NDArray[np.float64],
+    k: int,
+    algorithm: int,
+    window: int | None = None,
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...
+def entropy_local(
+    *, x: npt.NDArray[np.float64], k: int, metric: str, n_threads: int | None = None
+) -> npt.NDArray[np.float64]: ...
+def mi_matrix(
+    *, x: npt.NDArray[np.float64], k: int, algorithm: int, n_threads: int | None = None
+) -> npt.NDArray[np.float64]: ...
 
 # --- preprocessing (rust/python/src/prep.rs) ---
-def preprocess(arrays: list[npt.NDArray[np.float64]], normalize: bool, noise: float, seed: int, n_threads: int | None) -> list[npt.NDArray[np.float64]]: ...
-def noise(n: int, d: int, seed: int, stream: int, n_threads: int | None) -> npt.NDArray[np.float64]: ...
+def preprocess(
+    *,
+    arrays: list[npt.NDArray[np.float64]],
+    normalize: bool,
+    noise: float,
+    seed: int | None = None,
+    n_threads: int | None = None,
+) -> list[npt.NDArray[np.float64]]: ...
+def noise(*, n: int, d: int, seed: int, stream: int, n_threads: int | None = None) -> npt.NDArray[np.float64]: ...
 
 # --- transfer entropy (rust/python/src/te.rs) ---
-def te_local(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], z: npt.NDArray[np.float64], k: int, algorithm_: int, window: int, trial_lengths: list[int], n_threads: int | None) -> npt.NDArray[np.float64]: ...
-def te_many(xs: list[npt.NDArray[np.float64]], y: npt.NDArray[np.float64], z: npt.NDArray[np.float64], k: int, algorithm_: int, window: int, trial_lengths: list[int], n_surrogates: int, method_: str, block_size: int, seed: int, n_threads: int | None) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def te_local(
+    *,
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    z: npt.NDArray[np.float64],
+    k: int,
+    algorithm: int,
+    trial_lengths: list[int],
+    window: int | None = None,
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...
+def te_many(
+    *,
+    xs: list[npt.NDArray[np.float64]],
+    y: npt.NDArray[np.float64],
+    z: npt.NDArray[np.float64],
+    k: int,
+    algorithm: int,
+    trial_lengths: list[int],
+    window: int | None = None,
+    n_surrogates: int = 0,
+    method: str | None = None,
+    block_size: int | None = None,
+    seed: int | None = None,
+    n_threads: int | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def surrogate_orders(
+    *,
+    method: str,
+    trial_lengths: list[int],
+    n_surrogates: int,
+    seed: int,
+    first_stream: int,
+    block_size: int | None = None,
+    n_threads: int | None = None,
+) -> npt.NDArray[np.int64]: ...
 
 # --- minimum-entropy coupling (rust/python/src/mec.rs) ---
 # Entropies in bits; a coupling is (index arrays, masses, entropy); bounds are

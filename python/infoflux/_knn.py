@@ -1,32 +1,38 @@
 """k-nearest-neighbour estimators: KSG mutual information, Frenzel-Pompe
 conditional mutual information, Kozachenko-Leonenko entropy.
 
-All of them compute per-sample (local) values in the Rust core and return
-their mean, in nats unless ``base`` says otherwise.
+All of them compute per-sample (local) values and return their mean, in
+nats unless ``base`` says otherwise. Each public function is a thin wrapper
+of one private engine, :func:`_estimate`: it validates the arguments,
+resolves the seed once into a request (``infoflux._requests``) and hands it
+to the backend of the arrays' device (``infoflux._dispatch``).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Union
+from collections.abc import Sequence
+from typing import Any, Union
 
 import numpy as np
+import numpy.typing as npt
 
-from infoflux import _core
-from infoflux import _dispatch
+from infoflux import _dispatch, _docs
+from infoflux._requests import KnnRequest, Preprocessing
+from infoflux._seeds import noise_seed, resolve_seed
 from infoflux._validation import (
-    as_samples,
     check_algorithm,
     check_dtype,
     check_k,
+    check_metric,
     check_noise,
+    check_normalize,
     check_threads,
     log_base,
-    preprocess,
 )
 
 ArrayLike = Any
-Result = Union[float, np.ndarray]
+Result = Union[float, npt.NDArray[np.float64]]
 
 _COMMON = """
     base : float, default=math.e
@@ -44,12 +50,7 @@ _COMMON = """
         ties between repeated values (JIDT's ``NOISE_LEVEL_TO_ADD``). With
         ``noise=0, normalize=False`` the raw estimator runs on the data as
         given.
-    seed : int, numpy.random.Generator or None, default=0
-        Seed of the noise. The default makes every call reproducible; pass
-        None for fresh randomness. The noise is drawn in the Rust core, one
-        stream per variable, column and block of rows (hashed from the seed
-        by NumPy's SeedSequence; a Generator gives one draw), so it does not
-        depend on the thread count; since 0.2.0 it differs from 0.1.0's.
+    {seed}
     n_threads : int or None, default=None
         Threads to use; None or 0 means all cores, negative counts from the
         total as in joblib (-1 all, -2 all but one). Results are bitwise
@@ -68,15 +69,59 @@ _COMMON = """
 """
 
 
-def _finish(values: np.ndarray, local: bool, ln_base: float) -> Result:
-    if ln_base != 1.0:
-        values = values / ln_base
-    if local:
-        return values
-    # np.mean sums pairwise: the same order for any thread count
-    return float(np.mean(values))
+def _common(normalize: str, noise: str) -> str:
+    text = _COMMON.format(normalize=normalize, noise=noise, seed=_docs.SEED.format(surrogates=""))
+    return text.strip("\n").lstrip()
 
 
+def _estimate(
+    estimator: str,
+    arrays: Sequence[Any],
+    names: Sequence[str],
+    *,
+    k: Any,
+    algorithm: Any = 1,
+    metric: Any = "chebyshev",
+    base: Any,
+    local: Any,
+    normalize: Any,
+    noise: Any,
+    seed: Any,
+    n_threads: Any,
+    dtype: Any,
+    tile_size: int | None,
+) -> Any:
+    """The k-NN pipeline: validation, the seed resolved once, the request,
+    the backend of the arrays' device."""
+    chosen = _dispatch.select(*arrays)
+    metric = check_metric(metric) if estimator == "entropy" else "chebyshev"
+    dtype = check_dtype(dtype)
+    alg = check_algorithm(algorithm) if estimator != "entropy" else 1
+    ln_base = log_base(base)
+    values = chosen.backend.samples(arrays, names)
+    if estimator == "mi_matrix" and values[0].shape[1] < 2:
+        raise ValueError(f"X: needs at least 2 columns, got {values[0].shape[1]}")
+    k = check_k(k, values[0].shape[0])
+    prep_normalize = check_normalize(normalize)
+    prep_noise = check_noise(noise)
+    threads = check_threads(n_threads)
+    req = KnnRequest(
+        estimator=estimator,
+        arrays=tuple(values),
+        k=k,
+        algorithm=alg,
+        metric=metric,
+        ln_base=ln_base,
+        local=bool(local),
+        prep=Preprocessing(prep_normalize, prep_noise, noise_seed(resolve_seed(seed))),
+        n_threads=threads,
+        dtype=dtype,
+        tile_size=tile_size,
+    )
+    return chosen.backend.knn(req)
+
+
+@_docs.fill(common=_common("True", "1e-8"))
 def mutual_info(
     x: ArrayLike,
     y: ArrayLike,
@@ -88,9 +133,9 @@ def mutual_info(
     normalize: bool = True,
     noise: float = 1e-8,
     seed: Any = 0,
-    n_threads: Optional[int] = None,
+    n_threads: int | None = None,
     dtype: str = "float64",
-    tile_size: Optional[int] = None,
+    tile_size: int | None = None,
 ) -> Result:
     """Mutual information I(X;Y) by the Kraskov-Stögbauer-Grassberger estimator.
 
@@ -146,22 +191,25 @@ def mutual_info(
     >>> round(infoflux.mutual_info(x, y), 2)   # true value -0.5 ln(1 - 0.36) = 0.223
     0.22
     """
-    gpu = _dispatch.backend_for(x, y)
-    if gpu is not None:
-        return gpu.mutual_info(x, y, k=k, algorithm=algorithm, base=base, local=local,
-                               normalize=normalize, noise=noise, seed=seed,
-                               dtype=dtype, tile_size=tile_size)
-    check_dtype(dtype)
-    xa = as_samples(x, "x")
-    ya = as_samples(y, "y", n=xa.shape[0])
-    k = check_k(k, xa.shape[0])
-    alg = check_algorithm(algorithm)
-    ln_base = log_base(base)
-    xa, ya = preprocess([xa, ya], normalize, check_noise(noise), seed, check_threads(n_threads))
-    values = _core.mi_local(xa, ya, k, alg, 0, check_threads(n_threads))
-    return _finish(values, local, ln_base)
+    result: Result = _estimate(
+        "mi",
+        (x, y),
+        ("x", "y"),
+        k=k,
+        algorithm=algorithm,
+        base=base,
+        local=local,
+        normalize=normalize,
+        noise=noise,
+        seed=seed,
+        n_threads=n_threads,
+        dtype=dtype,
+        tile_size=tile_size,
+    )
+    return result
 
 
+@_docs.fill(common=_common("True", "1e-8"))
 def conditional_mutual_info(
     x: ArrayLike,
     y: ArrayLike,
@@ -174,9 +222,9 @@ def conditional_mutual_info(
     normalize: bool = True,
     noise: float = 1e-8,
     seed: Any = 0,
-    n_threads: Optional[int] = None,
+    n_threads: int | None = None,
     dtype: str = "float64",
-    tile_size: Optional[int] = None,
+    tile_size: int | None = None,
 ) -> Result:
     """Conditional mutual information I(X;Y|Z) by the Frenzel-Pompe estimator.
 
@@ -222,23 +270,25 @@ def conditional_mutual_info(
     >>> abs(infoflux.conditional_mutual_info(x, y, z)) < 0.02
     True
     """
-    gpu = _dispatch.backend_for(x, y, z)
-    if gpu is not None:
-        return gpu.conditional_mutual_info(x, y, z, k=k, algorithm=algorithm, base=base, local=local,
-                                           normalize=normalize, noise=noise, seed=seed,
-                                           dtype=dtype, tile_size=tile_size)
-    check_dtype(dtype)
-    xa = as_samples(x, "x")
-    ya = as_samples(y, "y", n=xa.shape[0])
-    za = as_samples(z, "z", n=xa.shape[0])
-    k = check_k(k, xa.shape[0])
-    alg = check_algorithm(algorithm)
-    ln_base = log_base(base)
-    xa, ya, za = preprocess([xa, ya, za], normalize, check_noise(noise), seed, check_threads(n_threads))
-    values = _core.cmi_local(xa, ya, za, k, alg, 0, check_threads(n_threads))
-    return _finish(values, local, ln_base)
+    result: Result = _estimate(
+        "cmi",
+        (x, y, z),
+        ("x", "y", "z"),
+        k=k,
+        algorithm=algorithm,
+        base=base,
+        local=local,
+        normalize=normalize,
+        noise=noise,
+        seed=seed,
+        n_threads=n_threads,
+        dtype=dtype,
+        tile_size=tile_size,
+    )
+    return result
 
 
+@_docs.fill(common=_common("False", "1e-10"))
 def entropy(
     x: ArrayLike,
     *,
@@ -249,9 +299,9 @@ def entropy(
     normalize: bool = False,
     noise: float = 1e-10,
     seed: Any = 0,
-    n_threads: Optional[int] = None,
+    n_threads: int | None = None,
     dtype: str = "float64",
-    tile_size: Optional[int] = None,
+    tile_size: int | None = None,
 ) -> Result:
     """Differential entropy H(X) by the Kozachenko-Leonenko k-NN estimator.
 
@@ -293,20 +343,22 @@ def entropy(
     >>> round(infoflux.entropy(x), 1)       # 0.5 ln(2 pi e) = 1.419
     1.4
     """
-    if metric not in ("chebyshev", "euclidean"):
-        raise ValueError(f"metric: must be 'chebyshev' or 'euclidean', got {metric!r}")
-    gpu = _dispatch.backend_for(x)
-    if gpu is not None:
-        return gpu.entropy(x, k=k, metric=metric, base=base, local=local,
-                           normalize=normalize, noise=noise, seed=seed,
-                           dtype=dtype, tile_size=tile_size)
-    check_dtype(dtype)
-    xa = as_samples(x, "x")
-    k = check_k(k, xa.shape[0])
-    ln_base = log_base(base)
-    (xa,) = preprocess([xa], normalize, check_noise(noise), seed, check_threads(n_threads))
-    values = _core.entropy_local(xa, k, metric, check_threads(n_threads))
-    return _finish(values, local, ln_base)
+    result: Result = _estimate(
+        "entropy",
+        (x,),
+        ("x",),
+        k=k,
+        metric=metric,
+        base=base,
+        local=local,
+        normalize=normalize,
+        noise=noise,
+        seed=seed,
+        n_threads=n_threads,
+        dtype=dtype,
+        tile_size=tile_size,
+    )
+    return result
 
 
 def mutual_info_matrix(
@@ -318,9 +370,9 @@ def mutual_info_matrix(
     normalize: bool = True,
     noise: float = 1e-8,
     seed: Any = 0,
-    n_threads: Optional[int] = None,
+    n_threads: int | None = None,
     dtype: str = "float64",
-    tile_size: Optional[int] = None,
+    tile_size: int | None = None,
 ) -> np.ndarray:
     """KSG mutual information between every pair of columns of ``X``.
 
@@ -357,26 +409,19 @@ def mutual_info_matrix(
     >>> bool(M[0, 1] > 0.3 and abs(M[0, 2]) < 0.02)
     True
     """
-    gpu = _dispatch.backend_for(X)
-    if gpu is not None:
-        return gpu.mutual_info_matrix(X, k=k, algorithm=algorithm, base=base,
-                                      normalize=normalize, noise=noise, seed=seed,
-                                      dtype=dtype, tile_size=tile_size)
-    check_dtype(dtype)
-    Xa = as_samples(X, "X")
-    if Xa.shape[1] < 2:
-        raise ValueError(f"X: needs at least 2 columns, got {Xa.shape[1]}")
-    k = check_k(k, Xa.shape[0])
-    alg = check_algorithm(algorithm)
-    ln_base = log_base(base)
-    (Xa,) = preprocess([Xa], normalize, check_noise(noise), seed, check_threads(n_threads))
-    m = _core.mi_matrix(Xa, k, alg, check_threads(n_threads))
-    return m / ln_base if ln_base != 1.0 else m
-
-
-for _f, _norm, _noise in (
-    (mutual_info, "True", "1e-8"),
-    (conditional_mutual_info, "True", "1e-8"),
-    (entropy, "False", "1e-10"),
-):
-    _f.__doc__ = _f.__doc__.replace("{common}", _COMMON.format(normalize=_norm, noise=_noise).strip("\n").lstrip())
+    result: npt.NDArray[np.float64] = _estimate(
+        "mi_matrix",
+        (X,),
+        ("X",),
+        k=k,
+        algorithm=algorithm,
+        base=base,
+        local=False,
+        normalize=normalize,
+        noise=noise,
+        seed=seed,
+        n_threads=n_threads,
+        dtype=dtype,
+        tile_size=tile_size,
+    )
+    return result

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from infoflux import _core
 from infoflux._arrays import to_numpy
+from infoflux._seeds import noise_seed, resolve_seed
 
 
-def as_samples(obj: Any, name: str, *, n: Optional[int] = None) -> np.ndarray:
+def as_samples(obj: Any, name: str, *, n: int | None = None) -> np.ndarray:
     """Validate a sample array and return it as C-contiguous float64 (n, d).
 
     1-D input is one variable (n,) -> (n, 1). Fortran-ordered and strided
@@ -29,13 +32,19 @@ def as_samples(obj: Any, name: str, *, n: Optional[int] = None) -> np.ndarray:
     if a.ndim == 1:
         a = a[:, None]
     elif a.ndim != 2:
-        raise ValueError(f"{name}: expected a 1-D array of samples or a 2-D (n_samples, n_dims) array, got {a.ndim}-D with shape {a.shape}")
+        raise ValueError(
+            f"{name}: expected a 1-D array of samples or a 2-D (n_samples, n_dims) array, "
+            f"got {a.ndim}-D with shape {a.shape}"
+        )
     if a.shape[0] == 0:
         raise ValueError(f"{name}: is empty (no samples)")
     if a.shape[1] == 0:
         raise ValueError(f"{name}: has no columns")
     if n is not None and a.shape[0] != n:
-        raise ValueError(f"{name}: has {a.shape[0]} samples but the first argument has {n}; all variables need the same number of samples")
+        raise ValueError(
+            f"{name}: has {a.shape[0]} samples but the first argument has {n}; "
+            "all variables need the same number of samples"
+        )
     a = np.ascontiguousarray(a, dtype=np.float64)
     if not np.isfinite(a).all():
         bad = np.argwhere(~np.isfinite(a))[0]
@@ -43,7 +52,7 @@ def as_samples(obj: Any, name: str, *, n: Optional[int] = None) -> np.ndarray:
     return a
 
 
-def check_int(value: Any, name: str, *, low: int, high: Optional[int] = None) -> int:
+def check_int(value: Any, name: str, *, low: int, high: int | None = None) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
     v = int(value)
@@ -54,12 +63,19 @@ def check_int(value: Any, name: str, *, low: int, high: Optional[int] = None) ->
     return v
 
 
-def check_k(k: Any, n: int, *, extra: int = 0) -> int:
-    """k neighbours need k + 1 samples (k + 1 + extra with exclusions)."""
-    k = check_int(k, "k", low=1)
-    if k + extra >= n:
-        raise ValueError(f"k: k={k} needs at least {k + extra + 1} samples, got {n}")
-    return k
+def check_k(k: Any, n: int, *, extra: int = 0, shortfall: str | None = None, note: str = "") -> int:
+    """The one check of ``k``: an integer >= 1 whose k neighbours exist
+    among ``n`` samples, which takes k + 1 samples (k + 1 + ``extra`` when a
+    Theiler window removes up to ``extra`` candidates). ``shortfall`` says
+    where the n samples come from (the message then names that argument);
+    ``note`` is added to the message."""
+    value = check_int(k, "k", low=1)
+    need = value + 1 + extra
+    if n < need:
+        if shortfall is None:
+            raise ValueError(f"k: k={value} needs at least {need} samples, got {n}{note}")
+        raise ValueError(f"{shortfall} leaves {n} samples, fewer than the {need} needed for k={value}{note}")
+    return value
 
 
 def check_algorithm(algorithm: Any) -> int:
@@ -96,10 +112,22 @@ def check_dtype(dtype: Any) -> str:
     always computes in float64."""
     if dtype not in ("float64", "float32"):
         raise ValueError(f"dtype: must be 'float64' or 'float32', got {dtype!r}")
-    return dtype
+    return str(dtype)
 
 
-def check_threads(n_threads: Any) -> Optional[int]:
+def check_metric(metric: Any) -> str:
+    if metric not in ("chebyshev", "euclidean"):
+        raise ValueError(f"metric: must be 'chebyshev' or 'euclidean', got {metric!r}")
+    return str(metric)
+
+
+def check_normalize(normalize: Any) -> bool:
+    if not isinstance(normalize, (bool, np.bool_)):
+        raise TypeError(f"normalize: expected True or False, got {type(normalize).__name__}")
+    return bool(normalize)
+
+
+def check_threads(n_threads: Any) -> int | None:
     if n_threads is None:
         return None
     if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, numbers.Integral):
@@ -107,44 +135,46 @@ def check_threads(n_threads: Any) -> Optional[int]:
     return int(n_threads)
 
 
-def noise_seed(seed: Any) -> int:
-    """The 64-bit seed of the noise streams for ``seed``.
-
-    An int or SeedSequence is hashed by NumPy's SeedSequence (so nearby
-    integers give unrelated streams); a Generator gives one draw (so
-    successive calls with the same Generator differ, as with NumPy); None
-    gives fresh entropy.
-    """
-    if isinstance(seed, np.random.Generator):
-        return int(seed.integers(0, 2**63))
-    if isinstance(seed, np.random.SeedSequence):
-        return int(seed.generate_state(1, np.uint64)[0])
-    if seed is None or isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)):
-        try:
-            return int(np.random.SeedSequence(None if seed is None else int(seed)).generate_state(1, np.uint64)[0])
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"seed: {e}") from None
-    raise TypeError(f"seed: expected an int, None or numpy.random.Generator, got {type(seed).__name__}")
+def preprocess(
+    arrays: Sequence[npt.NDArray[Any]],
+    normalize: Any,
+    noise: float,
+    seed: Any,
+    n_threads: int | None = None,
+) -> list[npt.NDArray[np.float64]]:
+    """Host preprocessing of a user's ``seed``: :func:`preprocess_seeded`
+    with the noise seed that ``seed`` resolves to (see ``infoflux._seeds``)."""
+    return preprocess_seeded(arrays, check_normalize(normalize), noise, noise_seed(resolve_seed(seed)), n_threads)
 
 
-def preprocess(arrays: Sequence[np.ndarray], normalize: bool, noise: float, seed: Any,
-               n_threads: Optional[int] = None) -> list[np.ndarray]:
+def preprocess_seeded(
+    arrays: Sequence[npt.NDArray[Any]],
+    normalize: bool,
+    noise: float,
+    seed: int,
+    n_threads: int | None,
+) -> list[npt.NDArray[np.float64]]:
     """Optional unit-variance normalisation, then optional Gaussian noise.
 
-    Computed in the Rust core (``_core.preprocess``), in parallel, into new
-    arrays (the inputs are never modified). Normalisation is JIDT's: each
-    column to zero mean and unit sample variance (ddof=1); a constant
-    column is only centred. The noise on each column has standard deviation
-    ``noise`` times the column's standard deviation (after normalisation
-    that is ``noise`` itself), so its effect does not depend on units.
-    Array j draws standard normal deviates (Marsaglia-Tsang ziggurat) from
-    stream j of ``noise_seed(seed)``, in fixed blocks of rows: the same
-    numbers for any thread count.
+    Computed in the Rust core (``_core.preprocess``), in parallel on
+    ``n_threads`` threads, into new arrays (the inputs are never modified).
+    Normalisation is JIDT's: each column to zero mean and unit sample
+    variance (ddof=1); a constant column is only centred. The noise on each
+    column has standard deviation ``noise`` times the column's standard
+    deviation (after normalisation that is ``noise`` itself), so its effect
+    does not depend on units. Array j draws standard normal deviates
+    (Marsaglia-Tsang ziggurat) from stream j of the 64-bit noise seed
+    ``seed``, in fixed blocks of rows: the same numbers for any thread count.
     """
-    if not isinstance(normalize, (bool, np.bool_)):
-        raise TypeError(f"normalize: expected True or False, got {type(normalize).__name__}")
+    contiguous = [np.ascontiguousarray(a, dtype=np.float64) for a in arrays]
     if not normalize and noise == 0:
-        return [np.ascontiguousarray(a, dtype=np.float64) for a in arrays]
-    s = noise_seed(seed) if noise > 0 else 0
-    return list(_core.preprocess([np.ascontiguousarray(a, dtype=np.float64) for a in arrays],
-                                 bool(normalize), float(noise), s, n_threads))
+        return contiguous
+    return list(
+        _core.preprocess(
+            arrays=contiguous,
+            normalize=bool(normalize),
+            noise=float(noise),
+            seed=seed if noise > 0 else None,
+            n_threads=n_threads,
+        )
+    )

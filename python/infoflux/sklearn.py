@@ -6,7 +6,7 @@ continuous features, computed by infoflux's KSG core.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +30,7 @@ def mutual_info_regression(
     n_neighbors: int = 3,
     copy: bool = True,
     random_state: Any = None,
-    n_jobs: Optional[int] = None,
+    n_jobs: int | None = None,
 ) -> np.ndarray:
     """Mutual information between each column of ``X`` and a continuous ``y``.
 
@@ -89,10 +89,16 @@ def mutual_info_regression(
             raise ValueError("discrete_features: invalid string value (expected 'auto')")
         import sklearn.feature_selection as skfs  # discrete features: scikit-learn's own estimator
 
-        return skfs.mutual_info_regression(
-            X, y, discrete_features=discrete_features, n_neighbors=n_neighbors,
-            copy=copy, random_state=random_state, n_jobs=n_jobs,
+        result: np.ndarray = skfs.mutual_info_regression(
+            X,
+            y,
+            discrete_features=discrete_features,
+            n_neighbors=n_neighbors,
+            copy=copy,
+            random_state=random_state,
+            n_jobs=n_jobs,
         )
+        return result
     if hasattr(X, "tocsc"):
         raise ValueError("X: sparse matrices can't have continuous features (as in scikit-learn)")
     Xa = as_samples(X, "X")
@@ -119,5 +125,5 @@ def mutual_info_regression(
     out = np.empty(p)
     for j in range(p):
         xj = np.ascontiguousarray(Xs[:, j : j + 1])
-        out[j] = max(0.0, float(np.mean(_core.mi_local(xj, yv, k, 1, 0, threads))))
+        out[j] = max(0.0, float(np.mean(_core.mi_local(x=xj, y=yv, k=k, algorithm=1, n_threads=threads))))
     return out

@@ -24,7 +24,8 @@ pub fn to_py(e: Error) -> PyErr {
 /// Pools are cached per size: building one costs a thread spawn per worker.
 fn pool(n_threads: usize) -> Result<Arc<rayon::ThreadPool>, Error> {
     static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
-    let mut pools = POOLS.get_or_init(Default::default).lock().map_err(|_| Error::Internal("pool cache poisoned".into()))?;
+    let mut pools =
+        POOLS.get_or_init(Default::default).lock().map_err(|_| Error::Internal("pool cache poisoned".into()))?;
     if let Some(p) = pools.get(&n_threads) {
         return Ok(p.clone());
     }
@@ -69,7 +70,9 @@ where
             let _ = tx.send(r);
         });
         loop {
-            let got = py.detach(|| rx.lock().map_err(|_| mpsc::RecvTimeoutError::Disconnected)?.recv_timeout(Duration::from_millis(20)));
+            let got = py.detach(|| {
+                rx.lock().map_err(|_| mpsc::RecvTimeoutError::Disconnected)?.recv_timeout(Duration::from_millis(20))
+            });
             match got {
                 Ok(Ok(r)) => return r.map_err(to_py),
                 Ok(Err(panic)) => {

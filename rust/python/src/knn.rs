@@ -1,59 +1,61 @@
 //! Bindings of the k-NN estimators. Inputs arrive validated, contiguous and
-//! float64 from `infoflux._knn`; outputs are local values (the Python side
-//! takes the mean and converts units).
+//! float64 from the Python pipeline (`infoflux._backend_rust`); outputs are
+//! local values (the Python side takes the mean and converts units).
 
-use crate::engine::{mat, run};
+use crate::engine::{mat, run, to_py};
 use infoflux_core::knn::{self, Algorithm, Exclusion, Norm};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-fn algorithm(a: u8) -> PyResult<Algorithm> {
-    Algorithm::from_int(a).map_err(crate::engine::to_py)
+pub fn parse_algorithm(a: u8) -> PyResult<Algorithm> {
+    Algorithm::from_int(a).map_err(to_py)
 }
 
+/// Local KSG mutual information; `window` is a Theiler window (None: only
+/// the point itself is excluded from its neighbours).
 #[pyfunction]
-#[pyo3(signature = (x, y, k, algorithm_, window, n_threads))]
+#[pyo3(signature = (*, x, y, k, algorithm, window = None, n_threads = None))]
 fn mi_local<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
     y: PyReadonlyArray2<'py, f64>,
     k: usize,
-    algorithm_: u8,
-    window: usize,
+    algorithm: u8,
+    window: Option<usize>,
     n_threads: Option<i64>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let alg = algorithm(algorithm_)?;
+    let alg = parse_algorithm(algorithm)?;
     let (xm, ym) = (mat(&x, "x")?, mat(&y, "y")?);
-    let v = run(py, n_threads, |irq| {
-        knn::mutual_info_local(xm, ym, k, alg, Exclusion { window, trial: None }, irq)
-    })?;
+    let exclusion = Exclusion { window: window.unwrap_or(0), trial: None };
+    let v = run(py, n_threads, |irq| knn::mutual_info_local(xm, ym, k, alg, exclusion, irq))?;
     Ok(v.into_pyarray(py))
 }
 
+/// Local Frenzel-Pompe conditional mutual information.
 #[pyfunction]
-#[pyo3(signature = (x, y, z, k, algorithm_, window, n_threads))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (*, x, y, z, k, algorithm, window = None, n_threads = None))]
+#[allow(clippy::too_many_arguments)] // one argument per keyword of the Python call
 fn cmi_local<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
     y: PyReadonlyArray2<'py, f64>,
     z: PyReadonlyArray2<'py, f64>,
     k: usize,
-    algorithm_: u8,
-    window: usize,
+    algorithm: u8,
+    window: Option<usize>,
     n_threads: Option<i64>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let alg = algorithm(algorithm_)?;
+    let alg = parse_algorithm(algorithm)?;
     let (xm, ym, zm) = (mat(&x, "x")?, mat(&y, "y")?, mat(&z, "z")?);
-    let v = run(py, n_threads, |irq| {
-        knn::conditional_mutual_info_local(xm, ym, zm, k, alg, Exclusion { window, trial: None }, irq)
-    })?;
+    let exclusion = Exclusion { window: window.unwrap_or(0), trial: None };
+    let v = run(py, n_threads, |irq| knn::conditional_mutual_info_local(xm, ym, zm, k, alg, exclusion, irq))?;
     Ok(v.into_pyarray(py))
 }
 
+/// Local Kozachenko-Leonenko entropy.
 #[pyfunction]
-#[pyo3(signature = (x, k, metric, n_threads))]
+#[pyo3(signature = (*, x, k, metric, n_threads = None))]
 fn entropy_local<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
@@ -64,23 +66,26 @@ fn entropy_local<'py>(
     let norm = match metric {
         "chebyshev" => Norm::Max,
         "euclidean" => Norm::Euclidean,
-        other => return Err(PyValueError::new_err(format!("metric: must be 'chebyshev' or 'euclidean', got {other:?}"))),
+        other => {
+            return Err(PyValueError::new_err(format!("metric: must be 'chebyshev' or 'euclidean', got {other:?}")))
+        }
     };
     let xm = mat(&x, "x")?;
     let v = run(py, n_threads, |irq| knn::entropy_local(xm, k, norm, irq))?;
     Ok(v.into_pyarray(py))
 }
 
+/// KSG mutual information between every pair of columns of `x`.
 #[pyfunction]
-#[pyo3(signature = (x, k, algorithm_, n_threads))]
+#[pyo3(signature = (*, x, k, algorithm, n_threads = None))]
 fn mi_matrix<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
     k: usize,
-    algorithm_: u8,
+    algorithm: u8,
     n_threads: Option<i64>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let alg = algorithm(algorithm_)?;
+    let alg = parse_algorithm(algorithm)?;
     let xm = mat(&x, "X")?;
     let p = xm.d;
     let v = run(py, n_threads, |irq| knn::mutual_info_matrix(xm, k, alg, irq))?;

@@ -6,8 +6,8 @@ use pyo3::prelude::*;
 
 mod engine;
 mod knn;
-mod mec;
 mod markov;
+mod mec;
 mod prep;
 mod te;
 
