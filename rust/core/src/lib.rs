@@ -16,6 +16,7 @@ pub mod mec;
 pub mod markov;
 pub mod nblists;
 pub mod prep;
+pub mod random;
 pub mod sorted;
 pub mod special;
 pub mod te;

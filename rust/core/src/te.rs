@@ -40,6 +40,7 @@ use crate::sorted::Sorted1D;
 use crate::knn::{cmi_local_formula, knn_local_values_with, self_inside, Algorithm, Counter, Exclusion, KnnSpec};
 use crate::nblists::{LaneRow, NeighbourLists, LANES};
 use crate::topk::{fmax, with_k, TopK, MAX_K};
+use crate::random::SplitMix64;
 use crate::{Error, Interrupt, MatRef, Result};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -56,31 +57,6 @@ pub enum SurrogateMethod {
     /// Random reordering of contiguous blocks of `block` rows within each
     /// trial: keeps dynamics shorter than a block.
     Block(usize),
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny, well-mixed generator; each
-/// surrogate gets its own stream from (seed, index), so results do not depend
-/// on the order in which threads run them.
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub fn new(seed: u64, stream: u64) -> Self {
-        let mut s = SplitMix64(seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03));
-        s.next_u64();
-        s
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform integer in [0, bound) (Lemire's multiply-shift; the bias is
-    /// below 2⁻³² for any bound used here).
-    pub fn below(&mut self, bound: usize) -> usize {
-        ((self.next_u64() as u128 * bound as u128) >> 64) as usize
-    }
 }
 
 /// Row order of one surrogate source: surrogate row r takes source row perm[r].
