@@ -16,10 +16,12 @@
 //! distance), algorithm 2 counts `≤` the per-variable extents of the k joint
 //! neighbours.
 
-use crate::boxgrid::BoxGrid;
-use crate::grid::Grid;
-use crate::grid3::Grid3;
-use crate::kdtree::{Euclidean, KdTree, MaxNorm, Metric, Neighbours, Sorted1D};
+use crate::search::boxgrid::BoxGrid;
+use crate::search::grid::Grid;
+use crate::search::grid3::Grid3;
+use crate::search::kdtree::{Euclidean, KdTree, MaxNorm, Metric, COUNT_LEAF};
+use crate::search::sorted::Sorted1D;
+use crate::search::{split_at_cuts, Neighbours};
 use crate::special::{digamma, ln_gamma, DigammaTable};
 use crate::{Error, Interrupt, MatRef, Result};
 use rayon::prelude::*;
@@ -98,7 +100,7 @@ pub(crate) fn self_inside(r: f64, strict: bool) -> bool {
 /// the rank grid with a summed-area table for two (see `boxgrid`), a k-d
 /// tree otherwise. Built once and shareable across computations that count
 /// in the same space (transfer-entropy sources and surrogates).
-pub enum Counter {
+pub(crate) enum Counter {
     Sorted(Sorted1D),
     Box(BoxGrid),
     Tree(KdTree),
@@ -117,7 +119,7 @@ impl Counter {
             let b: Vec<f64> = (0..m.n).map(|i| m.data[2 * i + 1]).collect();
             Self::box_or_tree(BoxGrid::new(&a, &b), || m.data.to_vec())
         } else {
-            Counter::Tree(KdTree::with_leaf(m, crate::kdtree::COUNT_LEAF))
+            Counter::Tree(KdTree::with_leaf(m, COUNT_LEAF))
         }
     }
 
@@ -144,7 +146,7 @@ impl Counter {
         } else {
             let n = grid.len();
             let data = rows();
-            Counter::Tree(KdTree::with_leaf(MatRef { data: &data, n, d: 2 }, crate::kdtree::COUNT_LEAF))
+            Counter::Tree(KdTree::with_leaf(MatRef { data: &data, n, d: 2 }, COUNT_LEAF))
         }
     }
 
@@ -367,15 +369,10 @@ fn build_counters_where(spec: &KnnSpec<'_>, skip: &[bool]) -> Vec<Option<Counter
         .collect()
 }
 
-/// One counter per counting space of `spec`.
-pub fn build_counters(spec: &KnnSpec<'_>) -> Vec<Counter> {
-    build_counters_where(spec, &vec![false; spec.spaces.len()]).into_iter().flatten().collect()
-}
-
 /// As [`knn_local_values`] with some counters given (one entry per space,
 /// built from the same rows as `spec.joint`, columns in space order); the
 /// missing ones are built here, alongside the joint search structure.
-pub fn knn_local_values_with<F>(spec: &KnnSpec<'_>, given: &[Option<&Counter>], interrupt: &Interrupt, local: F) -> Result<Vec<f64>>
+pub(crate) fn knn_local_values_with<F>(spec: &KnnSpec<'_>, given: &[Option<&Counter>], interrupt: &Interrupt, local: F) -> Result<Vec<f64>>
 where
     F: Fn(&[usize]) -> f64 + Sync,
 {
@@ -456,7 +453,7 @@ where
     let mut rows = vec![0.0f64; n * w];
     let cuts = tree.cuts(n);
     let row_cuts: Vec<usize> = cuts.iter().map(|c| c * w).collect();
-    crate::split_at_cuts(&mut rows, &row_cuts).into_par_iter().enumerate().try_for_each_init(
+    split_at_cuts(&mut rows, &row_cuts).into_par_iter().enumerate().try_for_each_init(
         || (Vec::with_capacity(k + 1), vec![0.0f64; g_n], Vec::new(), vec![0usize; n_fused]),
         |(nbrs, rad, visit, cnt): &mut (Neighbours, Vec<f64>, Vec<u32>, Vec<usize>), (b, out)| -> Result<()> {
             interrupt.check()?;

@@ -6,21 +6,15 @@
 //! Results never depend on the number of threads: work is split into
 //! per-sample values that are reduced in a fixed order.
 
-pub mod boxgrid;
 pub mod error;
-pub mod grid;
-pub mod grid3;
-pub mod kdtree;
 pub mod knn;
-pub mod mec;
 pub mod markov;
-pub mod nblists;
+pub mod mec;
 pub mod prep;
 pub mod random;
-pub mod sorted;
-pub mod special;
+pub(crate) mod search;
+pub(crate) mod special;
 pub mod te;
-pub mod topk;
 
 pub use error::{Error, Interrupt, Result};
 
@@ -67,18 +61,6 @@ pub fn fixed_order_sum(v: &[f64]) -> f64 {
     }
     let mid = v.len() / 2;
     fixed_order_sum(&v[..mid]) + fixed_order_sum(&v[mid..])
-}
-
-/// Split `s` into consecutive pieces at the ascending offsets `cuts`
-/// (first 0, last s.len()), so each piece can be filled by its own thread.
-pub(crate) fn split_at_cuts<'a, T>(mut s: &'a mut [T], cuts: &[usize]) -> Vec<&'a mut [T]> {
-    let mut out = Vec::with_capacity(cuts.len().saturating_sub(1));
-    for w in cuts.windows(2) {
-        let (head, tail) = std::mem::take(&mut s).split_at_mut(w[1] - w[0]);
-        out.push(head);
-        s = tail;
-    }
-    out
 }
 
 pub fn mean(v: &[f64]) -> f64 {

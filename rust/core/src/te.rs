@@ -35,11 +35,12 @@
 //! Front. Robot. AI 1, 11 (2014); surrogates: M. Lindner et al., "TRENTOOL",
 //! BMC Neurosci. 12, 119 (2011).
 
-use crate::boxgrid::{sorted_order, RankBox};
-use crate::sorted::Sorted1D;
 use crate::knn::{cmi_local_formula, knn_local_values_with, self_inside, Algorithm, Counter, Exclusion, KnnSpec};
-use crate::nblists::{LaneRow, NeighbourLists, LANES};
-use crate::topk::{fmax, with_k, TopK, MAX_K};
+use crate::search::boxgrid::RankBox;
+use crate::search::nblists::{LaneRow, NeighbourLists, LANES};
+use crate::search::sorted::Sorted1D;
+use crate::search::sorted_order;
+use crate::search::topk::{fmax, with_k, TopK, MAX_K};
 use crate::random::SplitMix64;
 use crate::{Error, Interrupt, MatRef, Result};
 use rayon::prelude::*;
@@ -140,7 +141,7 @@ pub fn surrogate_orders(
 /// (shared by all of its surrogates: reordering the rows relabels the
 /// samples, not the sorted values).
 #[derive(Clone, Copy)]
-pub struct ListedSource<'a> {
+pub(crate) struct ListedSource<'a> {
     pub x: MatRef<'a>,
     pub order: Option<&'a [u32]>,
     pub sorted: &'a Sorted1D,
@@ -209,7 +210,7 @@ impl<'a> TargetSide<'a> {
         }
         if y.d == 1 && z.d == 1 && y.n >= GRID_MIN_ROWS {
             // Z's sorted copy holds the order the Y∪Z grid needs
-            let (oy, zs) = rayon::join(|| sorted_order(y.data), || crate::kdtree::Sorted1D::from_slice(z.data));
+            let (oy, zs) = rayon::join(|| sorted_order(y.data), || Sorted1D::from_slice(z.data));
             let yz = Counter::from_sorted_pair(y.data, z.data, oy, zs.order().to_vec())?;
             return Ok(TargetSide { y, z, yz, zc: Counter::Sorted(zs) });
         }
@@ -260,7 +261,7 @@ impl<'a> TargetSide<'a> {
 
     /// The target's neighbour lists in the Y∪Z space, `None` where the data
     /// are too tied or too concentrated for them to pay.
-    pub fn neighbour_lists(&self, interrupt: &Interrupt) -> Result<Option<NeighbourLists>> {
+    pub(crate) fn neighbour_lists(&self, interrupt: &Interrupt) -> Result<Option<NeighbourLists>> {
         self.neighbour_lists_of(self.list_len(), interrupt)
     }
 
@@ -287,7 +288,8 @@ impl<'a> TargetSide<'a> {
 
     /// As [`local_values_sorted`](Self::local_values_sorted), through the
     /// target's neighbour `lists` (where [`lists_apply`](Self::lists_apply)).
-    pub fn local_values_listed(
+    #[cfg(test)]
+    pub(crate) fn local_values_listed(
         &self,
         lists: &NeighbourLists,
         x: MatRef<'_>,
@@ -309,7 +311,7 @@ impl<'a> TargetSide<'a> {
     /// list runs out are answered by a scan of the lane's sorted source
     /// values, and a lane with too many of them goes to the joint grid. The
     /// counts, and so the values, are the joint-grid path's, bit for bit.
-    pub fn local_values_listed_lanes(
+    pub(crate) fn local_values_listed_lanes(
         &self,
         lists: &NeighbourLists,
         sources: &[ListedSource<'_>],

@@ -16,9 +16,9 @@
 //! rounding. Once the k-th distance is at most that gap, no point outside
 //! can be strictly closer, so the k-th distance found is exact.
 
-use crate::kdtree::Neighbours;
-use crate::sorted::Sorted1D;
-use crate::topk::{fmax, with_k, TopK};
+use super::sorted::Sorted1D;
+use super::topk::{fmax, with_k, TopK};
+use super::{crowding, gap_beyond_ring, split_at_cuts, Neighbours};
 use rayon::prelude::*;
 
 /// Column-0 blocks per band, and cells per tile side, of the query order.
@@ -73,9 +73,9 @@ impl Grid {
         let (order_x, vals_x, rank_y, vals_y) = (sx.order(), sx.values(), sy.ranks(), sy.values());
         start[..g * g]
             .par_chunks_mut(g)
-            .zip(crate::split_at_cuts(&mut pts, &first))
-            .zip(crate::split_at_cuts(&mut ids, &first))
-            .zip(crate::split_at_cuts(&mut block, &first))
+            .zip(split_at_cuts(&mut pts, &first))
+            .zip(split_at_cuts(&mut ids, &first))
+            .zip(split_at_cuts(&mut block, &first))
             .enumerate()
             .for_each(|(bx, (((st, pts), ids), block))| {
                 let ranks = first[bx]..first[bx + 1];
@@ -103,12 +103,6 @@ impl Grid {
         Grid { g, lo: [lo0, lo1], hi: [hi0, hi1], start, pts, ids, block }
     }
 
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
     /// Original id of the point at cell-order position `p`.
     #[inline]
     pub fn original(&self, p: u32) -> usize {
@@ -281,33 +275,6 @@ impl Grid {
     pub fn crowding(&self) -> f64 {
         crowding(&self.start, self.ids.len())
     }
-}
-
-/// Distance from `q`, in blocks `b` of a rank grid of g blocks per column,
-/// below which no point of a block two or more away (in some column) can
-/// lie: fl(q − hi) or fl(lo − q) of the nearest such block, by monotone
-/// rounding. A k-th distance of the 3 x 3 cells around the query that is
-/// at most this is the k-th distance of all points. (The 3-D grid makes the
-/// same test as the first step of its box growth.)
-#[inline(always)]
-pub(crate) fn gap_beyond_ring<const D: usize>(q: &[f64; D], b: [usize; D], lo: &[Vec<f64>; D], hi: &[Vec<f64>; D], g: usize) -> f64 {
-    let mut gap = f64::INFINITY;
-    for c in 0..D {
-        if b[c] >= 2 {
-            gap = gap.min(q[c] - hi[c][b[c] - 2]);
-        }
-        if b[c] + 2 < g {
-            gap = gap.min(lo[c][b[c] + 2] - q[c]);
-        }
-    }
-    gap
-}
-
-/// Σ_cells count² / n over a CSR cell index `start` of n points: the mean
-/// number of points sharing a cell with a point, the rank grids' measure of
-/// whether the data crowd into few cells.
-pub(crate) fn crowding(start: &[u32], n: usize) -> f64 {
-    start.windows(2).map(|w| ((w[1] - w[0]) as f64).powi(2)).sum::<f64>() / n.max(1) as f64
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@
 //! at its corners passes (or fails) it for every point inside: pruning never
 //! changes a count, and counts are the same integers a brute-force loop gives.
 
+use super::{gap, kth, sortable, within, Neighbours};
 use crate::MatRef;
 
 /// Leaf sizes: small leaves keep k-NN searches tight; counting trees use
@@ -96,14 +97,6 @@ pub trait Metric: Sync {
 pub struct MaxNorm;
 /// The Euclidean norm (compared squared, reported as a distance).
 pub struct Euclidean;
-
-// Per-coordinate gap from q to the interval [lo, hi], 0 inside. Written with
-// max() so it compiles without branches; the values equal fl(lo − q) or
-// fl(q − hi), the same floats a point on the boundary would give.
-#[inline(always)]
-fn gap(q: f64, lo: f64, hi: f64) -> f64 {
-    (lo - q).max(q - hi).max(0.0)
-}
 
 impl Metric for MaxNorm {
     #[inline(always)]
@@ -196,20 +189,6 @@ pub struct KdTree {
     leaf_of: Vec<u32>,
 }
 
-/// The `k` nearest neighbours found for one query: (comparable distance,
-/// tree position), sorted ascending.
-pub type Neighbours = Vec<(f64, u32)>;
-
-/// The current k-th (largest kept) distance, infinite while fewer than k.
-#[inline(always)]
-pub fn kth(out: &Neighbours, k: usize) -> f64 {
-    if out.len() == k {
-        out[k - 1].0
-    } else {
-        f64::INFINITY
-    }
-}
-
 /// Insert a candidate into the sorted k-best list (k is small: a shift is
 /// cheaper than a heap). The caller has checked it beats `kth`.
 #[inline(always)]
@@ -263,9 +242,6 @@ impl KdTree {
         KdTree { d, pts, idx, pos, nodes, bbox, parent, leaf_of }
     }
 
-    pub fn len(&self) -> usize {
-        self.idx.len()
-    }
     pub fn is_empty(&self) -> bool {
         self.idx.is_empty()
     }
@@ -366,6 +342,7 @@ impl KdTree {
 
     /// Number of points p with `|p_c − q_c| < r_c` (strict) or `≤ r_c` for
     /// every column c. The query point itself is counted if it is in the tree.
+    #[cfg(test)]
     pub fn count_box(&self, q: &[f64], r: &[f64], strict: bool) -> usize {
         if self.nodes.is_empty() {
             return 0;
@@ -436,15 +413,6 @@ impl KdTree {
             return cnt;
         }
         self.count_rec::<STRICT, D>(nd.left as usize, q, r) + self.count_rec::<STRICT, D>(nd.right as usize, q, r)
-    }
-}
-
-#[inline(always)]
-pub fn within<const STRICT: bool>(dist: f64, r: f64) -> bool {
-    if STRICT {
-        dist < r
-    } else {
-        dist <= r
     }
 }
 
@@ -527,23 +495,11 @@ fn build(pts: &mut [f64], idx: &mut [u32], d: usize, leaf: usize, offset: usize,
     }
 }
 
-/// Map an f64 to a u64 with the same order as `f64::total_cmp`.
-#[inline(always)]
-pub fn sortable(v: f64) -> u64 {
-    let b = v.to_bits();
-    if b >> 63 == 1 {
-        !b
-    } else {
-        b | (1 << 63)
-    }
-}
-
-pub use crate::sorted::Sorted1D;
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use super::super::sorted::Sorted1D;
     use crate::testing::lcg;
 
     fn brute_count(data: &[f64], d: usize, q: &[f64], r: &[f64], strict: bool) -> usize {

@@ -24,9 +24,7 @@
 //! brute-force loop makes. Every counted point is thus one the brute force
 //! counts, and every boundary point is tested with exactly that comparison.
 
-use crate::kdtree::{sortable, within};
-use crate::sorted::partition_point_from;
-use rayon::slice::ParallelSliceMut;
+use super::{crowding, partition_point_from, quantile_blocks, sorted_order, within};
 
 /// Points per cell: smaller cells mean fewer boundary points to test but a
 /// larger table (g² ≈ n / POINTS_PER_CELL); 0.5–2 measured within noise of
@@ -58,39 +56,6 @@ pub struct BoxGrid {
     /// both columns' ascending orders, kept so a joint search over the same
     /// columns need not sort them again
     orders: [Vec<u32>; 2],
-}
-
-/// Each id's block of `col` (g blocks of equal count, by rank in `order`),
-/// and each block's smallest and largest value: its first and last in the
-/// order, since the order sorts by `total_cmp` (−0.0 before 0.0, equal as
-/// floats, so either serves as the bound).
-pub(crate) fn quantile_blocks(col: &[f64], order: &[u32], g: usize) -> (Vec<u16>, Vec<f64>, Vec<f64>) {
-    let n = order.len();
-    if n == 0 {
-        return (Vec::new(), vec![f64::INFINITY; g], vec![f64::NEG_INFINITY; g]);
-    }
-    let mut blk = vec![0u16; n];
-    for (rank, &i) in order.iter().enumerate() {
-        blk[i as usize] = (rank * g / n) as u16;
-    }
-    // block b holds the ranks r with r·g/n = b, non-empty for g <= n
-    let first = |b: usize| (b * n).div_ceil(g);
-    let lo = (0..g).map(|b| col[order[first(b)] as usize]).collect();
-    let hi = (0..g).map(|b| col[order[first(b + 1) - 1] as usize]).collect();
-    (blk, lo, hi)
-}
-
-/// Ids of `col` in ascending order of value (`f64::total_cmp` order).
-pub fn sorted_order(col: &[f64]) -> Vec<u32> {
-    let mut keys: Vec<(u64, u32)> = col.iter().enumerate().map(|(i, &v)| (sortable(v), i as u32)).collect();
-    // the keys are distinct (ids break ties), so every sort gives the same
-    // order: the parallel one is as reproducible as the sequential one
-    if keys.len() >= 1 << 16 {
-        keys.par_sort_unstable();
-    } else {
-        keys.sort_unstable();
-    }
-    keys.into_iter().map(|k| k.1).collect()
 }
 
 impl BoxGrid {
@@ -133,9 +98,6 @@ impl BoxGrid {
     pub fn len(&self) -> usize {
         self.ids.len()
     }
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
     /// Original id of the point at (a-major) position `p`.
     #[inline]
     pub fn original(&self, p: usize) -> usize {
@@ -158,7 +120,7 @@ impl BoxGrid {
     /// `Grid::crowding`): large when the data lie near a curve, where the
     /// boundary strips hold about n/g points each and a tree counts faster.
     pub fn crowding(&self) -> f64 {
-        crate::grid::crowding(&self.cells.start_a, self.ids.len())
+        crowding(&self.cells.start_a, self.ids.len())
     }
 
     /// Blocks of column `c` met by the interval around `q` of radius `r`:

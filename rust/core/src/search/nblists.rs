@@ -19,8 +19,8 @@
 //! column's distance is exact, so joint distances equal the brute-force
 //! ones bit for bit.
 
-use crate::boxgrid::{quantile_blocks, sorted_order};
-use crate::topk::{fmax, with_k};
+use super::topk::{fmax, with_k};
+use super::{quantile_blocks, sorted_order};
 use crate::{Error, Interrupt, Result};
 use rayon::prelude::*;
 
@@ -166,9 +166,6 @@ impl NeighbourLists {
     /// Entries per sample.
     pub fn len(&self) -> usize {
         self.len
-    }
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
     /// Whether the lists hold every other sample (n − 1 entries each).
     pub fn complete(&self, n: usize) -> bool {
@@ -316,7 +313,7 @@ mod tests {
     use super::*;
 
     use crate::testing::lcg;
-    use crate::topk::MAX_K;
+    use super::super::topk::MAX_K;
 
     #[test]
     fn kth_and_count_match_brute_force() {

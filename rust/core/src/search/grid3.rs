@@ -23,9 +23,8 @@
 //! than the k-th distance are kept (as in the tree), so once the k-th
 //! distance is at most the smallest bound, the k distances found are exact.
 
-use crate::boxgrid::{quantile_blocks, sorted_order};
-use crate::kdtree::{kth, Neighbours};
-use crate::topk::{fmax, with_k, TopK};
+use super::topk::{fmax, with_k, TopK};
+use super::{crowding, gap, kth, quantile_blocks, sorted_order, split_at_cuts, Neighbours};
 use rayon::prelude::*;
 
 /// Points per cell on average: 1–2 keeps the searched box of cells small
@@ -44,15 +43,7 @@ pub struct Grid3 {
     start: Vec<u32>,
     pts: Vec<[f64; 3]>,
     ids: Vec<u32>,
-    pos: Vec<u32>,
     block: Vec<[u16; 3]>,
-}
-
-// Per-column gap from q to the values [lo, hi], 0 inside: fl(lo − q) or
-// fl(q − hi), the floats a point at the block's edge would give.
-#[inline(always)]
-fn gap(q: f64, lo: f64, hi: f64) -> f64 {
-    (lo - q).max(q - hi).max(0.0)
 }
 
 impl Grid3 {
@@ -91,7 +82,7 @@ impl Grid3 {
         let mut pts = vec![[0.0; 3]; n];
         let mut ids = vec![0u32; n];
         let mut block = vec![[0u16; 3]; n];
-        let (pp, ip, bp) = (crate::split_at_cuts(&mut pts, &cuts), crate::split_at_cuts(&mut ids, &cuts), crate::split_at_cuts(&mut block, &cuts));
+        let (pp, ip, bp) = (split_at_cuts(&mut pts, &cuts), split_at_cuts(&mut ids, &cuts), split_at_cuts(&mut block, &cuts));
         pp.into_par_iter().zip(ip).zip(bp).enumerate().for_each(|(j, ((pts, ids), block))| {
             let (c0, c1, base) = (first_cell[j], first_cell[j + 1], cuts[j]);
             let mut fill: Vec<u32> = start[c0..c1].iter().map(|&s| s - base as u32).collect();
@@ -107,26 +98,12 @@ impl Grid3 {
                 }
             }
         });
-        let mut pos = vec![0u32; n];
-        for (p, &i) in ids.iter().enumerate() {
-            pos[i as usize] = p as u32;
-        }
-        Grid3 { g, lo: [b0.1, b1.1, b2.1], hi: [b0.2, b1.2, b2.2], start, pts, ids, pos, block }
+        Grid3 { g, lo: [b0.1, b1.1, b2.1], hi: [b0.2, b1.2, b2.2], start, pts, ids, block }
     }
 
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
     #[inline]
     pub fn original(&self, p: u32) -> usize {
         self.ids[p as usize] as usize
-    }
-    #[inline]
-    pub fn position(&self, i: usize) -> u32 {
-        self.pos[i]
     }
     #[inline]
     pub fn point(&self, p: u32) -> &[f64; 3] {
@@ -137,7 +114,7 @@ impl Grid3 {
     /// smooth copula, growing with n when the data concentrate near a curve
     /// or surface, where the k-d tree is the better choice.
     pub fn crowding(&self) -> f64 {
-        crate::grid::crowding(&self.start, self.ids.len())
+        crowding(&self.start, self.ids.len())
     }
 
     /// The k nearest neighbours (max norm) of the point at cell-order
@@ -352,7 +329,7 @@ mod tests {
         let one = build(1);
         for parts in [2, 3, 7] {
             let many = build(parts);
-            assert_eq!((&one.start, &one.pts, &one.ids, &one.pos, &one.block), (&many.start, &many.pts, &many.ids, &many.pos, &many.block), "parts={parts}");
+            assert_eq!((&one.start, &one.pts, &one.ids, &one.block), (&many.start, &many.pts, &many.ids, &many.block), "parts={parts}");
         }
     }
 
@@ -378,12 +355,15 @@ mod tests {
                 .collect();
             let cols: Vec<Vec<f64>> = (0..3).map(|c| pts.iter().map(|p| p[c]).collect()).collect();
             let grid = Grid3::new([&cols[0], &cols[1], &cols[2]]);
+            let mut position = vec![0u32; n];
+            for t in 0..n as u32 {
+                position[grid.original(t)] = t;
+            }
             let mut out = Vec::new();
             for k in [1, 2, 3, 4, 5, 6, 7, 8] {
                 let k = k.min(n - 1);
                 for i in 0..n {
-                    let p = grid.position(i);
-                    assert_eq!(grid.original(p), i);
+                    let p = position[i];
                     grid.knn(p, k, &|t| t == p, &mut out);
                     let mut all: Vec<f64> = (0..n).filter(|&j| j != i).map(|j| dist(&pts[i], &pts[j])).collect();
                     all.sort_by(f64::total_cmp);
@@ -395,7 +375,7 @@ mod tests {
                     assert_eq!(grid.kth_distance(p, k), Some(all[k - 1]), "k-th distance, n={n} i={i} k={k}");
                 }
             }
-            assert_eq!(grid.kth_distance(0, crate::topk::MAX_K + 1), None);
+            assert_eq!(grid.kth_distance(0, super::super::topk::MAX_K + 1), None);
         }
     }
 }
