@@ -376,14 +376,37 @@ pub(crate) fn knn_local_values_with<F>(spec: &KnnSpec<'_>, given: &[Option<&Coun
 where
     F: Fn(&[usize]) -> f64 + Sync,
 {
-    let KnnSpec { joint, ref groups, ref spaces, k, algorithm, exclusion } = *spec;
+    let KnnSpec { joint, ref spaces, k, exclusion, .. } = *spec;
     let n = joint.n;
     check_k(k, n, &exclusion)?;
     if given.len() != spaces.len() {
         return Err(Error::Internal("one counter entry per space expected".into()));
     }
+    let (tree, built) = search_structures(spec, given);
+    let counters: Vec<&Counter> = given
+        .iter()
+        .zip(&built)
+        .map(|(g, b)| g.or(b.as_ref()).ok_or_else(|| Error::Internal("counter missing".into())))
+        .collect::<Result<_>>()?;
+    interrupt.check()?;
+    let layout = RowLayout::new(spec, &counters);
+    let rows = radii_pass(spec, &tree, &layout, interrupt, &local)?;
+    // sample -> its position in the joint order
+    let mut jpos = vec![0u32; n];
+    for t in 0..n as u32 {
+        jpos[tree.original(t)] = t;
+    }
+    drop(tree);
+    let counts = count_pass(spec, &counters, &layout, &rows, &jpos, interrupt)?;
+    Ok(value_pass(n, &counters, &layout, &rows, &jpos, &counts, &local))
+}
+
+/// The joint search structure of `spec`, and the counters missing from
+/// `given` (`None` where one is given).
+fn search_structures(spec: &KnnSpec<'_>, given: &[Option<&Counter>]) -> (JointSearch, Vec<Option<Counter>>) {
+    let KnnSpec { joint, ref groups, ref spaces, .. } = *spec;
     let skip: Vec<bool> = given.iter().map(|c| c.is_some()).collect();
-    let (tree, built) = if grid_joint(joint) {
+    if grid_joint(joint) {
         // the grids reuse the counters' sorted columns: build those first
         let built = build_counters_where(spec, &skip);
         let mut sorted: [Option<&Sorted1D>; 2] = [None, None];
@@ -406,50 +429,73 @@ where
         (tree, built)
     } else {
         rayon::join(|| JointSearch::new(joint, [None, None], &[]), || build_counters_where(spec, &skip))
-    };
-    let counters: Vec<&Counter> = given
-        .iter()
-        .zip(&built)
-        .map(|(g, b)| g.or(b.as_ref()).ok_or_else(|| Error::Internal("counter missing".into())))
-        .collect::<Result<_>>()?;
-    interrupt.check()?;
+    }
+}
+
+/// What the radius pass keeps per query, in joint order: its local value
+/// when every space is counted there, else `w` slots of [its radius
+/// (algorithm 1) or radii per group, its fused counts].
+struct RowLayout<'c> {
+    /// per space: (joint column, group, sorted counter) where the radius
+    /// pass counts it
+    fused: Vec<Option<(usize, usize, &'c Sorted1D)>>,
+    n_fused: usize,
+    all_fused: bool,
+    /// radii kept per query
+    keep_rad: usize,
+    /// slots per query
+    w: usize,
+}
+
+impl<'c> RowLayout<'c> {
+    fn new(spec: &KnnSpec<'_>, counters: &[&'c Counter]) -> Self {
+        let KnnSpec { ref groups, ref spaces, algorithm, exclusion, .. } = *spec;
+        let g_n = groups.len();
+        let strict = algorithm == Algorithm::One;
+        // One-column spaces with a sorted counter are counted right after each
+        // query, from the query's own value and radius: no radii to store and
+        // gather back, and in joint-search order the queries' values move
+        // slowly, so the value index stays cached. (Theiler windows need the
+        // counter's order; those spaces go through the count pass.)
+        let cols = space_columns(spec);
+        let fused: Vec<Option<(usize, usize, &Sorted1D)>> = counters
+            .iter()
+            .zip(spaces)
+            .zip(&cols)
+            .map(|((ctr, space), c)| match (ctr, c.as_slice()) {
+                (Counter::Sorted(srt), &[col]) if exclusion.window == 0 => Some((col, space[0], srt)),
+                _ => None,
+            })
+            .collect();
+        let n_fused = fused.iter().flatten().count();
+        let all_fused = n_fused == spaces.len();
+        // algorithm 1 has one radius for every group: keep it once, which
+        // halves the rows that the count pass gathers from at random (a
+        // history-1 TE at 10^5 then fits them in L2)
+        let keep_rad = if all_fused {
+            0
+        } else if strict {
+            1
+        } else {
+            g_n
+        };
+        let w = if all_fused { 1 } else { keep_rad + n_fused };
+        RowLayout { fused, n_fused, all_fused, keep_rad, w }
+    }
+}
+
+/// Pass 1, in joint-search order (neighbouring queries share cells and
+/// nodes): the radius of every sample in every variable group, and the
+/// fused spaces' counts (or the local value, when all are fused).
+fn radii_pass<F>(spec: &KnnSpec<'_>, tree: &JointSearch, layout: &RowLayout<'_>, interrupt: &Interrupt, local: &F) -> Result<Vec<f64>>
+where
+    F: Fn(&[usize]) -> f64 + Sync,
+{
+    let KnnSpec { joint, ref groups, k, algorithm, exclusion, .. } = *spec;
+    let RowLayout { ref fused, n_fused, all_fused, keep_rad, w } = *layout;
+    let n = joint.n;
     let g_n = groups.len();
     let strict = algorithm == Algorithm::One;
-
-    // One-column spaces with a sorted counter are counted right after each
-    // query, from the query's own value and radius: no radii to store and
-    // gather back, and in joint-search order the queries' values move
-    // slowly, so the value index stays cached. (Theiler windows need the
-    // counter's order; those spaces go through pass 2.)
-    let cols = space_columns(spec);
-    let fused: Vec<Option<(usize, usize, &Sorted1D)>> = counters
-        .iter()
-        .zip(spaces)
-        .zip(&cols)
-        .map(|((ctr, space), c)| match (ctr, c.as_slice()) {
-            (Counter::Sorted(srt), &[col]) if exclusion.window == 0 => Some((col, space[0], srt)),
-            _ => None,
-        })
-        .collect();
-    let n_fused = fused.iter().flatten().count();
-    let all_fused = n_fused == spaces.len();
-    // algorithm 1 has one radius for every group: keep it once, which
-    // halves the rows that pass 2 gathers from at random (a history-1 TE
-    // at 10^5 then fits them in L2)
-    let keep_rad = if all_fused {
-        0
-    } else if strict {
-        1
-    } else {
-        g_n
-    };
-    // per query, in joint order: its local value when every space is
-    // counted here, else [its radius (algorithm 1) or radii per group,
-    // fused counts]
-    let w = if all_fused { 1 } else { keep_rad + n_fused };
-
-    // Pass 1, in joint-search order (neighbouring queries share cells and
-    // nodes): the radius of every sample in every variable group.
     let mut rows = vec![0.0f64; n * w];
     let cuts = tree.cuts(n);
     let row_cuts: Vec<usize> = cuts.iter().map(|c| c * w).collect();
@@ -507,16 +553,25 @@ where
             Ok(())
         },
     )?;
-    // sample -> its position in the joint order
-    let mut jpos = vec![0u32; n];
-    for t in 0..n as u32 {
-        jpos[tree.original(t)] = t;
-    }
-    drop(tree);
+    Ok(rows)
+}
 
-    // Pass 2, for the other spaces, in each space's own order (sorted values
-    // or its tree's order): consecutive queries then touch the same cached
-    // part of the counting structure. Counts stay in that order.
+/// Pass 2, for the spaces not fused into pass 1, in each space's own order
+/// (sorted values or its tree's order): consecutive queries then touch the
+/// same cached part of the counting structure. Counts stay in that order
+/// (`None` for a fused space).
+fn count_pass(
+    spec: &KnnSpec<'_>,
+    counters: &[&Counter],
+    layout: &RowLayout<'_>,
+    rows: &[f64],
+    jpos: &[u32],
+    interrupt: &Interrupt,
+) -> Result<Vec<Option<Vec<u32>>>> {
+    let KnnSpec { joint, ref groups, ref spaces, algorithm, exclusion, .. } = *spec;
+    let RowLayout { ref fused, w, .. } = *layout;
+    let n = joint.n;
+    let strict = algorithm == Algorithm::One;
     let mut counts: Vec<Option<Vec<u32>>> = Vec::with_capacity(spaces.len());
     for (s, ctr) in counters.iter().enumerate() {
         if fused[s].is_some() {
@@ -553,11 +608,28 @@ where
         counts.push(Some(cs));
     }
 
-    // Pass 3: local values in sample order.
+    Ok(counts)
+}
+
+/// Pass 3: local values in sample order, from the radius pass's rows and
+/// the count pass's counts.
+fn value_pass<F>(
+    n: usize,
+    counters: &[&Counter],
+    layout: &RowLayout<'_>,
+    rows: &[f64],
+    jpos: &[u32],
+    counts: &[Option<Vec<u32>>],
+    local: &F,
+) -> Vec<f64>
+where
+    F: Fn(&[usize]) -> f64 + Sync,
+{
+    let RowLayout { all_fused, keep_rad, w, .. } = *layout;
     if all_fused {
-        return Ok((0..n).into_par_iter().with_min_len(CHUNK).map(|i| rows[jpos[i] as usize]).collect());
+        return (0..n).into_par_iter().with_min_len(CHUNK).map(|i| rows[jpos[i] as usize]).collect();
     }
-    Ok((0..n)
+    (0..n)
         .into_par_iter()
         .with_min_len(CHUNK)
         .map_init(
@@ -565,7 +637,7 @@ where
             |buf, i| {
                 let t = jpos[i] as usize;
                 let mut f = t * w + keep_rad;
-                for ((b, cs), ctr) in buf.iter_mut().zip(&counts).zip(&counters) {
+                for ((b, cs), ctr) in buf.iter_mut().zip(counts).zip(counters) {
                     *b = match cs {
                         Some(cs) => cs[ctr.position(i)] as usize,
                         None => {
@@ -577,7 +649,7 @@ where
                 local(buf)
             },
         )
-        .collect())
+        .collect()
 }
 
 fn check_k(k: usize, n: usize, exclusion: &Exclusion<'_>) -> Result<()> {
