@@ -121,8 +121,8 @@ fn check_all(marginals: &[&[f64]]) -> Result<()> {
 /// array, so a node's children are 32 contiguous bytes and the tree is half as
 /// deep as a binary heap; the low halves (index, original mass) follow along
 /// and are compared only on equal masses. This is what counts once the
-/// residuals no longer fit in cache (n ~ 10⁶); arities 2, 8 and 16 measured
-/// slower here.
+/// residuals do not fit in cache (n ~ 10⁶), where arities 2, 8 and 16 are
+/// slower.
 const ARITY: usize = 4;
 
 #[derive(Default)]
@@ -264,7 +264,7 @@ impl GreedyQueue {
 /// floats the bit patterns order like the values. The low 32 bits carry the
 /// state's *original* mass as an f32 (never decisive: mass and index already
 /// identify a state); the rounding-noise threshold needs it, and reading it
-/// from the input array instead was a cache miss per step.
+/// from the input array instead would cost a cache miss per step.
 #[inline]
 fn key(m: f64, i: u32, orig: f32) -> u128 {
     ((!m.to_bits() as u128) << 64) | ((i as u128) << 32) | orig.to_bits() as u128
@@ -1018,7 +1018,7 @@ mod tests {
     }
 
     #[test]
-    fn issue_example_one() {
+    fn greedy_is_certified_optimal_on_three_state_marginals() {
         let p = [0.5, 0.4, 0.1];
         let q = [0.6, 0.2, 0.2];
         let c = greedy(&[&p, &q], None).unwrap();
@@ -1030,7 +1030,7 @@ mod tests {
     }
 
     #[test]
-    fn issue_example_two() {
+    fn greedy_and_majorization_bound_on_six_state_marginals() {
         let p = [0.4, 0.3, 0.15, 0.08, 0.04, 0.03];
         let q = [0.44, 0.18, 0.18, 0.15, 0.03, 0.02];
         let c = greedy(&[&p, &q], None).unwrap();
@@ -1088,7 +1088,7 @@ mod tests {
     }
 
     #[test]
-    fn ebim_and_bottleneck_issue_numbers() {
+    fn ebim_and_bottleneck_on_six_and_five_state_marginals() {
         let px = [0.4, 0.25, 0.15, 0.1, 0.06, 0.04];
         let py = [0.35, 0.25, 0.2, 0.12, 0.08];
         let r = bottleneck(&px, &py, 1.5).unwrap();

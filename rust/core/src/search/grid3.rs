@@ -28,8 +28,8 @@ use super::{crowding, gap, kth, quantile_blocks, sorted_order, split_at_cuts, Ne
 use rayon::prelude::*;
 
 /// Points per cell on average: 1–2 keeps the searched box of cells small
-/// while it holds the k-th neighbour for k of a few (0.5 and 3 measured
-/// slower on TE data, `knn_timing -- 100000 stages`).
+/// while it holds the k-th neighbour for k of a few (0.5 and 3 search
+/// slower on TE data).
 const POINTS_PER_CELL: f64 = 1.5;
 
 /// Samples from which the build's scatter runs in parallel parts.

@@ -15,9 +15,8 @@
 //! encloses the query box. One-dimensional marginals, the common case, skip
 //! the tree and gallop in a sorted copy ([`Sorted1D`]); the two-dimensional
 //! joint space of a 1-D/1-D MI uses the rank grid of `grid.rs` instead: its
-//! O(n) build replaces this tree's O(n log n) one, which alone took 0.45 s
-//! of CPU at n = 10⁶ (the `knn_timing` example, one thread, this project's
-//! 2-core machine).
+//! O(n) build replaces this tree's O(n log n) one, whose row moves cost more
+//! than all the queries together at n = 10⁶.
 //!
 //! Exactness: every comparison is made on `fl(a − b)` values. Float
 //! subtraction is monotone, so a bounding box that passes (or fails) the test
@@ -43,7 +42,7 @@ struct Node {
 }
 
 /// The dimension of the hot loops: a compile-time constant for d <= 8, so
-/// the per-coordinate loops unroll (a 2-3x speed-up of the search at d = 2),
+/// the per-coordinate loops unroll (the search at d = 2 runs 2-3 times faster),
 /// and a run-time value otherwise.
 pub trait Dim: Sync {
     fn get(runtime: usize) -> usize;

@@ -34,7 +34,7 @@ pub struct NeighbourLists {
 
 /// Cache lines of distances fetched ahead per query (8 entries a line). A
 /// query of eight lanes reads about 110 entries at k = 4, n = 10⁴, but 8
-/// lines measured faster than 14: the rest stream in behind them.
+/// lines are faster than 14: the rest stream in behind them.
 const PREFETCH_LINES: usize = 8;
 
 /// Most samples (times the list length) one query's square may gather.
@@ -174,8 +174,8 @@ impl NeighbourLists {
 
     /// Ask for the start of sample i's list ahead of its query: queries
     /// visit the lists in sample order, a few hundred bytes each, too short
-    /// a run for the hardware prefetchers to pick up (measured: a surrogate
-    /// TE at n = 10⁴ takes about 15% longer without it).
+    /// a run for the hardware prefetchers to pick up (a surrogate TE at
+    /// n = 10⁴ takes about 15% longer without it).
     #[inline]
     pub fn prefetch(&self, i: usize) {
         #[cfg(target_arch = "x86_64")]
@@ -256,8 +256,9 @@ impl NeighbourLists {
 /// of a query with lane values `q`, and the number of entries scanned: the
 /// scan stops at the first entry whose d_ij reaches every lane's k-th.
 /// Compiled for AVX2 (two 256-bit registers a step), picked at run time,
-/// and for the x86-64 baseline (four SSE2 registers); an AVX-512 build
-/// measured no faster and would need Rust 1.89.
+/// and for the x86-64 baseline (four SSE2 registers). No AVX-512 build: it
+/// is no faster here, and its intrinsics need Rust 1.89, past the declared
+/// 1.80.
 fn scan_lanes(ids: &[u32], dist: &[f64], x: &[LaneRow], q: &[f64; LANES], k: usize) -> Option<([f64; LANES], usize)> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {

@@ -25,13 +25,13 @@ pub(crate) struct ListedSource<'a> {
     pub sorted: &'a Sorted1D,
 }
 
-/// Entries per sample in a target's neighbour lists (see `nblists`), at
+/// Entries per sample in a target's neighbour lists (see `search::nblists`), at
 /// most. With a surrogate source (independent of the target) a query at
 /// k = 4 scans about 66 entries on average (n = 10⁴, Gaussian AR data);
 /// where the source is sparse it needs more: 6% of queries run past 128
 /// entries, 3% past 192, 2% past 256, to be answered by the source scan.
 /// 192 takes a third fewer instructions than 128 per surrogate (the
-/// fallback's share), 256 measured no faster than 192.
+/// fallback's share); 256 is no faster than 192.
 pub(super) const LIST_LEN: usize = 192;
 /// Fewest entries worth building: shorter lists send too many queries to
 /// the source scan (a third of them at 64 entries, past LIST_MAX_MISSES).
@@ -41,9 +41,9 @@ const LIST_MIN_LEN: usize = 128;
 /// targets use the joint grid.
 const LIST_BYTES: usize = 64 << 20;
 /// Fewest transfer entropies against one target for which the lists pay:
-/// building them takes 45-90 ms for n = 10⁴ on two cores, and each TE
-/// through them (eight lanes a scan) about 2.3 ms instead of 5 (measured,
-/// one source with 10, 15, 30 and 100 surrogates: 15 is about even).
+/// a TE through them (eight lanes a scan) takes about half the time of one
+/// by the joint grid, and at n = 10⁴ building them costs about what 15 TEs
+/// save that way (one source with 15 surrogates: the two paths are even).
 pub(super) const LIST_MIN_TES: usize = 16;
 /// Above this fraction of queries past their lists, a TE is recomputed by
 /// the joint grid instead of answering the rest one by one.
@@ -241,9 +241,10 @@ impl TargetSide<'_> {
 }
 
 /// Runs up to this long are counted by a scan (see [`RunCounter`]), about
-/// a microsecond at most; past it, by a `RankBox`. At 4096 one or two
-/// outlying queries (ε of a standard deviation) sent nearly every
-/// surrogate at n = 10⁴ to a RankBox build, 6% of the time of a TE.
+/// a microsecond at most; past it, by a `RankBox`. A limit of 4096 would
+/// send nearly every surrogate at n = 10⁴ to a RankBox build (one or two
+/// outlying queries, with ε of a standard deviation, suffice), 6% of the
+/// time of a TE.
 const RUN_SCAN_MAX: usize = 16384;
 
 /// The X∪Z count of the list path, #{j : rank_x(j) ∈ [x0, x1), rank_z(j) ∈
@@ -311,7 +312,7 @@ fn count_in(run: &[u16], (lo, hi): (usize, usize)) -> usize {
 }
 
 /// The chunks' share of [`count_in`], eight values a step in SSE2 (every
-/// x86-64 has it): the compiler's own vectorisation of this loop measured
+/// x86-64 has it): the compiler's own vectorisation of this loop is about
 /// seven times slower (it widens the counts). Each 16-bit lane gains at
 /// most one a step: no overflow for runs up to 8·32767, far past
 /// RUN_SCAN_MAX.

@@ -14,7 +14,7 @@
 //! structures per target instead of 2·p·(S+1).
 //!
 //! For many TEs against one target (a network, or surrogates), the target's
-//! Y∪Z space also gets sorted neighbour lists (`nblists`): with one source
+//! Y∪Z space also gets sorted neighbour lists (`search::nblists`): with one source
 //! column and KSG algorithm 1, each query's joint k-NN search and its Y∪Z
 //! count become one short scan of its list, and no joint structure is built
 //! per surrogate; the few queries past their lists are answered by a scan
