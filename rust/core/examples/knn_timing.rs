@@ -26,7 +26,15 @@ fn main() {
         let mut est = 0.0;
         for _ in 0..reps {
             let t = Instant::now();
-            let v = mutual_info_local(MatRef { data: &x, n, d: 1 }, MatRef { data: &y, n, d: 1 }, 3, Algorithm::One, Exclusion::default(), &Interrupt::new()).unwrap();
+            let v = mutual_info_local(
+                MatRef { data: &x, n, d: 1 },
+                MatRef { data: &y, n, d: 1 },
+                3,
+                Algorithm::One,
+                Exclusion::default(),
+                &Interrupt::new(),
+            )
+            .unwrap();
             best = best.min(t.elapsed());
             est = infoflux_core::mean(&v);
         }
@@ -60,7 +68,15 @@ fn main() {
     let x: Vec<f64> = (0..n).map(|_| u()).collect();
     let y: Vec<f64> = x.iter().map(|v| v + u()).collect();
     let t = Instant::now();
-    let v = mutual_info_local(MatRef { data: &x, n, d: 1 }, MatRef { data: &y, n, d: 1 }, 3, Algorithm::One, Exclusion::default(), &Interrupt::new()).unwrap();
+    let v = mutual_info_local(
+        MatRef { data: &x, n, d: 1 },
+        MatRef { data: &y, n, d: 1 },
+        3,
+        Algorithm::One,
+        Exclusion::default(),
+        &Interrupt::new(),
+    )
+    .unwrap();
     println!("mi total (all threads): {:?} {}", t.elapsed(), infoflux_core::mean(&v));
 }
 
@@ -97,8 +113,19 @@ fn te_profile(n: usize) {
         // one source with S permutation surrogates, as a network entry
         let s: usize = s.parse().unwrap();
         let t = Instant::now();
-        let r = infoflux_core::te::many_sources(&target, &[MatRef { data: &xs, n: m, d: 1 }], 4, Algorithm::One, Exclusion::default(), &[0..m], s,
-            infoflux_core::te::SurrogateMethod::Permutation, 7, &Interrupt::new()).unwrap();
+        let r = infoflux_core::te::many_sources(
+            &target,
+            &[MatRef { data: &xs, n: m, d: 1 }],
+            4,
+            Algorithm::One,
+            Exclusion::default(),
+            &[0..m],
+            s,
+            infoflux_core::te::SurrogateMethod::Permutation,
+            7,
+            &Interrupt::new(),
+        )
+        .unwrap();
         println!("te + {s} surrogates: {:?}, per TE {:?} ({})", t.elapsed(), t.elapsed() / (s as u32 + 1), r[0].0);
         return;
     }
@@ -107,7 +134,14 @@ fn te_profile(n: usize) {
     let mut v = Vec::new();
     for _ in 0..reps {
         v = target
-            .local_values(MatRef { data: &xs, n: m, d: 1 }, None, 4, Algorithm::One, Exclusion::default(), &Interrupt::new())
+            .local_values(
+                MatRef { data: &xs, n: m, d: 1 },
+                None,
+                4,
+                Algorithm::One,
+                Exclusion::default(),
+                &Interrupt::new(),
+            )
             .unwrap();
     }
     println!("te source: {:?} per call {}", t.elapsed() / reps as u32, infoflux_core::mean(&v));

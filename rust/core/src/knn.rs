@@ -64,10 +64,7 @@ pub struct Exclusion<'a> {
 impl Exclusion<'_> {
     #[inline]
     fn excludes(&self, i: usize, j: usize) -> bool {
-        i == j
-            || (self.window > 0
-                && i.abs_diff(j) <= self.window
-                && self.trial.map_or(true, |t| t[i] == t[j]))
+        i == j || (self.window > 0 && i.abs_diff(j) <= self.window && self.trial.map_or(true, |t| t[i] == t[j]))
     }
     /// Samples j ≠ i inside the window (candidates to subtract from counts).
     fn window_of(&self, i: usize, n: usize) -> impl Iterator<Item = usize> + '_ {
@@ -372,7 +369,12 @@ fn build_counters_where(spec: &KnnSpec<'_>, skip: &[bool]) -> Vec<Option<Counter
 /// As [`knn_local_values`] with some counters given (one entry per space,
 /// built from the same rows as `spec.joint`, columns in space order); the
 /// missing ones are built here, alongside the joint search structure.
-pub(crate) fn knn_local_values_with<F>(spec: &KnnSpec<'_>, given: &[Option<&Counter>], interrupt: &Interrupt, local: F) -> Result<Vec<f64>>
+pub(crate) fn knn_local_values_with<F>(
+    spec: &KnnSpec<'_>,
+    given: &[Option<&Counter>],
+    interrupt: &Interrupt,
+    local: F,
+) -> Result<Vec<f64>>
 where
     F: Fn(&[usize]) -> f64 + Sync,
 {
@@ -487,7 +489,13 @@ impl<'c> RowLayout<'c> {
 /// Pass 1, in joint-search order (neighbouring queries share cells and
 /// nodes): the radius of every sample in every variable group, and the
 /// fused spaces' counts (or the local value, when all are fused).
-fn radii_pass<F>(spec: &KnnSpec<'_>, tree: &JointSearch, layout: &RowLayout<'_>, interrupt: &Interrupt, local: &F) -> Result<Vec<f64>>
+fn radii_pass<F>(
+    spec: &KnnSpec<'_>,
+    tree: &JointSearch,
+    layout: &RowLayout<'_>,
+    interrupt: &Interrupt,
+    local: &F,
+) -> Result<Vec<f64>>
 where
     F: Fn(&[usize]) -> f64 + Sync,
 {
@@ -664,7 +672,11 @@ fn check_k(k: usize, n: usize, exclusion: &Exclusion<'_>) -> Result<()> {
     if k + worst >= n {
         return Err(Error::invalid(
             "k",
-            format!("k={k} needs more than {} samples (got {n}{})", k + worst, if worst > 0 { ", after the Theiler window" } else { "" }),
+            format!(
+                "k={k} needs more than {} samples (got {n}{})",
+                k + worst,
+                if worst > 0 { ", after the Theiler window" } else { "" }
+            ),
         ));
     }
     Ok(())
@@ -832,12 +844,7 @@ pub fn entropy_local(x: MatRef<'_>, k: usize, norm: Norm, interrupt: &Interrupt)
 /// KSG mutual information between every pair of columns of `data` (n × p),
 /// parallel across pairs. Returns the p × p matrix (row-major) with the
 /// diagonal set to NaN (the MI of a column with itself is infinite).
-pub fn mutual_info_matrix(
-    data: MatRef<'_>,
-    k: usize,
-    algorithm: Algorithm,
-    interrupt: &Interrupt,
-) -> Result<Vec<f64>> {
+pub fn mutual_info_matrix(data: MatRef<'_>, k: usize, algorithm: Algorithm, interrupt: &Interrupt) -> Result<Vec<f64>> {
     let (n, p) = (data.n, data.d);
     check_k(k, n, &Exclusion::default())?;
     let cols: Vec<Vec<f64>> = (0..p).map(|c| (0..n).map(|i| data.data[i * p + c]).collect()).collect();
@@ -856,8 +863,13 @@ pub fn mutual_info_matrix(
                 algorithm,
                 exclusion: Exclusion::default(),
             };
-            knn_local_values_with(&spec, &[Some(&counters[a]), Some(&counters[b])], interrupt, mi_local_formula(k, algorithm, n))
-                .map(|v| crate::mean(&v))
+            knn_local_values_with(
+                &spec,
+                &[Some(&counters[a]), Some(&counters[b])],
+                interrupt,
+                mi_local_formula(k, algorithm, n),
+            )
+            .map(|v| crate::mean(&v))
         })
         .collect();
     let mut m = vec![f64::NAN; p * p];
@@ -888,7 +900,8 @@ mod tests {
                     let e = d[k - 1].0;
                     let nx = (0..n).filter(|&j| j != i && (x[i] - x[j]).abs() < e).count();
                     let ny = (0..n).filter(|&j| j != i && (y[i] - y[j]).abs() < e).count();
-                    total += digamma(k as f64) + digamma(n as f64) - digamma(nx as f64 + 1.0) - digamma(ny as f64 + 1.0);
+                    total +=
+                        digamma(k as f64) + digamma(n as f64) - digamma(nx as f64 + 1.0) - digamma(ny as f64 + 1.0);
                 }
                 Algorithm::Two => {
                     let ex = d[..k].iter().map(|p| (x[i] - x[p.1]).abs()).fold(0.0, f64::max);

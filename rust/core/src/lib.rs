@@ -40,10 +40,7 @@ pub struct MatRef<'a> {
 impl<'a> MatRef<'a> {
     pub fn new(data: &'a [f64], n: usize, d: usize) -> Result<Self> {
         if data.len() != n * d {
-            return Err(Error::invalid(
-                "data",
-                format!("buffer of {} values cannot hold {n} x {d}", data.len()),
-            ));
+            return Err(Error::invalid("data", format!("buffer of {} values cannot hold {n} x {d}", data.len())));
         }
         Ok(Self { data, n, d })
     }

@@ -216,7 +216,9 @@ struct GreedyQueue {
 impl GreedyQueue {
     fn reset(&mut self, p: &[f64]) -> usize {
         self.fresh.clear();
-        self.fresh.extend(p.iter().enumerate().filter(|(_, &m)| m > 0.0).map(|(i, &m)| key(m, i as u32, (m as f32).min(f32::MAX))));
+        self.fresh.extend(
+            p.iter().enumerate().filter(|(_, &m)| m > 0.0).map(|(i, &m)| key(m, i as u32, (m as f32).min(f32::MAX))),
+        );
         self.fresh.sort_unstable();
         self.pos = 0;
         self.heap.clear();
@@ -312,7 +314,12 @@ pub fn greedy(marginals: &[&[f64]], irq: Option<&Interrupt>) -> Result<Coupling>
 }
 
 /// [`greedy`] writing into `out` (cleared first) with reusable `scratch`.
-pub fn greedy_into(marginals: &[&[f64]], irq: Option<&Interrupt>, scratch: &mut Scratch, out: &mut Coupling) -> Result<()> {
+pub fn greedy_into(
+    marginals: &[&[f64]],
+    irq: Option<&Interrupt>,
+    scratch: &mut Scratch,
+    out: &mut Coupling,
+) -> Result<()> {
     check_all(marginals)?;
     prepare(marginals, scratch, false);
     greedy_loop(marginals, irq, scratch, out)
@@ -567,8 +574,7 @@ pub fn bounds(marginals: &[&[f64]]) -> Result<Bounds> {
 /// The bounds from the order the greedy already sorted (saves a sort per
 /// marginal in batches). Call after [`greedy_into`] on the same marginals.
 pub fn bounds_from_scratch(scratch: &Scratch) -> Bounds {
-    let sorted: Vec<Vec<f64>> =
-        scratch.heaps.iter().map(|q| q.fresh.iter().map(|&k| unkey(k).0).collect()).collect();
+    let sorted: Vec<Vec<f64>> = scratch.heaps.iter().map(|q| q.fresh.iter().map(|&k| unkey(k).0).collect()).collect();
     bounds_from_sorted(&sorted)
 }
 
@@ -698,10 +704,7 @@ pub fn one_bit(p: &[f64], q: &[f64]) -> Result<Coupling> {
     }
     // whatever is still pending is the difference of the two totals
     // (rounding, or within the caller's tolerance): it is dropped.
-    let index = vec![
-        rows.iter().map(|&r| op[r as usize]).collect(),
-        cols.iter().map(|&c| oq[c as usize]).collect(),
-    ];
+    let index = vec![rows.iter().map(|&r| op[r as usize]).collect(), cols.iter().map(|&c| oq[c as usize]).collect()];
     Ok(Coupling { index, mass })
 }
 
@@ -770,7 +773,9 @@ pub fn ebim(p: &[f64], rate_bits: f64) -> Result<Ebim> {
         // labels: decreasing p_T, ties by smallest member index
         let mut lab: Vec<u32> = (0..masses.len() as u32).collect();
         lab.sort_by(|&a, &b| {
-            masses[b as usize].total_cmp(&masses[a as usize]).then(members_first[a as usize].cmp(&members_first[b as usize]))
+            masses[b as usize]
+                .total_cmp(&masses[a as usize])
+                .then(members_first[a as usize].cmp(&members_first[b as usize]))
         });
         let mut rank = vec![0u32; masses.len()];
         for (r, &g) in lab.iter().enumerate() {
@@ -960,7 +965,11 @@ pub const SMALL: usize = 1 << 14;
 
 /// Greedy coupling plus its bounds, with the two halves run side by side on
 /// the caller's pool (results do not depend on the thread count).
-pub fn greedy_with_bounds(marginals: &[&[f64]], with_bounds: bool, irq: &Interrupt) -> Result<(Coupling, Option<Bounds>)> {
+pub fn greedy_with_bounds(
+    marginals: &[&[f64]],
+    with_bounds: bool,
+    irq: &Interrupt,
+) -> Result<(Coupling, Option<Bounds>)> {
     check_all(marginals)?;
     let mut scratch = Scratch::default();
     let mut out = Coupling::default();
@@ -978,9 +987,9 @@ pub fn greedy_with_bounds(marginals: &[&[f64]], with_bounds: bool, irq: &Interru
     }
     // the bounds need the same sorted masses: copy them out once, then run
     // the greedy and the bounds side by side
-    let sorted: Vec<Vec<f64>> =
-        scratch.heaps.iter().map(|q| q.fresh.iter().map(|&k| unkey(k).0).collect()).collect();
-    let (c, b) = rayon::join(|| greedy_loop(marginals, Some(irq), &mut scratch, &mut out), || bounds_from_sorted(&sorted));
+    let sorted: Vec<Vec<f64>> = scratch.heaps.iter().map(|q| q.fresh.iter().map(|&k| unkey(k).0).collect()).collect();
+    let (c, b) =
+        rayon::join(|| greedy_loop(marginals, Some(irq), &mut scratch, &mut out), || bounds_from_sorted(&sorted));
     c?;
     Ok((out, Some(b)))
 }

@@ -23,7 +23,8 @@ pub fn noise(out: &mut [f64], d: usize, seed: u64, stream: u64) {
     let z = tables();
     out.par_chunks_mut(ROWS * d.max(1)).enumerate().for_each(|(b, block)| {
         for c in 0..d {
-            let mut rng = SplitMix64::new(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15), ((c as u64) << 40) | b as u64);
+            let mut rng =
+                SplitMix64::new(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15), ((c as u64) << 40) | b as u64);
             for v in block.iter_mut().skip(c).step_by(d) {
                 *v = standard_normal(&mut rng, z);
             }
@@ -76,26 +77,43 @@ fn column_stats(data: &[f64], n: usize, d: usize) -> (Vec<f64>, Vec<f64>) {
 /// centred); with `noise > 0`, N(0, 1) noise times `noise` times the
 /// column's standard deviation (1 after normalisation) is added, drawn from
 /// stream (`seed`, `stream`).
-pub fn preprocess(data: &mut [f64], n: usize, d: usize, normalize: bool, noise_level: f64, seed: u64, stream: u64) -> Result<()> {
+pub fn preprocess(
+    data: &mut [f64],
+    n: usize,
+    d: usize,
+    normalize: bool,
+    noise_level: f64,
+    seed: u64,
+    stream: u64,
+) -> Result<()> {
     if data.len() != n * d || d == 0 {
         return Err(Error::invalid("x", format!("buffer of {} values cannot hold {n} x {d}", data.len())));
     }
     if !(noise_level >= 0.0 && noise_level.is_finite()) {
         return Err(Error::invalid("noise", "must be a finite non-negative number"));
     }
-    let (mean, std) = if normalize || noise_level > 0.0 { column_stats(data, n, d) } else { (vec![0.0; d], vec![0.0; d]) };
+    let (mean, std) =
+        if normalize || noise_level > 0.0 { column_stats(data, n, d) } else { (vec![0.0; d], vec![0.0; d]) };
     let shift: Vec<f64> = if normalize { mean } else { vec![0.0; d] };
-    let div: Vec<f64> = if normalize { std.iter().map(|&s| if s > 0.0 { s } else { 1.0 }).collect() } else { vec![1.0; d] };
+    let div: Vec<f64> =
+        if normalize { std.iter().map(|&s| if s > 0.0 { s } else { 1.0 }).collect() } else { vec![1.0; d] };
     let amp: Vec<f64> = (0..d)
         .map(|c| {
-            let s = if normalize || n < 2 { 1.0 } else if std[c] > 0.0 { std[c] } else { 1.0 };
+            let s = if normalize || n < 2 {
+                1.0
+            } else if std[c] > 0.0 {
+                std[c]
+            } else {
+                1.0
+            };
             noise_level * s
         })
         .collect();
     let z = tables();
     data.par_chunks_mut(ROWS * d).enumerate().for_each(|(b, block)| {
         for c in 0..d {
-            let mut rng = SplitMix64::new(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15), ((c as u64) << 40) | b as u64);
+            let mut rng =
+                SplitMix64::new(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15), ((c as u64) << 40) | b as u64);
             let (sh, dv, am) = (shift[c], div[c], amp[c]);
             for v in block.iter_mut().skip(c).step_by(d) {
                 let mut t = *v;

@@ -67,7 +67,10 @@ fn code_only(src: &str) -> String {
                 }
             }
             out.push(' ');
-        } else if c[i] == 'r' && (c.get(i + 1) == Some(&'"') || c.get(i + 1) == Some(&'#')) && (i == 0 || !is_ident(c[i - 1])) {
+        } else if c[i] == 'r'
+            && (c.get(i + 1) == Some(&'"') || c.get(i + 1) == Some(&'#'))
+            && (i == 0 || !is_ident(c[i - 1]))
+        {
             // raw string r#".."#
             let mut j = i + 1;
             let mut hashes = 0;
@@ -209,10 +212,7 @@ fn expand(t: &str) -> Vec<Vec<String>> {
     }
     if let Some(i) = t.find("::{") {
         let prefix: Vec<String> = t[..i].split("::").map(str::to_string).collect();
-        return expand(&t[i + 2..])
-            .into_iter()
-            .map(|tail| prefix.iter().cloned().chain(tail).collect())
-            .collect();
+        return expand(&t[i + 2..]).into_iter().map(|tail| prefix.iter().cloned().chain(tail).collect()).collect();
     }
     vec![t.split("::").filter(|s| *s != "*" && !s.is_empty()).map(str::to_string).collect()]
 }
@@ -260,8 +260,11 @@ fn graph(files: &[(String, String)]) -> BTreeMap<Module, BTreeSet<Module>> {
             m
         };
         let children_of = |m: &Module| -> BTreeSet<String> {
-            let mut c: BTreeSet<String> =
-                modules.iter().filter(|x| x.len() == m.len() + 1 && x.starts_with(m)).map(|x| x[m.len()].clone()).collect();
+            let mut c: BTreeSet<String> = modules
+                .iter()
+                .filter(|x| x.len() == m.len() + 1 && x.starts_with(m))
+                .map(|x| x[m.len()].clone())
+                .collect();
             c.extend(inline.iter().map(|(_, _, n)| n.clone()));
             c
         };
@@ -425,7 +428,9 @@ fn foundations_do_not_use_the_families() {
 fn known_dependencies_are_seen() {
     let g = graph(&crate_sources());
     let top = top_level(&g);
-    for (from, to) in [("te", "knn"), ("knn", "search"), ("prep", "random"), ("te", "random"), ("knn", "special"), ("mec", "crate")] {
+    for (from, to) in
+        [("te", "knn"), ("knn", "search"), ("prep", "random"), ("te", "random"), ("knn", "special"), ("mec", "crate")]
+    {
         assert!(top[&m(from)].contains(&m(to)), "{from} -> {to} not seen: {:?}", top[&m(from)]);
     }
     for (from, to) in [
@@ -450,9 +455,15 @@ fn a_cycle_is_found() {
         vec![
             ("lib.rs".to_string(), "pub mod a;\npub mod b;\npub mod c;\n".to_string()),
             ("a/mod.rs".to_string(), "mod x;\nuse crate::{c::C as D, b::{self, B}};\n".to_string()),
-            ("a/x.rs".to_string(), "use super::super::c;\n#[cfg(test)]\nmod tests {\n    use super::*;\n}\n".to_string()),
+            (
+                "a/x.rs".to_string(),
+                "use super::super::c;\n#[cfg(test)]\nmod tests {\n    use super::*;\n}\n".to_string(),
+            ),
             ("b.rs".to_string(), b_src.to_string()),
-            ("c.rs".to_string(), "// crate::a::X in a comment\nconst S: &str = \"crate::a::X\";\npub struct C;\n".to_string()),
+            (
+                "c.rs".to_string(),
+                "// crate::a::X in a comment\nconst S: &str = \"crate::a::X\";\npub struct C;\n".to_string(),
+            ),
         ]
     };
     let clean = graph(&files("pub struct B;\n#[cfg(test)]\nmod tests {\n    use super::*;\n}\n"));
@@ -460,7 +471,9 @@ fn a_cycle_is_found() {
     assert!(clean[&m("a::x")].contains(&m("c")));
     assert!(!clean[&m("a::x")].contains(&m("a")));
     assert!(clean[&m("a")].contains(&m("b")) && clean[&m("a")].contains(&m("c")));
-    for b_src in ["use crate::a::A;\n", "fn f() { crate::a::g(); }\n", "mod inner {\n    fn f() { super::super::a::g(); }\n}\n"] {
+    for b_src in
+        ["use crate::a::A;\n", "fn f() { crate::a::g(); }\n", "mod inner {\n    fn f() { super::super::a::g(); }\n}\n"]
+    {
         let g = graph(&files(b_src));
         let c = find_cycle(&g).unwrap_or_else(|| panic!("no cycle found for {b_src:?}: {g:?}"));
         assert!(c.contains(&m("b")), "{}", show(&c));

@@ -71,7 +71,8 @@ impl BoxGrid {
         let g = (((n as f64) / POINTS_PER_CELL).sqrt().ceil() as usize).clamp(1, n.max(1));
         // the passes below are scatters over n-sized arrays, memory bound at
         // large n: the independent ones run side by side
-        let ((blk_a, lo_a, hi_a), (blk_b, lo_b, hi_b)) = rayon::join(|| quantile_blocks(a, &order_a, g), || quantile_blocks(b, &order_b, g));
+        let ((blk_a, lo_a, hi_a), (blk_b, lo_b, hi_b)) =
+            rayon::join(|| quantile_blocks(a, &order_a, g), || quantile_blocks(b, &order_b, g));
         let mut ids = vec![0u32; n];
         let mut pos = vec![0u32; n];
         let mut block = vec![[0u16; 2]; n];
@@ -144,11 +145,8 @@ impl BoxGrid {
         // blocks own + 1 − W ..= own, at hi[own + 1..] (hi is shifted by W)
         let win: &[f64; W] = hi[own + 1..own + 1 + W].try_into().expect("padded");
         let t = win.iter().map(|&h| left(h) as usize).sum::<usize>();
-        let first = if t > 0 {
-            own + 1 + t - W
-        } else {
-            partition_point_from(own + 1, own + 1 - W, |b| left(hi[b + W]))
-        };
+        let first =
+            if t > 0 { own + 1 + t - W } else { partition_point_from(own + 1, own + 1 - W, |b| left(hi[b + W])) };
         let win: &[f64; W] = lo[own..own + W].try_into().expect("padded");
         let t = win.iter().map(|&l| not_right(l) as usize).sum::<usize>();
         let last = if t < W { own + t } else { partition_point_from(self.g, own + W, |b| not_right(lo[b])) } - 1;
@@ -178,7 +176,9 @@ impl BoxGrid {
         let sa = self.span::<STRICT>(0, q[0], ra, own[0] as usize);
         let sb = self.span::<STRICT>(1, q[1], rb, own[1] as usize);
         self.cells.count(sa, sb, |pts| {
-            pts.iter().filter(|t| within::<STRICT>((t[0] - q[0]).abs(), ra) & within::<STRICT>((t[1] - q[1]).abs(), rb)).count()
+            pts.iter()
+                .filter(|t| within::<STRICT>((t[0] - q[0]).abs(), ra) & within::<STRICT>((t[1] - q[1]).abs(), rb))
+                .count()
         })
     }
 }
@@ -296,7 +296,8 @@ impl<P: Copy + Default + Send + Sync> Cells<P> {
         // each partly-inside a-block across every b-block met (this covers
         // the corner cells too)...
         let (b0u, b1u) = (b0 as usize, b1 as usize);
-        let scan_a = |ba: usize| test(&self.pts_a[self.start_a[ba * g + b0u] as usize..self.start_a[ba * g + b1u + 1] as usize]);
+        let scan_a =
+            |ba: usize| test(&self.pts_a[self.start_a[ba * g + b0u] as usize..self.start_a[ba * g + b1u + 1] as usize]);
         if a0 < a_in0 {
             count += scan_a(a0 as usize);
         }
@@ -306,7 +307,9 @@ impl<P: Copy + Default + Send + Sync> Cells<P> {
         // ...and each partly-inside b-block across the wholly-inside a-blocks
         if a_full {
             let (i0, i1) = (a_in0 as usize, a_in1 as usize);
-            let scan_b = |bb: usize| test(&self.pts_b[self.start_b[bb * g + i0] as usize..self.start_b[bb * g + i1 + 1] as usize]);
+            let scan_b = |bb: usize| {
+                test(&self.pts_b[self.start_b[bb * g + i0] as usize..self.start_b[bb * g + i1 + 1] as usize])
+            };
             if b0 < b_in0 {
                 count += scan_b(b0 as usize);
             }
@@ -317,7 +320,6 @@ impl<P: Copy + Default + Send + Sync> Cells<P> {
         count
     }
 }
-
 
 /// The count of `BoxGrid` in rank space: #{j : rank_a(j) ∈ [a0, a1),
 /// rank_b(j) ∈ [b0, b1)}, for callers that already hold the rank runs of
@@ -408,10 +410,23 @@ mod tests {
     #[test]
     fn counts_match_brute_force() {
         let mut s = 23u64;
-        for &(n, quant) in &[(1usize, false), (2, false), (3, true), (7, false), (50, true), (50, false), (400, true), (2000, false), (3000, true)] {
-            let a: Vec<f64> = (0..n).map(|_| if quant { (lcg(&mut s) * 12.0).floor() / 4.0 } else { lcg(&mut s).powi(3) }).collect();
-            let b: Vec<f64> =
-                a.iter().map(|v| if quant { (v * 4.0 + lcg(&mut s) * 6.0).floor() / 4.0 } else { v + 0.2 * lcg(&mut s) }).collect();
+        for &(n, quant) in &[
+            (1usize, false),
+            (2, false),
+            (3, true),
+            (7, false),
+            (50, true),
+            (50, false),
+            (400, true),
+            (2000, false),
+            (3000, true),
+        ] {
+            let a: Vec<f64> =
+                (0..n).map(|_| if quant { (lcg(&mut s) * 12.0).floor() / 4.0 } else { lcg(&mut s).powi(3) }).collect();
+            let b: Vec<f64> = a
+                .iter()
+                .map(|v| if quant { (v * 4.0 + lcg(&mut s) * 6.0).floor() / 4.0 } else { v + 0.2 * lcg(&mut s) })
+                .collect();
             let grid = BoxGrid::new(&a, &b);
             for i in 0..n {
                 let p = grid.position(i);

@@ -57,14 +57,10 @@ impl Grid {
         let n = sx.len();
         let g = ((n as f64 / 2.0).sqrt().ceil() as usize).clamp(1, n.max(1));
         let first: Vec<usize> = (0..=g).map(|b| (b * n).div_ceil(g)).collect();
-        let bounds = |vals: &[f64]| -> (Vec<f64>, Vec<f64>) {
-            (0..g).map(|b| (vals[first[b]], vals[first[b + 1] - 1])).unzip()
-        };
-        let ((lo0, hi0), (lo1, hi1)) = if n == 0 {
-            ((vec![], vec![]), (vec![], vec![]))
-        } else {
-            (bounds(sx.values()), bounds(sy.values()))
-        };
+        let bounds =
+            |vals: &[f64]| -> (Vec<f64>, Vec<f64>) { (0..g).map(|b| (vals[first[b]], vals[first[b + 1] - 1])).unzip() };
+        let ((lo0, hi0), (lo1, hi1)) =
+            if n == 0 { ((vec![], vec![]), (vec![], vec![])) } else { (bounds(sx.values()), bounds(sy.values())) };
         let mut start = vec![0u32; g * g + 1];
         start[g * g] = n as u32;
         let mut pts = vec![[0.0; 2]; n];
@@ -220,7 +216,16 @@ impl Grid {
 
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn scan<F: Fn(u32) -> bool>(&self, cx: usize, y0: usize, y1: usize, q: &[f64; 2], skip: &F, best: &mut [(f64, u32)], worst: &mut f64) {
+    fn scan<F: Fn(u32) -> bool>(
+        &self,
+        cx: usize,
+        y0: usize,
+        y1: usize,
+        q: &[f64; 2],
+        skip: &F,
+        best: &mut [(f64, u32)],
+        worst: &mut f64,
+    ) {
         // cells (cx, y0..=y1) are contiguous in the CSR layout
         let s = self.start[cx * self.g + y0] as usize;
         let e = self.start[cx * self.g + y1 + 1] as usize;
@@ -298,8 +303,10 @@ mod tests {
     fn knn_matches_brute_force() {
         let mut s = 17u64;
         for &(n, quant) in &[(2usize, false), (3, false), (50, true), (400, false), (2000, true), (3000, false)] {
-            let x: Vec<f64> = (0..n).map(|_| if quant { (lcg(&mut s) * 10.0).floor() } else { lcg(&mut s).powi(3) }).collect();
-            let y: Vec<f64> = x.iter().map(|v| if quant { (v + lcg(&mut s) * 5.0).floor() } else { v + 0.1 * lcg(&mut s) }).collect();
+            let x: Vec<f64> =
+                (0..n).map(|_| if quant { (lcg(&mut s) * 10.0).floor() } else { lcg(&mut s).powi(3) }).collect();
+            let y: Vec<f64> =
+                x.iter().map(|v| if quant { (v + lcg(&mut s) * 5.0).floor() } else { v + 0.1 * lcg(&mut s) }).collect();
             let grid = Grid::new(&x, &y);
             let mut position = vec![0u32; n];
             for t in 0..n as u32 {

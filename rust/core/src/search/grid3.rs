@@ -48,7 +48,8 @@ pub struct Grid3 {
 
 impl Grid3 {
     pub fn new(cols: [&[f64]; 3]) -> Self {
-        let (o0, (o1, o2)) = rayon::join(|| sorted_order(cols[0]), || rayon::join(|| sorted_order(cols[1]), || sorted_order(cols[2])));
+        let (o0, (o1, o2)) =
+            rayon::join(|| sorted_order(cols[0]), || rayon::join(|| sorted_order(cols[1]), || sorted_order(cols[2])));
         Self::from_orders(cols, [&o0, &o1, &o2])
     }
 
@@ -77,12 +78,14 @@ impl Grid3 {
         // consecutive cells (disjoint runs of positions), each part reading
         // every sample's cell and placing its own: samples stay in id order
         // within a cell, as one sequential pass would place them.
-        let first_cell: Vec<usize> = (0..=parts).map(|j| start.partition_point(|&s| (s as usize) < j * n / parts).min(g * g * g)).collect();
+        let first_cell: Vec<usize> =
+            (0..=parts).map(|j| start.partition_point(|&s| (s as usize) < j * n / parts).min(g * g * g)).collect();
         let cuts: Vec<usize> = first_cell.iter().map(|&c| start[c] as usize).collect();
         let mut pts = vec![[0.0; 3]; n];
         let mut ids = vec![0u32; n];
         let mut block = vec![[0u16; 3]; n];
-        let (pp, ip, bp) = (split_at_cuts(&mut pts, &cuts), split_at_cuts(&mut ids, &cuts), split_at_cuts(&mut block, &cuts));
+        let (pp, ip, bp) =
+            (split_at_cuts(&mut pts, &cuts), split_at_cuts(&mut ids, &cuts), split_at_cuts(&mut block, &cuts));
         pp.into_par_iter().zip(ip).zip(bp).enumerate().for_each(|(j, ((pts, ids), block))| {
             let (c0, c1, base) = (first_cell[j], first_cell[j + 1], cuts[j]);
             let mut fill: Vec<u32> = start[c0..c1].iter().map(|&s| s - base as u32).collect();
@@ -177,7 +180,8 @@ impl Grid3 {
         let line = |c0: usize, c1: usize| (c0 * g + c1) * g;
         let below = |c: usize, blk: usize| if blk > 0 { q[c] - self.hi[c][blk - 1] } else { f64::INFINITY };
         let above = |c: usize, blk: usize| if blk + 1 < g { self.lo[c][blk + 1] - q[c] } else { f64::INFINITY };
-        let mut gaps = [below(0, lo[0]), above(0, hi[0]), below(1, lo[1]), above(1, hi[1]), below(2, lo[2]), above(2, hi[2])];
+        let mut gaps =
+            [below(0, lo[0]), above(0, hi[0]), below(1, lo[1]), above(1, hi[1]), below(2, lo[2]), above(2, hi[2])];
         let gap_at = |c: usize, blk: usize| gap(q[c], self.lo[c][blk], self.hi[c][blk]);
         loop {
             let mut side = 0;
@@ -226,7 +230,15 @@ impl Grid3 {
 
     /// Scan cells first..=last (consecutive in the CSR layout).
     #[inline]
-    fn scan<F: Fn(u32) -> bool>(&self, first: usize, last: usize, q: &[f64; 3], k: usize, skip: &F, out: &mut Neighbours) {
+    fn scan<F: Fn(u32) -> bool>(
+        &self,
+        first: usize,
+        last: usize,
+        q: &[f64; 3],
+        k: usize,
+        skip: &F,
+        out: &mut Neighbours,
+    ) {
         let (mut s, e) = (self.start[first] as usize, self.start[last + 1] as usize);
         let dist = |p: &[f64; 3]| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()).max((p[2] - q[2]).abs());
         // filling up: every candidate not skipped is kept
@@ -325,11 +337,17 @@ mod tests {
         // ties too (several samples to a cell, in id order)
         let cols: Vec<Vec<f64>> = (0..3).map(|_| (0..n).map(|_| (lcg(&mut s) * 300.0).floor()).collect()).collect();
         let orders: Vec<Vec<u32>> = cols.iter().map(|c| sorted_order(c)).collect();
-        let build = |parts| Grid3::from_orders_in_parts([&cols[0], &cols[1], &cols[2]], [&orders[0], &orders[1], &orders[2]], parts);
+        let build = |parts| {
+            Grid3::from_orders_in_parts([&cols[0], &cols[1], &cols[2]], [&orders[0], &orders[1], &orders[2]], parts)
+        };
         let one = build(1);
         for parts in [2, 3, 7] {
             let many = build(parts);
-            assert_eq!((&one.start, &one.pts, &one.ids, &one.block), (&many.start, &many.pts, &many.ids, &many.block), "parts={parts}");
+            assert_eq!(
+                (&one.start, &one.pts, &one.ids, &one.block),
+                (&many.start, &many.pts, &many.ids, &many.block),
+                "parts={parts}"
+            );
         }
     }
 
@@ -342,7 +360,9 @@ mod tests {
     #[test]
     fn knn_matches_brute_force() {
         let mut s = 29u64;
-        for &(n, quant) in &[(2usize, false), (3, true), (5, false), (50, true), (50, false), (400, true), (3000, false), (3000, true)] {
+        for &(n, quant) in
+            &[(2usize, false), (3, true), (5, false), (50, true), (50, false), (400, true), (3000, false), (3000, true)]
+        {
             let pts: Vec<[f64; 3]> = (0..n)
                 .map(|_| {
                     let a = lcg(&mut s);

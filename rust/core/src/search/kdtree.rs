@@ -66,15 +66,42 @@ impl Dim for Dyn {
 macro_rules! by_dim {
     ($d:expr, $D:ident => $body:expr) => {
         match $d {
-            1 => { type $D = Fixed<1>; $body }
-            2 => { type $D = Fixed<2>; $body }
-            3 => { type $D = Fixed<3>; $body }
-            4 => { type $D = Fixed<4>; $body }
-            5 => { type $D = Fixed<5>; $body }
-            6 => { type $D = Fixed<6>; $body }
-            7 => { type $D = Fixed<7>; $body }
-            8 => { type $D = Fixed<8>; $body }
-            _ => { type $D = Dyn; $body }
+            1 => {
+                type $D = Fixed<1>;
+                $body
+            }
+            2 => {
+                type $D = Fixed<2>;
+                $body
+            }
+            3 => {
+                type $D = Fixed<3>;
+                $body
+            }
+            4 => {
+                type $D = Fixed<4>;
+                $body
+            }
+            5 => {
+                type $D = Fixed<5>;
+                $body
+            }
+            6 => {
+                type $D = Fixed<6>;
+                $body
+            }
+            7 => {
+                type $D = Fixed<7>;
+                $body
+            }
+            8 => {
+                type $D = Fixed<8>;
+                $body
+            }
+            _ => {
+                type $D = Dyn;
+                $body
+            }
         }
     };
 }
@@ -308,7 +335,14 @@ impl KdTree {
         }
     }
 
-    fn descend<M: Metric, D: Dim, F: Fn(u32) -> bool>(&self, node: usize, q: &[f64], k: usize, skip: &F, out: &mut Neighbours) {
+    fn descend<M: Metric, D: Dim, F: Fn(u32) -> bool>(
+        &self,
+        node: usize,
+        q: &[f64],
+        k: usize,
+        skip: &F,
+        out: &mut Neighbours,
+    ) {
         let d = D::get(self.d);
         if !(M::box_lower(q, self.lo(node), self.hi(node), d) < kth(out, k)) {
             return;
@@ -327,7 +361,14 @@ impl KdTree {
     }
 
     #[inline]
-    fn scan_leaf<M: Metric, D: Dim, F: Fn(u32) -> bool>(&self, node: usize, q: &[f64], k: usize, skip: &F, out: &mut Neighbours) {
+    fn scan_leaf<M: Metric, D: Dim, F: Fn(u32) -> bool>(
+        &self,
+        node: usize,
+        q: &[f64],
+        k: usize,
+        skip: &F,
+        out: &mut Neighbours,
+    ) {
         let d = D::get(self.d);
         let nd = self.nodes[node];
         for t in nd.start..nd.end {
@@ -434,7 +475,16 @@ fn subtree_nodes(len: usize, leaf: usize) -> usize {
 /// Build the subtree over `pts`/`idx` (rows `offset..offset+len` of the whole
 /// tree) into `nodes[0..]`, whose first entry has global id `base`.
 #[allow(clippy::too_many_arguments)]
-fn build(pts: &mut [f64], idx: &mut [u32], d: usize, leaf: usize, offset: usize, base: usize, nodes: &mut [Node], bbox: &mut [f64]) {
+fn build(
+    pts: &mut [f64],
+    idx: &mut [u32],
+    d: usize,
+    leaf: usize,
+    offset: usize,
+    base: usize,
+    nodes: &mut [Node],
+    bbox: &mut [f64],
+) {
     let len = idx.len();
     let (lo, hi) = bbox[..2 * d].split_at_mut(d);
     lo.fill(f64::INFINITY);
@@ -503,7 +553,12 @@ mod tests {
 
     fn brute_count(data: &[f64], d: usize, q: &[f64], r: &[f64], strict: bool) -> usize {
         data.chunks(d)
-            .filter(|p| p.iter().zip(q).zip(r).all(|((a, b), rc)| if strict { (a - b).abs() < *rc } else { (a - b).abs() <= *rc }))
+            .filter(|p| {
+                p.iter()
+                    .zip(q)
+                    .zip(r)
+                    .all(|((a, b), rc)| if strict { (a - b).abs() < *rc } else { (a - b).abs() <= *rc })
+            })
             .count()
     }
 
@@ -513,7 +568,7 @@ mod tests {
         for w in v.windows(2) {
             assert!(sortable(w[0]) < sortable(w[1]));
         }
-        }
+    }
 
     #[test]
     fn counts_and_knn_match_brute_force() {
@@ -533,18 +588,25 @@ mod tests {
                 if d == 1 {
                     let sorted = Sorted1D::new(data.iter().copied());
                     for strict in [true, false] {
-                        assert_eq!(sorted.count(i, r[0], strict), brute_count(&data, d, q, &r, strict), "i={i} r={}", r[0]);
+                        assert_eq!(
+                            sorted.count(i, r[0], strict),
+                            brute_count(&data, d, q, &r, strict),
+                            "i={i} r={}",
+                            r[0]
+                        );
                     }
                 }
                 let k = 3.min(n - 1);
                 let ti = tree.position(i);
                 tree.knn_point::<MaxNorm, _>(ti, k, &|t| t == ti, &mut out);
-                let mut all: Vec<f64> = (0..n).filter(|&j| j != i).map(|j| MaxNorm::dist(q, m.row(j), f64::INFINITY, d)).collect();
+                let mut all: Vec<f64> =
+                    (0..n).filter(|&j| j != i).map(|j| MaxNorm::dist(q, m.row(j), f64::INFINITY, d)).collect();
                 all.sort_by(f64::total_cmp);
                 let got: Vec<f64> = out.iter().map(|p| p.0).collect();
                 assert_eq!(got, all[..k].to_vec());
                 tree.knn_point::<Euclidean, _>(ti, k, &|t| t == ti, &mut out);
-                let mut all: Vec<f64> = (0..n).filter(|&j| j != i).map(|j| Euclidean::dist(q, m.row(j), f64::INFINITY, d)).collect();
+                let mut all: Vec<f64> =
+                    (0..n).filter(|&j| j != i).map(|j| Euclidean::dist(q, m.row(j), f64::INFINITY, d)).collect();
                 all.sort_by(f64::total_cmp);
                 let got: Vec<f64> = out.iter().map(|p| p.0).collect();
                 assert_eq!(got, all[..k].to_vec());

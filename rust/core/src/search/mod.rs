@@ -138,7 +138,13 @@ pub(crate) fn split_at_cuts<'a, T>(mut s: &'a mut [T], cuts: &[usize]) -> Vec<&'
 /// at most this is the k-th distance of all points. (The 3-D grid makes the
 /// same test as the first step of its box growth.)
 #[inline(always)]
-pub(crate) fn gap_beyond_ring<const D: usize>(q: &[f64; D], b: [usize; D], lo: &[Vec<f64>; D], hi: &[Vec<f64>; D], g: usize) -> f64 {
+pub(crate) fn gap_beyond_ring<const D: usize>(
+    q: &[f64; D],
+    b: [usize; D],
+    lo: &[Vec<f64>; D],
+    hi: &[Vec<f64>; D],
+    g: usize,
+) -> f64 {
     let mut gap = f64::INFINITY;
     for c in 0..D {
         if b[c] >= 2 {
@@ -190,4 +196,3 @@ pub(crate) fn sorted_order(col: &[f64]) -> Vec<u32> {
     }
     keys.into_iter().map(|k| k.1).collect()
 }
-

@@ -5,8 +5,8 @@
 //! past their lists from a scan of the source's sorted values.
 
 use super::single::TargetSide;
-use crate::knn::{cmi_local_formula, self_inside, Algorithm, Exclusion};
 use crate::knn::Counter;
+use crate::knn::{cmi_local_formula, self_inside, Algorithm, Exclusion};
 use crate::search::boxgrid::RankBox;
 use crate::search::nblists::{LaneRow, NeighbourLists, LANES};
 use crate::search::sorted::Sorted1D;
@@ -96,7 +96,8 @@ impl TargetSide<'_> {
     ) -> Result<Vec<f64>> {
         let ox = x_sorted.ok_or_else(|| Error::Internal("neighbour lists need the source's order".into()))?;
         let sorted = Sorted1D::from_order(x.data, ox.to_vec());
-        let mut v = self.local_values_listed_lanes(lists, &[ListedSource { x, order, sorted: &sorted }], k, interrupt)?;
+        let mut v =
+            self.local_values_listed_lanes(lists, &[ListedSource { x, order, sorted: &sorted }], k, interrupt)?;
         v.pop().ok_or_else(|| Error::Internal("no lane".into()))
     }
 
@@ -124,7 +125,9 @@ impl TargetSide<'_> {
         for src in sources {
             let (x, order) = (src.x, src.order);
             if self.z_order(x).is_none() || x.n != n || src.sorted.len() != n || order.is_some_and(|o| o.len() != n) {
-                return Err(Error::Internal("neighbour lists need one sorted source column of the target's length".into()));
+                return Err(Error::Internal(
+                    "neighbour lists need one sorted source column of the target's length".into(),
+                ));
             }
         }
         // a lane's sample j holds source row perm[j]: its value, and its
@@ -170,7 +173,9 @@ impl TargetSide<'_> {
                 let mut miss = Vec::new();
                 for (i, slots) in (c * LIST_CHUNK..).zip(o.chunks_exact_mut(LANES)) {
                     lists.prefetch(i + 4);
-                    let answers = lists.kth_and_count_lanes(i, &rows, k, n).ok_or_else(|| Error::Internal(format!("k = {k} past the list path's")))?;
+                    let answers = lists
+                        .kth_and_count_lanes(i, &rows, k, n)
+                        .ok_or_else(|| Error::Internal(format!("k = {k} past the list path's")))?;
                     for (s, (slot, a)) in slots.iter_mut().zip(answers).take(lanes).enumerate() {
                         match a {
                             Ok((eps, nyz)) => *slot = value(s, i, eps, nyz),
@@ -182,7 +187,8 @@ impl TargetSide<'_> {
             })
             .collect::<Result<_>>()?;
         let misses: Vec<(usize, usize, f64)> = misses.into_iter().flatten().collect();
-        let mut values: Vec<Vec<f64>> = (0..lanes).map(|s| out.iter().skip(s).step_by(LANES).copied().collect()).collect();
+        let mut values: Vec<Vec<f64>> =
+            (0..lanes).map(|s| out.iter().skip(s).step_by(LANES).copied().collect()).collect();
         drop(out);
         for (s, vs) in values.iter_mut().enumerate() {
             let lane_misses: Vec<(usize, f64)> = misses.iter().filter(|m| m.0 == s).map(|m| (m.1, m.2)).collect();
@@ -190,7 +196,17 @@ impl TargetSide<'_> {
                 continue;
             }
             let src = &sources[s];
-            let by_joint_grid = || self.local_values_sorted(src.x, src.order, Some(src.sorted.order()), k, Algorithm::One, Exclusion::default(), interrupt);
+            let by_joint_grid = || {
+                self.local_values_sorted(
+                    src.x,
+                    src.order,
+                    Some(src.sorted.order()),
+                    k,
+                    Algorithm::One,
+                    Exclusion::default(),
+                    interrupt,
+                )
+            };
             if lane_misses.len() as f64 > LIST_MAX_MISSES * n as f64 {
                 *vs = by_joint_grid()?;
                 continue;
@@ -237,7 +253,6 @@ impl TargetSide<'_> {
         }
         Ok(values)
     }
-
 }
 
 /// Runs up to this long are counted by a scan (see [`RunCounter`]), about
@@ -358,12 +373,31 @@ const SCAN_MAX: usize = 4096;
 /// k-th distance in the source column are visited. `None` past SCAN_MAX
 /// samples (or for k past MAX_K).
 #[allow(clippy::too_many_arguments)]
-fn source_scan(xv: &[f64], ri: usize, i: usize, ox: &[u32], qx: f64, y: &[f64], z: &[f64], bound: f64, k: usize) -> Option<f64> {
+fn source_scan(
+    xv: &[f64],
+    ri: usize,
+    i: usize,
+    ox: &[u32],
+    qx: f64,
+    y: &[f64],
+    z: &[f64],
+    bound: f64,
+    k: usize,
+) -> Option<f64> {
     with_k!(k, K => source_scan_k::<K>(xv, ri, i, ox, qx, y, z, bound), else None)
 }
 
 #[allow(clippy::too_many_arguments)]
-fn source_scan_k<const K: usize>(xv: &[f64], ri: usize, i: usize, ox: &[u32], qx: f64, y: &[f64], z: &[f64], bound: f64) -> Option<f64> {
+fn source_scan_k<const K: usize>(
+    xv: &[f64],
+    ri: usize,
+    i: usize,
+    ox: &[u32],
+    qx: f64,
+    y: &[f64],
+    z: &[f64],
+    bound: f64,
+) -> Option<f64> {
     let mut top = TopK::<K>::new(bound);
     let (qy, qz) = (y[i], z[i]);
     let visit = |j: u32| {
@@ -443,7 +477,9 @@ mod tests {
                     (a, (a + (crate::testing::lcg(s) * 200.0) as usize).min(n))
                 };
                 let (x, z) = (iv(&mut s), iv(&mut s));
-                let want = (0..n).filter(|&j| (x.0..x.1).contains(&(rx[j] as usize)) && (z.0..z.1).contains(&(rz[j] as usize))).count();
+                let want = (0..n)
+                    .filter(|&j| (x.0..x.1).contains(&(rx[j] as usize)) && (z.0..z.1).contains(&(rz[j] as usize)))
+                    .count();
                 assert_eq!(c.count(x, z), want, "x={x:?} z={z:?} scan_max={scan_max}");
             }
             // a short scan limit sends most counts to the RankBox

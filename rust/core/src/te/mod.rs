@@ -106,10 +106,12 @@ mod tests {
                     _ => x[i] + z[i] + u(),
                 })
                 .collect();
-            let (xm, ym, zm) = (MatRef { data: &x, n, d: 1 }, MatRef { data: &y, n, d: 1 }, MatRef { data: &z, n, d: 1 });
+            let (xm, ym, zm) =
+                (MatRef { data: &x, n, d: 1 }, MatRef { data: &y, n, d: 1 }, MatRef { data: &z, n, d: 1 });
             let target = TargetSide::new(ym, zm).unwrap();
             let sorted = target.source_order(xm);
-            let perm = surrogate_order(SurrogateMethod::Permutation, &[0..n], &mut SplitMix64::new(5, n as u64)).unwrap();
+            let perm =
+                surrogate_order(SurrogateMethod::Permutation, &[0..n], &mut SplitMix64::new(5, n as u64)).unwrap();
             let xp: Vec<f64> = perm.iter().map(|&r| x[r as usize]).collect();
             for k in [1, 4] {
                 for alg in [Algorithm::One, Algorithm::Two] {
@@ -121,7 +123,15 @@ mod tests {
                         assert_eq!(got, want, "n={n} kind={kind} k={k} {alg:?}");
                     }
                     let got = target
-                        .local_values_sorted(xm, Some(&perm), sorted.as_deref(), k, alg, Exclusion::default(), &Interrupt::new())
+                        .local_values_sorted(
+                            xm,
+                            Some(&perm),
+                            sorted.as_deref(),
+                            k,
+                            alg,
+                            Exclusion::default(),
+                            &Interrupt::new(),
+                        )
                         .unwrap();
                     if !(kind == 1 && alg == Algorithm::Two) {
                         assert_eq!(got, brute_cmi(&xp, &y, &z, k, alg), "surrogate n={n} kind={kind} k={k} {alg:?}");
@@ -132,20 +142,40 @@ mod tests {
                     // the joint grid)
                     if alg == Algorithm::One && target.lists_apply(xm, k, alg, Exclusion::default()) {
                         for len in [LIST_LEN, 24, 8] {
-                            let Some(lists) = target.neighbour_lists_of(len, &Interrupt::new()).unwrap() else { continue };
+                            let Some(lists) = target.neighbour_lists_of(len, &Interrupt::new()).unwrap() else {
+                                continue;
+                            };
                             let irq = Interrupt::new();
                             let got = target.local_values_listed(&lists, xm, None, sorted.as_deref(), k, &irq).unwrap();
                             assert_eq!(got, brute_cmi(&x, &y, &z, k, alg), "listed n={n} kind={kind} k={k} len={len}");
-                            let got = target.local_values_listed(&lists, xm, Some(&perm), sorted.as_deref(), k, &irq).unwrap();
-                            assert_eq!(got, brute_cmi(&xp, &y, &z, k, alg), "listed surrogate n={n} kind={kind} k={k} len={len}");
+                            let got = target
+                                .local_values_listed(&lists, xm, Some(&perm), sorted.as_deref(), k, &irq)
+                                .unwrap();
+                            assert_eq!(
+                                got,
+                                brute_cmi(&xp, &y, &z, k, alg),
+                                "listed surrogate n={n} kind={kind} k={k} len={len}"
+                            );
                             // lanes side by side: the source, its surrogate, and
                             // a reversed copy, in one scan
                             let sorted1d = Sorted1D::from_order(&x, sorted.clone().unwrap());
                             let rev: Vec<u32> = (0..n as u32).rev().collect();
                             let xr: Vec<f64> = x.iter().rev().copied().collect();
-                            let lanes = [None, Some(&perm[..]), Some(&rev[..])].map(|order| ListedSource { x: xm, order, sorted: &sorted1d });
+                            let lanes = [None, Some(&perm[..]), Some(&rev[..])].map(|order| ListedSource {
+                                x: xm,
+                                order,
+                                sorted: &sorted1d,
+                            });
                             let got = target.local_values_listed_lanes(&lists, &lanes, k, &irq).unwrap();
-                            assert_eq!(got, vec![brute_cmi(&x, &y, &z, k, alg), brute_cmi(&xp, &y, &z, k, alg), brute_cmi(&xr, &y, &z, k, alg)], "lanes n={n} kind={kind} k={k} len={len}");
+                            assert_eq!(
+                                got,
+                                vec![
+                                    brute_cmi(&x, &y, &z, k, alg),
+                                    brute_cmi(&xp, &y, &z, k, alg),
+                                    brute_cmi(&xr, &y, &z, k, alg)
+                                ],
+                                "lanes n={n} kind={kind} k={k} len={len}"
+                            );
                             listed += 1;
                         }
                     }

@@ -85,7 +85,10 @@ impl<'a> TargetSide<'a> {
                 for (r, &src) in perm.iter().enumerate() {
                     inv[src as usize] = r as u32;
                 }
-                (perm.iter().map(|&src| x.data[src as usize]).collect(), x_sorted.iter().map(|&i| inv[i as usize]).collect())
+                (
+                    perm.iter().map(|&src| x.data[src as usize]).collect(),
+                    x_sorted.iter().map(|&i| inv[i as usize]).collect(),
+                )
             }
         }
     }
@@ -148,7 +151,6 @@ impl<'a> TargetSide<'a> {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,7 +168,9 @@ mod tests {
         let y: Vec<f64> = (0..n).map(|i| x[i] + z[i] + u()).collect();
         let (xm, ym, zm) = (MatRef { data: &x, n, d: 1 }, MatRef { data: &y, n, d: 1 }, MatRef { data: &z, n, d: 1 });
         for alg in [Algorithm::One, Algorithm::Two] {
-            let direct = crate::knn::conditional_mutual_info_local(xm, ym, zm, 4, alg, Exclusion::default(), &Interrupt::new()).unwrap();
+            let direct =
+                crate::knn::conditional_mutual_info_local(xm, ym, zm, 4, alg, Exclusion::default(), &Interrupt::new())
+                    .unwrap();
             let target = TargetSide::new(ym, zm).unwrap();
             let shared = target.local_values(xm, None, 4, alg, Exclusion::default(), &Interrupt::new()).unwrap();
             assert_eq!(direct, shared);

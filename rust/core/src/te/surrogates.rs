@@ -54,10 +54,12 @@ pub fn surrogate_order(method: SurrogateMethod, trials: &[Range<usize>], rng: &m
                 return Err(Error::invalid("block_size", "must be at least 1"));
             }
             for t in trials {
-                let blocks: Vec<Range<usize>> =
-                    (t.start..t.end).step_by(b).map(|s| s..(s + b).min(t.end)).collect();
+                let blocks: Vec<Range<usize>> = (t.start..t.end).step_by(b).map(|s| s..(s + b).min(t.end)).collect();
                 if blocks.len() < 2 {
-                    return Err(Error::invalid("block_size", format!("block_size={b} leaves fewer than 2 blocks in a trial of {} samples", t.len())));
+                    return Err(Error::invalid(
+                        "block_size",
+                        format!("block_size={b} leaves fewer than 2 blocks in a trial of {} samples", t.len()),
+                    ));
                 }
                 let mut order: Vec<usize> = (0..blocks.len()).collect();
                 for i in (1..order.len()).rev() {
@@ -122,10 +124,11 @@ pub fn many_sources(
     let per = n_surrogates + 1;
     // each source sorted once, for itself and all its surrogates
     let sorted: Vec<Option<Vec<u32>>> = sources.par_iter().map(|x| target.source_order(*x)).collect();
-    let lists = (sources.len() * per >= LIST_MIN_TES && sources.iter().all(|x| target.lists_apply(*x, k, algorithm, exclusion)))
-        .then(|| target.neighbour_lists(interrupt))
-        .transpose()?
-        .flatten();
+    let lists = (sources.len() * per >= LIST_MIN_TES
+        && sources.iter().all(|x| target.lists_apply(*x, k, algorithm, exclusion)))
+    .then(|| target.neighbour_lists(interrupt))
+    .transpose()?
+    .flatten();
     let tasks: Vec<(usize, usize)> = (0..sources.len()).flat_map(|i| (0..per).map(move |s| (i, s))).collect();
     let surrogate = |i: usize, s: usize| -> Result<Option<Vec<u32>>> {
         if s == 0 {
@@ -142,7 +145,11 @@ pub fn many_sources(
             let sorted1d: Vec<Sorted1D> = sources
                 .par_iter()
                 .zip(&sorted)
-                .map(|(x, o)| o.as_ref().map(|o| Sorted1D::from_order(x.data, o.clone())).ok_or_else(|| Error::Internal("list path without a source order".into())))
+                .map(|(x, o)| {
+                    o.as_ref()
+                        .map(|o| Sorted1D::from_order(x.data, o.clone()))
+                        .ok_or_else(|| Error::Internal("list path without a source order".into()))
+                })
                 .collect::<Result<_>>()?;
             tasks
                 .par_chunks(LANES)
@@ -167,7 +174,15 @@ pub fn many_sources(
             .map(|&(i, s)| {
                 interrupt.check()?;
                 let order = surrogate(i, s)?;
-                let loc = target.local_values_sorted(sources[i], order.as_deref(), sorted[i].as_deref(), k, algorithm, exclusion, interrupt)?;
+                let loc = target.local_values_sorted(
+                    sources[i],
+                    order.as_deref(),
+                    sorted[i].as_deref(),
+                    k,
+                    algorithm,
+                    exclusion,
+                    interrupt,
+                )?;
                 Ok(crate::mean(&loc))
             })
             .collect(),
@@ -176,7 +191,9 @@ pub fn many_sources(
     let mut it = values.into_iter();
     for _ in 0..sources.len() {
         let est = it.next().ok_or_else(|| Error::Internal("missing estimate".into()))??;
-        let surr = (0..n_surrogates).map(|_| it.next().ok_or_else(|| Error::Internal("missing surrogate".into()))?).collect::<Result<Vec<f64>>>()?;
+        let surr = (0..n_surrogates)
+            .map(|_| it.next().ok_or_else(|| Error::Internal("missing surrogate".into()))?)
+            .collect::<Result<Vec<f64>>>()?;
         out.push((est, surr));
     }
     Ok(out)
@@ -240,12 +257,43 @@ mod tests {
         let irq = Interrupt::new();
         assert!(xs.iter().all(|x| target.lists_apply(*x, 4, Algorithm::One, Exclusion::default())));
         let (surr, seed) = (12, 99);
-        let got = many_sources(&target, &xs, 4, Algorithm::One, Exclusion::default(), &[0..n], surr, SurrogateMethod::Permutation, seed, &irq).unwrap();
+        let got = many_sources(
+            &target,
+            &xs,
+            4,
+            Algorithm::One,
+            Exclusion::default(),
+            &[0..n],
+            surr,
+            SurrogateMethod::Permutation,
+            seed,
+            &irq,
+        )
+        .unwrap();
         for (i, x) in xs.iter().enumerate() {
             let sorted = target.source_order(*x);
             for sidx in 0..=surr {
-                let order = (sidx > 0).then(|| surrogate_order(SurrogateMethod::Permutation, &[0..n], &mut SplitMix64::new(seed, (i * (surr + 1) + sidx) as u64)).unwrap());
-                let want = crate::mean(&target.local_values_sorted(*x, order.as_deref(), sorted.as_deref(), 4, Algorithm::One, Exclusion::default(), &irq).unwrap());
+                let order = (sidx > 0).then(|| {
+                    surrogate_order(
+                        SurrogateMethod::Permutation,
+                        &[0..n],
+                        &mut SplitMix64::new(seed, (i * (surr + 1) + sidx) as u64),
+                    )
+                    .unwrap()
+                });
+                let want = crate::mean(
+                    &target
+                        .local_values_sorted(
+                            *x,
+                            order.as_deref(),
+                            sorted.as_deref(),
+                            4,
+                            Algorithm::One,
+                            Exclusion::default(),
+                            &irq,
+                        )
+                        .unwrap(),
+                );
                 let have = if sidx == 0 { got[i].0 } else { got[i].1[sidx - 1] };
                 assert_eq!(have, want, "source {i} surrogate {sidx}");
             }
