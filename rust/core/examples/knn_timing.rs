@@ -80,6 +80,8 @@ fn main() {
     println!("mi total (all threads): {:?} {}", t.elapsed(), infoflux_core::mean(&v));
 }
 
+// `&[0..m]`: the trials of a series of one trial
+#[allow(clippy::single_range_in_vec_init)]
 fn te_profile(n: usize) {
     use infoflux_core::te::TargetSide;
     let mut s = 5u64;

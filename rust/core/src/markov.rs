@@ -822,6 +822,8 @@ impl Groups {
                     for (q, op) in tile.iter().enumerate() {
                         if op.n * op.n <= LANE_KEYS {
                             let l = &mut lanes[q];
+                            // k indexes the same key in all four lanes
+                            #[allow(clippy::needless_range_loop)]
                             for k in 0..op.n * op.n {
                                 acc[q] += xlnx((l[0][k] + l[1][k]) + (l[2][k] + l[3][k]));
                             }

@@ -1053,7 +1053,7 @@ mod tests {
         let c = greedy(&[&[1.0], &[0.75, 0.25], &[0.6, 0.3, 0.1]], None).unwrap();
         let mut got: Vec<(u32, u32, u32, f64)> =
             (0..c.len()).map(|i| (c.index[0][i], c.index[1][i], c.index[2][i], c.mass[i])).collect();
-        got.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        got.sort_by_key(|a| (a.0, a.1, a.2));
         let want = [(0, 0, 0, 0.6), (0, 0, 1, 0.05), (0, 0, 2, 0.1), (0, 1, 1, 0.25)];
         assert_eq!(got.len(), want.len(), "{got:?}");
         for (g, w) in got.iter().zip(want.iter()) {

@@ -6,7 +6,7 @@
 /// Digamma ψ(x) for x > 0: upward recurrence to x ≥ 10, then the asymptotic
 /// series ln x − 1/(2x) − Σ B₂ₙ/(2n x²ⁿ) to x⁻¹⁴ (error < 1e-17 there).
 pub fn digamma(mut x: f64) -> f64 {
-    if !(x > 0.0) {
+    if x.is_nan() || x <= 0.0 {
         return f64::NAN;
     }
     let mut acc = 0.0;

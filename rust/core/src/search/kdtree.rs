@@ -344,6 +344,9 @@ impl KdTree {
         out: &mut Neighbours,
     ) {
         let d = D::get(self.d);
+        // prune unless the box may hold a closer point; `!(a < b)` and not
+        // `a >= b`, so that a NaN bound prunes too
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !(M::box_lower(q, self.lo(node), self.hi(node), d) < kth(out, k)) {
             return;
         }

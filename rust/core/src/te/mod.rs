@@ -42,6 +42,8 @@ mod surrogates;
 pub use single::TargetSide;
 pub use surrogates::{many_sources, surrogate_order, surrogate_orders, SurrogateMethod};
 
+// `&[0..n]`: the trials of a series of one trial
+#[allow(clippy::single_range_in_vec_init)]
 #[cfg(test)]
 mod tests {
     use super::lists::{ListedSource, LIST_LEN};

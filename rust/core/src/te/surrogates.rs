@@ -199,6 +199,8 @@ pub fn many_sources(
     Ok(out)
 }
 
+// `&[0..n]`: the trials of a series of one trial
+#[allow(clippy::single_range_in_vec_init)]
 #[cfg(test)]
 mod tests {
     use super::*;
