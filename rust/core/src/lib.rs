@@ -1,10 +1,23 @@
 //! infoflux-core: the algorithms behind infoflux, in pure Rust (no Python).
 //!
-//! One module per estimator family. Every long computation takes an
-//! [`Interrupt`] so the bindings can stop it on Ctrl-C, and runs on the
-//! rayon pool of the caller, so `pool.install(..)` decides the thread count.
-//! Results never depend on the number of threads: work is split into
-//! per-sample values that are reduced in a fixed order.
+//! The public modules are the estimator families:
+//!
+//! - [`knn`]: k-NN estimators (KSG mutual information, Frenzel–Pompe
+//!   conditional mutual information, Kozachenko–Leonenko entropy);
+//! - [`te`]: transfer entropy on embedded blocks, with surrogate tests;
+//! - [`mec`]: minimum-entropy couplings and their lower bounds;
+//! - [`markov`]: Markov-chain subset selection;
+//! - [`prep`]: normalisation and tie-breaking noise;
+//!
+//! beside [`error`] and [`random`] (the seeded streams behind surrogates and
+//! noise). The neighbour-search structures live in the private `search`
+//! module, which knows nothing of the families; `tests/module_graph.rs`
+//! keeps the module graph acyclic.
+//!
+//! Every long computation takes an [`Interrupt`] so the bindings can stop it
+//! on Ctrl-C, and runs on the rayon pool of the caller, so `pool.install(..)`
+//! decides the thread count. Results never depend on the number of threads:
+//! work is split into per-sample values that are reduced in a fixed order.
 
 pub mod error;
 pub mod knn;

@@ -66,9 +66,9 @@ impl<'a> TargetSide<'a> {
         }
     }
 
-    /// The ascending order of source block `x` where [`local_values_sorted`]
-    /// (Self::local_values_sorted) can use it; compute it once per source
-    /// and share it across the source's surrogates.
+    /// The ascending order of source block `x` where
+    /// [`local_values_sorted`](Self::local_values_sorted) can use it; compute
+    /// it once per source and share it across the source's surrogates.
     pub fn source_order(&self, x: MatRef<'_>) -> Option<Vec<u32>> {
         self.z_order(x).map(|_| sorted_order(x.data))
     }

@@ -26,7 +26,7 @@ pub enum SurrogateMethod {
     Block(usize),
 }
 
-/// Row order of one surrogate source: surrogate row r takes source row perm[r].
+/// Row order of one surrogate source: surrogate row `r` takes source row `perm[r]`.
 pub fn surrogate_order(method: SurrogateMethod, trials: &[Range<usize>], rng: &mut SplitMix64) -> Result<Vec<u32>> {
     let n = trials.last().map_or(0, |t| t.end);
     let mut perm: Vec<u32> = (0..n as u32).collect();
