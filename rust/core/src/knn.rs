@@ -16,10 +16,12 @@
 //! distance), algorithm 2 counts `≤` the per-variable extents of the k joint
 //! neighbours.
 
-use crate::boxgrid::BoxGrid;
-use crate::grid::Grid;
-use crate::grid3::Grid3;
-use crate::kdtree::{Euclidean, KdTree, MaxNorm, Metric, Neighbours, Sorted1D};
+use crate::search::boxgrid::BoxGrid;
+use crate::search::grid::Grid;
+use crate::search::grid3::Grid3;
+use crate::search::kdtree::{Euclidean, KdTree, MaxNorm, Metric, COUNT_LEAF};
+use crate::search::sorted::Sorted1D;
+use crate::search::{split_at_cuts, Neighbours};
 use crate::special::{digamma, ln_gamma, DigammaTable};
 use crate::{Error, Interrupt, MatRef, Result};
 use rayon::prelude::*;
@@ -62,10 +64,7 @@ pub struct Exclusion<'a> {
 impl Exclusion<'_> {
     #[inline]
     fn excludes(&self, i: usize, j: usize) -> bool {
-        i == j
-            || (self.window > 0
-                && i.abs_diff(j) <= self.window
-                && self.trial.map_or(true, |t| t[i] == t[j]))
+        i == j || (self.window > 0 && i.abs_diff(j) <= self.window && self.trial.map_or(true, |t| t[i] == t[j]))
     }
     /// Samples j ≠ i inside the window (candidates to subtract from counts).
     fn window_of(&self, i: usize, n: usize) -> impl Iterator<Item = usize> + '_ {
@@ -98,7 +97,7 @@ pub(crate) fn self_inside(r: f64, strict: bool) -> bool {
 /// the rank grid with a summed-area table for two (see `boxgrid`), a k-d
 /// tree otherwise. Built once and shareable across computations that count
 /// in the same space (transfer-entropy sources and surrogates).
-pub enum Counter {
+pub(crate) enum Counter {
     Sorted(Sorted1D),
     Box(BoxGrid),
     Tree(KdTree),
@@ -117,7 +116,7 @@ impl Counter {
             let b: Vec<f64> = (0..m.n).map(|i| m.data[2 * i + 1]).collect();
             Self::box_or_tree(BoxGrid::new(&a, &b), || m.data.to_vec())
         } else {
-            Counter::Tree(KdTree::with_leaf(m, crate::kdtree::COUNT_LEAF))
+            Counter::Tree(KdTree::with_leaf(m, COUNT_LEAF))
         }
     }
 
@@ -144,7 +143,7 @@ impl Counter {
         } else {
             let n = grid.len();
             let data = rows();
-            Counter::Tree(KdTree::with_leaf(MatRef { data: &data, n, d: 2 }, crate::kdtree::COUNT_LEAF))
+            Counter::Tree(KdTree::with_leaf(MatRef { data: &data, n, d: 2 }, COUNT_LEAF))
         }
     }
 
@@ -367,26 +366,49 @@ fn build_counters_where(spec: &KnnSpec<'_>, skip: &[bool]) -> Vec<Option<Counter
         .collect()
 }
 
-/// One counter per counting space of `spec`.
-pub fn build_counters(spec: &KnnSpec<'_>) -> Vec<Counter> {
-    build_counters_where(spec, &vec![false; spec.spaces.len()]).into_iter().flatten().collect()
-}
-
 /// As [`knn_local_values`] with some counters given (one entry per space,
 /// built from the same rows as `spec.joint`, columns in space order); the
 /// missing ones are built here, alongside the joint search structure.
-pub fn knn_local_values_with<F>(spec: &KnnSpec<'_>, given: &[Option<&Counter>], interrupt: &Interrupt, local: F) -> Result<Vec<f64>>
+pub(crate) fn knn_local_values_with<F>(
+    spec: &KnnSpec<'_>,
+    given: &[Option<&Counter>],
+    interrupt: &Interrupt,
+    local: F,
+) -> Result<Vec<f64>>
 where
     F: Fn(&[usize]) -> f64 + Sync,
 {
-    let KnnSpec { joint, ref groups, ref spaces, k, algorithm, exclusion } = *spec;
+    let KnnSpec { joint, ref spaces, k, exclusion, .. } = *spec;
     let n = joint.n;
     check_k(k, n, &exclusion)?;
     if given.len() != spaces.len() {
         return Err(Error::Internal("one counter entry per space expected".into()));
     }
+    let (tree, built) = search_structures(spec, given);
+    let counters: Vec<&Counter> = given
+        .iter()
+        .zip(&built)
+        .map(|(g, b)| g.or(b.as_ref()).ok_or_else(|| Error::Internal("counter missing".into())))
+        .collect::<Result<_>>()?;
+    interrupt.check()?;
+    let layout = RowLayout::new(spec, &counters);
+    let rows = radii_pass(spec, &tree, &layout, interrupt, &local)?;
+    // sample -> its position in the joint order
+    let mut jpos = vec![0u32; n];
+    for t in 0..n as u32 {
+        jpos[tree.original(t)] = t;
+    }
+    drop(tree);
+    let counts = count_pass(spec, &counters, &layout, &rows, &jpos, interrupt)?;
+    Ok(value_pass(n, &counters, &layout, &rows, &jpos, &counts, &local))
+}
+
+/// The joint search structure of `spec`, and the counters missing from
+/// `given` (`None` where one is given).
+fn search_structures(spec: &KnnSpec<'_>, given: &[Option<&Counter>]) -> (JointSearch, Vec<Option<Counter>>) {
+    let KnnSpec { joint, ref groups, ref spaces, .. } = *spec;
     let skip: Vec<bool> = given.iter().map(|c| c.is_some()).collect();
-    let (tree, built) = if grid_joint(joint) {
+    if grid_joint(joint) {
         // the grids reuse the counters' sorted columns: build those first
         let built = build_counters_where(spec, &skip);
         let mut sorted: [Option<&Sorted1D>; 2] = [None, None];
@@ -409,54 +431,83 @@ where
         (tree, built)
     } else {
         rayon::join(|| JointSearch::new(joint, [None, None], &[]), || build_counters_where(spec, &skip))
-    };
-    let counters: Vec<&Counter> = given
-        .iter()
-        .zip(&built)
-        .map(|(g, b)| g.or(b.as_ref()).ok_or_else(|| Error::Internal("counter missing".into())))
-        .collect::<Result<_>>()?;
-    interrupt.check()?;
+    }
+}
+
+/// What the radius pass keeps per query, in joint order: its local value
+/// when every space is counted there, else `w` slots of [its radius
+/// (algorithm 1) or radii per group, its fused counts].
+struct RowLayout<'c> {
+    /// per space: (joint column, group, sorted counter) where the radius
+    /// pass counts it
+    fused: Vec<Option<(usize, usize, &'c Sorted1D)>>,
+    n_fused: usize,
+    all_fused: bool,
+    /// radii kept per query
+    keep_rad: usize,
+    /// slots per query
+    w: usize,
+}
+
+impl<'c> RowLayout<'c> {
+    fn new(spec: &KnnSpec<'_>, counters: &[&'c Counter]) -> Self {
+        let KnnSpec { ref groups, ref spaces, algorithm, exclusion, .. } = *spec;
+        let g_n = groups.len();
+        let strict = algorithm == Algorithm::One;
+        // One-column spaces with a sorted counter are counted right after each
+        // query, from the query's own value and radius: no radii to store and
+        // gather back, and in joint-search order the queries' values move
+        // slowly, so the value index stays cached. (Theiler windows need the
+        // counter's order; those spaces go through the count pass.)
+        let cols = space_columns(spec);
+        let fused: Vec<Option<(usize, usize, &Sorted1D)>> = counters
+            .iter()
+            .zip(spaces)
+            .zip(&cols)
+            .map(|((ctr, space), c)| match (ctr, c.as_slice()) {
+                (Counter::Sorted(srt), &[col]) if exclusion.window == 0 => Some((col, space[0], srt)),
+                _ => None,
+            })
+            .collect();
+        let n_fused = fused.iter().flatten().count();
+        let all_fused = n_fused == spaces.len();
+        // algorithm 1 has one radius for every group: keep it once, which
+        // halves the rows that the count pass gathers from at random (a
+        // history-1 TE at 10^5 then fits them in L2)
+        let keep_rad = if all_fused {
+            0
+        } else if strict {
+            1
+        } else {
+            g_n
+        };
+        let w = if all_fused { 1 } else { keep_rad + n_fused };
+        RowLayout { fused, n_fused, all_fused, keep_rad, w }
+    }
+}
+
+/// Pass 1, in joint-search order (neighbouring queries share cells and
+/// nodes): the radius of every sample in every variable group, and the
+/// fused spaces' counts (or the local value, when all are fused).
+fn radii_pass<F>(
+    spec: &KnnSpec<'_>,
+    tree: &JointSearch,
+    layout: &RowLayout<'_>,
+    interrupt: &Interrupt,
+    local: &F,
+) -> Result<Vec<f64>>
+where
+    F: Fn(&[usize]) -> f64 + Sync,
+{
+    let KnnSpec { joint, ref groups, k, algorithm, exclusion, .. } = *spec;
+    let RowLayout { ref fused, n_fused, all_fused, keep_rad, w } = *layout;
+    let n = joint.n;
     let g_n = groups.len();
     let strict = algorithm == Algorithm::One;
-
-    // One-column spaces with a sorted counter are counted right after each
-    // query, from the query's own value and radius: no radii to store and
-    // gather back, and in joint-search order the queries' values move
-    // slowly, so the value index stays cached. (Theiler windows need the
-    // counter's order; those spaces go through pass 2.)
-    let cols = space_columns(spec);
-    let fused: Vec<Option<(usize, usize, &Sorted1D)>> = counters
-        .iter()
-        .zip(spaces)
-        .zip(&cols)
-        .map(|((ctr, space), c)| match (ctr, c.as_slice()) {
-            (Counter::Sorted(srt), &[col]) if exclusion.window == 0 => Some((col, space[0], srt)),
-            _ => None,
-        })
-        .collect();
-    let n_fused = fused.iter().flatten().count();
-    let all_fused = n_fused == spaces.len();
-    // algorithm 1 has one radius for every group: keep it once, which
-    // halves the rows that pass 2 gathers from at random (a history-1 TE
-    // at 10^5 then fits them in L2)
-    let keep_rad = if all_fused {
-        0
-    } else if strict {
-        1
-    } else {
-        g_n
-    };
-    // per query, in joint order: its local value when every space is
-    // counted here, else [its radius (algorithm 1) or radii per group,
-    // fused counts]
-    let w = if all_fused { 1 } else { keep_rad + n_fused };
-
-    // Pass 1, in joint-search order (neighbouring queries share cells and
-    // nodes): the radius of every sample in every variable group.
     let mut rows = vec![0.0f64; n * w];
     let cuts = tree.cuts(n);
     let row_cuts: Vec<usize> = cuts.iter().map(|c| c * w).collect();
-    crate::split_at_cuts(&mut rows, &row_cuts).into_par_iter().enumerate().try_for_each_init(
+    split_at_cuts(&mut rows, &row_cuts).into_par_iter().enumerate().try_for_each_init(
         || (Vec::with_capacity(k + 1), vec![0.0f64; g_n], Vec::new(), vec![0usize; n_fused]),
         |(nbrs, rad, visit, cnt): &mut (Neighbours, Vec<f64>, Vec<u32>, Vec<usize>), (b, out)| -> Result<()> {
             interrupt.check()?;
@@ -510,16 +561,25 @@ where
             Ok(())
         },
     )?;
-    // sample -> its position in the joint order
-    let mut jpos = vec![0u32; n];
-    for t in 0..n as u32 {
-        jpos[tree.original(t)] = t;
-    }
-    drop(tree);
+    Ok(rows)
+}
 
-    // Pass 2, for the other spaces, in each space's own order (sorted values
-    // or its tree's order): consecutive queries then touch the same cached
-    // part of the counting structure. Counts stay in that order.
+/// Pass 2, for the spaces not fused into pass 1, in each space's own order
+/// (sorted values or its tree's order): consecutive queries then touch the
+/// same cached part of the counting structure. Counts stay in that order
+/// (`None` for a fused space).
+fn count_pass(
+    spec: &KnnSpec<'_>,
+    counters: &[&Counter],
+    layout: &RowLayout<'_>,
+    rows: &[f64],
+    jpos: &[u32],
+    interrupt: &Interrupt,
+) -> Result<Vec<Option<Vec<u32>>>> {
+    let KnnSpec { joint, ref groups, ref spaces, algorithm, exclusion, .. } = *spec;
+    let RowLayout { ref fused, w, .. } = *layout;
+    let n = joint.n;
+    let strict = algorithm == Algorithm::One;
     let mut counts: Vec<Option<Vec<u32>>> = Vec::with_capacity(spaces.len());
     for (s, ctr) in counters.iter().enumerate() {
         if fused[s].is_some() {
@@ -556,11 +616,28 @@ where
         counts.push(Some(cs));
     }
 
-    // Pass 3: local values in sample order.
+    Ok(counts)
+}
+
+/// Pass 3: local values in sample order, from the radius pass's rows and
+/// the count pass's counts.
+fn value_pass<F>(
+    n: usize,
+    counters: &[&Counter],
+    layout: &RowLayout<'_>,
+    rows: &[f64],
+    jpos: &[u32],
+    counts: &[Option<Vec<u32>>],
+    local: &F,
+) -> Vec<f64>
+where
+    F: Fn(&[usize]) -> f64 + Sync,
+{
+    let RowLayout { all_fused, keep_rad, w, .. } = *layout;
     if all_fused {
-        return Ok((0..n).into_par_iter().with_min_len(CHUNK).map(|i| rows[jpos[i] as usize]).collect());
+        return (0..n).into_par_iter().with_min_len(CHUNK).map(|i| rows[jpos[i] as usize]).collect();
     }
-    Ok((0..n)
+    (0..n)
         .into_par_iter()
         .with_min_len(CHUNK)
         .map_init(
@@ -568,7 +645,7 @@ where
             |buf, i| {
                 let t = jpos[i] as usize;
                 let mut f = t * w + keep_rad;
-                for ((b, cs), ctr) in buf.iter_mut().zip(&counts).zip(&counters) {
+                for ((b, cs), ctr) in buf.iter_mut().zip(counts).zip(counters) {
                     *b = match cs {
                         Some(cs) => cs[ctr.position(i)] as usize,
                         None => {
@@ -580,7 +657,7 @@ where
                 local(buf)
             },
         )
-        .collect())
+        .collect()
 }
 
 fn check_k(k: usize, n: usize, exclusion: &Exclusion<'_>) -> Result<()> {
@@ -595,7 +672,11 @@ fn check_k(k: usize, n: usize, exclusion: &Exclusion<'_>) -> Result<()> {
     if k + worst >= n {
         return Err(Error::invalid(
             "k",
-            format!("k={k} needs more than {} samples (got {n}{})", k + worst, if worst > 0 { ", after the Theiler window" } else { "" }),
+            format!(
+                "k={k} needs more than {} samples (got {n}{})",
+                k + worst,
+                if worst > 0 { ", after the Theiler window" } else { "" }
+            ),
         ));
     }
     Ok(())
@@ -763,12 +844,7 @@ pub fn entropy_local(x: MatRef<'_>, k: usize, norm: Norm, interrupt: &Interrupt)
 /// KSG mutual information between every pair of columns of `data` (n × p),
 /// parallel across pairs. Returns the p × p matrix (row-major) with the
 /// diagonal set to NaN (the MI of a column with itself is infinite).
-pub fn mutual_info_matrix(
-    data: MatRef<'_>,
-    k: usize,
-    algorithm: Algorithm,
-    interrupt: &Interrupt,
-) -> Result<Vec<f64>> {
+pub fn mutual_info_matrix(data: MatRef<'_>, k: usize, algorithm: Algorithm, interrupt: &Interrupt) -> Result<Vec<f64>> {
     let (n, p) = (data.n, data.d);
     check_k(k, n, &Exclusion::default())?;
     let cols: Vec<Vec<f64>> = (0..p).map(|c| (0..n).map(|i| data.data[i * p + c]).collect()).collect();
@@ -787,8 +863,13 @@ pub fn mutual_info_matrix(
                 algorithm,
                 exclusion: Exclusion::default(),
             };
-            knn_local_values_with(&spec, &[Some(&counters[a]), Some(&counters[b])], interrupt, mi_local_formula(k, algorithm, n))
-                .map(|v| crate::mean(&v))
+            knn_local_values_with(
+                &spec,
+                &[Some(&counters[a]), Some(&counters[b])],
+                interrupt,
+                mi_local_formula(k, algorithm, n),
+            )
+            .map(|v| crate::mean(&v))
         })
         .collect();
     let mut m = vec![f64::NAN; p * p];
@@ -819,7 +900,8 @@ mod tests {
                     let e = d[k - 1].0;
                     let nx = (0..n).filter(|&j| j != i && (x[i] - x[j]).abs() < e).count();
                     let ny = (0..n).filter(|&j| j != i && (y[i] - y[j]).abs() < e).count();
-                    total += digamma(k as f64) + digamma(n as f64) - digamma(nx as f64 + 1.0) - digamma(ny as f64 + 1.0);
+                    total +=
+                        digamma(k as f64) + digamma(n as f64) - digamma(nx as f64 + 1.0) - digamma(ny as f64 + 1.0);
                 }
                 Algorithm::Two => {
                     let ex = d[..k].iter().map(|p| (x[i] - x[p.1]).abs()).fold(0.0, f64::max);

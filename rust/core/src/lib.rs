@@ -1,25 +1,33 @@
 //! infoflux-core: the algorithms behind infoflux, in pure Rust (no Python).
 //!
-//! One module per estimator family. Every long computation takes an
-//! [`Interrupt`] so the bindings can stop it on Ctrl-C, and runs on the
-//! rayon pool of the caller, so `pool.install(..)` decides the thread count.
-//! Results never depend on the number of threads: work is split into
-//! per-sample values that are reduced in a fixed order.
+//! The public modules are the estimator families:
+//!
+//! - [`knn`]: k-NN estimators (KSG mutual information, Frenzel–Pompe
+//!   conditional mutual information, Kozachenko–Leonenko entropy);
+//! - [`te`]: transfer entropy on embedded blocks, with surrogate tests;
+//! - [`mec`]: minimum-entropy couplings and their lower bounds;
+//! - [`markov`]: Markov-chain subset selection;
+//! - [`prep`]: normalisation and tie-breaking noise;
+//!
+//! beside [`error`] and [`random`] (the seeded streams behind surrogates and
+//! noise). The neighbour-search structures live in the private `search`
+//! module, which knows nothing of the families; `tests/module_graph.rs`
+//! keeps the module graph acyclic.
+//!
+//! Every long computation takes an [`Interrupt`] so the bindings can stop it
+//! on Ctrl-C, and runs on the rayon pool of the caller, so `pool.install(..)`
+//! decides the thread count. Results never depend on the number of threads:
+//! work is split into per-sample values that are reduced in a fixed order.
 
-pub mod boxgrid;
 pub mod error;
-pub mod grid;
-pub mod grid3;
-pub mod kdtree;
 pub mod knn;
-pub mod mec;
 pub mod markov;
-pub mod nblists;
+pub mod mec;
 pub mod prep;
-pub mod sorted;
-pub mod special;
+pub mod random;
+pub(crate) mod search;
+pub(crate) mod special;
 pub mod te;
-pub mod topk;
 
 pub use error::{Error, Interrupt, Result};
 
@@ -45,10 +53,7 @@ pub struct MatRef<'a> {
 impl<'a> MatRef<'a> {
     pub fn new(data: &'a [f64], n: usize, d: usize) -> Result<Self> {
         if data.len() != n * d {
-            return Err(Error::invalid(
-                "data",
-                format!("buffer of {} values cannot hold {n} x {d}", data.len()),
-            ));
+            return Err(Error::invalid("data", format!("buffer of {} values cannot hold {n} x {d}", data.len())));
         }
         Ok(Self { data, n, d })
     }
@@ -66,18 +71,6 @@ pub fn fixed_order_sum(v: &[f64]) -> f64 {
     }
     let mid = v.len() / 2;
     fixed_order_sum(&v[..mid]) + fixed_order_sum(&v[mid..])
-}
-
-/// Split `s` into consecutive pieces at the ascending offsets `cuts`
-/// (first 0, last s.len()), so each piece can be filled by its own thread.
-pub(crate) fn split_at_cuts<'a, T>(mut s: &'a mut [T], cuts: &[usize]) -> Vec<&'a mut [T]> {
-    let mut out = Vec::with_capacity(cuts.len().saturating_sub(1));
-    for w in cuts.windows(2) {
-        let (head, tail) = std::mem::take(&mut s).split_at_mut(w[1] - w[0]);
-        out.push(head);
-        s = tail;
-    }
-    out
 }
 
 pub fn mean(v: &[f64]) -> f64 {

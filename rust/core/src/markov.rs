@@ -86,9 +86,7 @@ fn product(sizes: &[usize]) -> Result<usize> {
         if s == 0 {
             return Err(Error::invalid("sizes", format!("coordinate {i} has size 0")));
         }
-        n = n
-            .checked_mul(s)
-            .ok_or_else(|| Error::invalid("sizes", "the product of the coordinate sizes overflows"))?;
+        n = n.checked_mul(s).ok_or_else(|| Error::invalid("sizes", "the product of the coordinate sizes overflows"))?;
     }
     if n > u32::MAX as usize {
         return Err(Error::invalid("sizes", format!("{n} states; at most {} are supported", u32::MAX)));
@@ -103,10 +101,8 @@ fn canonical_rows(n: usize, indptr: &[usize], indices: &[i64], data: &[f64]) -> 
         .into_par_iter()
         .with_min_len(1024)
         .map(|x| {
-            let mut r: Vec<(u32, f64)> = (indptr[x]..indptr[x + 1])
-                .filter(|&e| data[e] != 0.0)
-                .map(|e| (indices[e] as u32, data[e]))
-                .collect();
+            let mut r: Vec<(u32, f64)> =
+                (indptr[x]..indptr[x + 1]).filter(|&e| data[e] != 0.0).map(|e| (indices[e] as u32, data[e])).collect();
             r.sort_by_key(|&(c, _)| c);
             let mut out: Vec<(u32, f64)> = Vec::with_capacity(r.len());
             for (c, v) in r {
@@ -594,7 +590,10 @@ impl Chain {
         let s = self.check_set(set)?;
         for &j in candidates {
             if j >= self.sizes.len() {
-                return Err(Error::invalid("candidates", format!("coordinate {j} out of range for d = {}", self.sizes.len())));
+                return Err(Error::invalid(
+                    "candidates",
+                    format!("coordinate {j} out of range for d = {}", self.sizes.len()),
+                ));
             }
             if s.contains(&j) {
                 return Err(Error::invalid("candidates", format!("coordinate {j} is already in S")));
@@ -686,7 +685,10 @@ impl Chain {
     /// L(x,y) = 0 < P(x,y) at a state with π(x) > 0.
     pub fn kl_rate(&self, l_indptr: &[usize], l_indices: &[u32], l_data: &[f64], irq: &Interrupt) -> Result<f64> {
         if l_indptr.len() != self.n + 1 {
-            return Err(Error::invalid("L", format!("has {} rows, expected {}", l_indptr.len().saturating_sub(1), self.n)));
+            return Err(Error::invalid(
+                "L",
+                format!("has {} rows, expected {}", l_indptr.len().saturating_sub(1), self.n),
+            ));
         }
         let parts: Vec<Result<f64>> = (0..self.n)
             .collect::<Vec<_>>()
@@ -785,8 +787,10 @@ impl Groups {
                 irq.check()?;
                 let (glo, ghi) = self.chunks[c];
                 let tile = tiles[t];
-                let mut bufs: Vec<Vec<f64>> =
-                    tile.iter().map(|op| if op.n * op.n <= LANE_KEYS { Vec::new() } else { vec![0.0; op.n * op.n] }).collect();
+                let mut bufs: Vec<Vec<f64>> = tile
+                    .iter()
+                    .map(|op| if op.n * op.n <= LANE_KEYS { Vec::new() } else { vec![0.0; op.n * op.n] })
+                    .collect();
                 let mut lanes: Vec<Lanes> = vec![[[0.0; LANE_KEYS]; 4]; tile.len()];
                 let mut touched: Vec<Vec<usize>> = vec![Vec::new(); tile.len()];
                 let mut acc = vec![0.0; tile.len()];
@@ -802,9 +806,13 @@ impl Groups {
                                 (DigitKind::Table(tab), true) => {
                                     accumulate_lanes(block, &mut lanes[q], |v| tab[v as usize] as usize, op.n)
                                 }
-                                (DigitKind::Shift { shift, mask }, false) => {
-                                    accumulate(block, &mut bufs[q], &mut touched[q], |v| ((v >> shift) & mask) as usize, op.n)
-                                }
+                                (DigitKind::Shift { shift, mask }, false) => accumulate(
+                                    block,
+                                    &mut bufs[q],
+                                    &mut touched[q],
+                                    |v| ((v >> shift) & mask) as usize,
+                                    op.n,
+                                ),
                                 (DigitKind::Table(tab), false) => {
                                     accumulate(block, &mut bufs[q], &mut touched[q], |v| tab[v as usize] as usize, op.n)
                                 }
@@ -814,6 +822,8 @@ impl Groups {
                     for (q, op) in tile.iter().enumerate() {
                         if op.n * op.n <= LANE_KEYS {
                             let l = &mut lanes[q];
+                            // k indexes the same key in all four lanes
+                            #[allow(clippy::needless_range_loop)]
                             for k in 0..op.n * op.n {
                                 acc[q] += xlnx((l[0][k] + l[1][k]) + (l[2][k] + l[3][k]));
                             }
@@ -1013,7 +1023,10 @@ impl Refiner {
             return Err(Error::invalid(arg, format!("coordinate {j} is already in S")));
         }
         if self.sizes[j] > MAX_REFINE_SIZE {
-            return Err(Error::invalid(arg, format!("coordinate {j} has {} values; refinement supports at most {MAX_REFINE_SIZE}", self.sizes[j])));
+            return Err(Error::invalid(
+                arg,
+                format!("coordinate {j} has {} values; refinement supports at most {MAX_REFINE_SIZE}", self.sizes[j]),
+            ));
         }
         Ok(())
     }
@@ -1034,10 +1047,9 @@ impl Refiner {
             .map(|(&j, tab)| DigitOp {
                 kind: match tab {
                     Some(t) => DigitKind::Table(t),
-                    None => DigitKind::Shift {
-                        shift: self.strides[j].trailing_zeros(),
-                        mask: (self.sizes[j] - 1) as u32,
-                    },
+                    None => {
+                        DigitKind::Shift { shift: self.strides[j].trailing_zeros(), mask: (self.sizes[j] - 1) as u32 }
+                    }
                 },
                 n: self.sizes[j],
             })
@@ -1252,7 +1264,8 @@ mod tests {
         let r = Chain::from_csr(&[2], &[0, 1, 2], &[0, 1], &[1.0, 1.0], None, 1e-12, 1e-10, opts, &irq);
         assert!(matches!(r, Err(Error::InvalidArgument { ref arg, .. }) if arg == "P"));
         // one closed class plus a transient state is fine
-        let c = Chain::from_csr(&[2], &[0, 2, 3], &[0, 1, 1], &[0.5, 0.5, 1.0], None, 1e-12, 1e-10, opts, &irq).unwrap();
+        let c =
+            Chain::from_csr(&[2], &[0, 2, 3], &[0, 1, 1], &[0.5, 0.5, 1.0], None, 1e-12, 1e-10, opts, &irq).unwrap();
         assert!(c.pi()[0] < 1e-12 && (c.pi()[1] - 1.0).abs() < 1e-12);
         // periodic chain: power iteration on the lazy chain converges
         let c = Chain::from_csr(&[2], &[0, 1, 2], &[1, 0], &[1.0, 1.0], None, 1e-12, 1e-10, opts, &irq).unwrap();
@@ -1277,7 +1290,11 @@ mod tests {
             for (t, &cj) in cands.iter().enumerate() {
                 let mut s = set.clone();
                 s.push(cj);
-                let want = reference(&sizes, &p, c.pi(), &{ let mut q = s.clone(); q.sort(); q });
+                let want = reference(&sizes, &p, c.pi(), &{
+                    let mut q = s.clone();
+                    q.sort();
+                    q
+                });
                 assert!((got[t].0 - want.0).abs() < 1e-12, "{s:?}");
                 assert!((got[t].1 - want.1).abs() < 1e-12, "{s:?}");
             }
@@ -1306,7 +1323,8 @@ mod tests {
             ip.push(ind.len() as i64);
         }
         let irq = Interrupt::new();
-        let c = Chain::from_csr(&sizes, &ip, &ind, &dat, None, 1e-12, 1e-10, StationaryOptions::default(), &irq).unwrap();
+        let c =
+            Chain::from_csr(&sizes, &ip, &ind, &dat, None, 1e-12, 1e-10, StationaryOptions::default(), &irq).unwrap();
         let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
         let three = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
         let run = |pool: &rayon::ThreadPool| {

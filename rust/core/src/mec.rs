@@ -121,8 +121,8 @@ fn check_all(marginals: &[&[f64]]) -> Result<()> {
 /// array, so a node's children are 32 contiguous bytes and the tree is half as
 /// deep as a binary heap; the low halves (index, original mass) follow along
 /// and are compared only on equal masses. This is what counts once the
-/// residuals no longer fit in cache (n ~ 10⁶); arities 2, 8 and 16 measured
-/// slower here.
+/// residuals do not fit in cache (n ~ 10⁶), where arities 2, 8 and 16 are
+/// slower.
 const ARITY: usize = 4;
 
 #[derive(Default)]
@@ -216,7 +216,9 @@ struct GreedyQueue {
 impl GreedyQueue {
     fn reset(&mut self, p: &[f64]) -> usize {
         self.fresh.clear();
-        self.fresh.extend(p.iter().enumerate().filter(|(_, &m)| m > 0.0).map(|(i, &m)| key(m, i as u32, (m as f32).min(f32::MAX))));
+        self.fresh.extend(
+            p.iter().enumerate().filter(|(_, &m)| m > 0.0).map(|(i, &m)| key(m, i as u32, (m as f32).min(f32::MAX))),
+        );
         self.fresh.sort_unstable();
         self.pos = 0;
         self.heap.clear();
@@ -264,7 +266,7 @@ impl GreedyQueue {
 /// floats the bit patterns order like the values. The low 32 bits carry the
 /// state's *original* mass as an f32 (never decisive: mass and index already
 /// identify a state); the rounding-noise threshold needs it, and reading it
-/// from the input array instead was a cache miss per step.
+/// from the input array instead would cost a cache miss per step.
 #[inline]
 fn key(m: f64, i: u32, orig: f32) -> u128 {
     ((!m.to_bits() as u128) << 64) | ((i as u128) << 32) | orig.to_bits() as u128
@@ -312,7 +314,12 @@ pub fn greedy(marginals: &[&[f64]], irq: Option<&Interrupt>) -> Result<Coupling>
 }
 
 /// [`greedy`] writing into `out` (cleared first) with reusable `scratch`.
-pub fn greedy_into(marginals: &[&[f64]], irq: Option<&Interrupt>, scratch: &mut Scratch, out: &mut Coupling) -> Result<()> {
+pub fn greedy_into(
+    marginals: &[&[f64]],
+    irq: Option<&Interrupt>,
+    scratch: &mut Scratch,
+    out: &mut Coupling,
+) -> Result<()> {
     check_all(marginals)?;
     prepare(marginals, scratch, false);
     greedy_loop(marginals, irq, scratch, out)
@@ -567,8 +574,7 @@ pub fn bounds(marginals: &[&[f64]]) -> Result<Bounds> {
 /// The bounds from the order the greedy already sorted (saves a sort per
 /// marginal in batches). Call after [`greedy_into`] on the same marginals.
 pub fn bounds_from_scratch(scratch: &Scratch) -> Bounds {
-    let sorted: Vec<Vec<f64>> =
-        scratch.heaps.iter().map(|q| q.fresh.iter().map(|&k| unkey(k).0).collect()).collect();
+    let sorted: Vec<Vec<f64>> = scratch.heaps.iter().map(|q| q.fresh.iter().map(|&k| unkey(k).0).collect()).collect();
     bounds_from_sorted(&sorted)
 }
 
@@ -698,10 +704,7 @@ pub fn one_bit(p: &[f64], q: &[f64]) -> Result<Coupling> {
     }
     // whatever is still pending is the difference of the two totals
     // (rounding, or within the caller's tolerance): it is dropped.
-    let index = vec![
-        rows.iter().map(|&r| op[r as usize]).collect(),
-        cols.iter().map(|&c| oq[c as usize]).collect(),
-    ];
+    let index = vec![rows.iter().map(|&r| op[r as usize]).collect(), cols.iter().map(|&c| oq[c as usize]).collect()];
     Ok(Coupling { index, mass })
 }
 
@@ -770,7 +773,9 @@ pub fn ebim(p: &[f64], rate_bits: f64) -> Result<Ebim> {
         // labels: decreasing p_T, ties by smallest member index
         let mut lab: Vec<u32> = (0..masses.len() as u32).collect();
         lab.sort_by(|&a, &b| {
-            masses[b as usize].total_cmp(&masses[a as usize]).then(members_first[a as usize].cmp(&members_first[b as usize]))
+            masses[b as usize]
+                .total_cmp(&masses[a as usize])
+                .then(members_first[a as usize].cmp(&members_first[b as usize]))
         });
         let mut rank = vec![0u32; masses.len()];
         for (r, &g) in lab.iter().enumerate() {
@@ -960,7 +965,11 @@ pub const SMALL: usize = 1 << 14;
 
 /// Greedy coupling plus its bounds, with the two halves run side by side on
 /// the caller's pool (results do not depend on the thread count).
-pub fn greedy_with_bounds(marginals: &[&[f64]], with_bounds: bool, irq: &Interrupt) -> Result<(Coupling, Option<Bounds>)> {
+pub fn greedy_with_bounds(
+    marginals: &[&[f64]],
+    with_bounds: bool,
+    irq: &Interrupt,
+) -> Result<(Coupling, Option<Bounds>)> {
     check_all(marginals)?;
     let mut scratch = Scratch::default();
     let mut out = Coupling::default();
@@ -978,9 +987,9 @@ pub fn greedy_with_bounds(marginals: &[&[f64]], with_bounds: bool, irq: &Interru
     }
     // the bounds need the same sorted masses: copy them out once, then run
     // the greedy and the bounds side by side
-    let sorted: Vec<Vec<f64>> =
-        scratch.heaps.iter().map(|q| q.fresh.iter().map(|&k| unkey(k).0).collect()).collect();
-    let (c, b) = rayon::join(|| greedy_loop(marginals, Some(irq), &mut scratch, &mut out), || bounds_from_sorted(&sorted));
+    let sorted: Vec<Vec<f64>> = scratch.heaps.iter().map(|q| q.fresh.iter().map(|&k| unkey(k).0).collect()).collect();
+    let (c, b) =
+        rayon::join(|| greedy_loop(marginals, Some(irq), &mut scratch, &mut out), || bounds_from_sorted(&sorted));
     c?;
     Ok((out, Some(b)))
 }
@@ -1018,7 +1027,7 @@ mod tests {
     }
 
     #[test]
-    fn issue_example_one() {
+    fn greedy_is_certified_optimal_on_three_state_marginals() {
         let p = [0.5, 0.4, 0.1];
         let q = [0.6, 0.2, 0.2];
         let c = greedy(&[&p, &q], None).unwrap();
@@ -1030,7 +1039,7 @@ mod tests {
     }
 
     #[test]
-    fn issue_example_two() {
+    fn greedy_and_majorization_bound_on_six_state_marginals() {
         let p = [0.4, 0.3, 0.15, 0.08, 0.04, 0.03];
         let q = [0.44, 0.18, 0.18, 0.15, 0.03, 0.02];
         let c = greedy(&[&p, &q], None).unwrap();
@@ -1044,7 +1053,7 @@ mod tests {
         let c = greedy(&[&[1.0], &[0.75, 0.25], &[0.6, 0.3, 0.1]], None).unwrap();
         let mut got: Vec<(u32, u32, u32, f64)> =
             (0..c.len()).map(|i| (c.index[0][i], c.index[1][i], c.index[2][i], c.mass[i])).collect();
-        got.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+        got.sort_by_key(|a| (a.0, a.1, a.2));
         let want = [(0, 0, 0, 0.6), (0, 0, 1, 0.05), (0, 0, 2, 0.1), (0, 1, 1, 0.25)];
         assert_eq!(got.len(), want.len(), "{got:?}");
         for (g, w) in got.iter().zip(want.iter()) {
@@ -1088,7 +1097,7 @@ mod tests {
     }
 
     #[test]
-    fn ebim_and_bottleneck_issue_numbers() {
+    fn ebim_and_bottleneck_on_six_and_five_state_marginals() {
         let px = [0.4, 0.25, 0.15, 0.1, 0.06, 0.04];
         let py = [0.35, 0.25, 0.2, 0.12, 0.08];
         let r = bottleneck(&px, &py, 1.5).unwrap();

@@ -6,7 +6,7 @@
 /// Digamma ψ(x) for x > 0: upward recurrence to x ≥ 10, then the asymptotic
 /// series ln x − 1/(2x) − Σ B₂ₙ/(2n x²ⁿ) to x⁻¹⁴ (error < 1e-17 there).
 pub fn digamma(mut x: f64) -> f64 {
-    if !(x > 0.0) {
+    if x.is_nan() || x <= 0.0 {
         return f64::NAN;
     }
     let mut acc = 0.0;
@@ -23,9 +23,7 @@ pub fn digamma(mut x: f64) -> f64 {
                 * (1.0 / 120.0
                     - inv2
                         * (1.0 / 252.0
-                            - inv2
-                                * (1.0 / 240.0
-                                    - inv2 * (1.0 / 132.0 - inv2 * (691.0 / 32760.0 - inv2 / 12.0))))));
+                            - inv2 * (1.0 / 240.0 - inv2 * (1.0 / 132.0 - inv2 * (691.0 / 32760.0 - inv2 / 12.0))))));
     acc + x.ln() - 0.5 * inv - series
 }
 
@@ -104,10 +102,16 @@ impl DigammaTable {
         static TABLE: OnceLock<Vec<f64>> = OnceLock::new();
         if len <= 64 {
             static SMALL: OnceLock<Vec<f64>> = OnceLock::new();
-            return DigammaTable(SMALL.get_or_init(|| (0..64).map(|m| if m == 0 { f64::NAN } else { digamma(m as f64) }).collect()));
+            return DigammaTable(
+                SMALL.get_or_init(|| (0..64).map(|m| if m == 0 { f64::NAN } else { digamma(m as f64) }).collect()),
+            );
         }
         DigammaTable(TABLE.get_or_init(|| {
-            (0..TABLE_LEN).into_par_iter().with_min_len(4096).map(|m| if m == 0 { f64::NAN } else { digamma(m as f64) }).collect()
+            (0..TABLE_LEN)
+                .into_par_iter()
+                .with_min_len(4096)
+                .map(|m| if m == 0 { f64::NAN } else { digamma(m as f64) })
+                .collect()
         }))
     }
     /// ψ(m) for an integer m ≥ 1.

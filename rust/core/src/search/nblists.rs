@@ -19,8 +19,8 @@
 //! column's distance is exact, so joint distances equal the brute-force
 //! ones bit for bit.
 
-use crate::boxgrid::{quantile_blocks, sorted_order};
-use crate::topk::{fmax, with_k};
+use super::topk::{fmax, with_k};
+use super::{quantile_blocks, sorted_order};
 use crate::{Error, Interrupt, Result};
 use rayon::prelude::*;
 
@@ -34,7 +34,7 @@ pub struct NeighbourLists {
 
 /// Cache lines of distances fetched ahead per query (8 entries a line). A
 /// query of eight lanes reads about 110 entries at k = 4, n = 10⁴, but 8
-/// lines measured faster than 14: the rest stream in behind them.
+/// lines are faster than 14: the rest stream in behind them.
 const PREFETCH_LINES: usize = 8;
 
 /// Most samples (times the list length) one query's square may gather.
@@ -69,7 +69,8 @@ impl NeighbourLists {
         }
         let (oa, ob) = rayon::join(|| sorted_order(a), || sorted_order(b));
         let g = ((n as f64 / 2.0).sqrt().ceil() as usize).clamp(1, n);
-        let ((blk_a, lo_a, hi_a), (blk_b, lo_b, hi_b)) = rayon::join(|| quantile_blocks(a, &oa, g), || quantile_blocks(b, &ob, g));
+        let ((blk_a, lo_a, hi_a), (blk_b, lo_b, hi_b)) =
+            rayon::join(|| quantile_blocks(a, &oa, g), || quantile_blocks(b, &ob, g));
         let cell = |i: usize| blk_a[i] as usize * g + blk_b[i] as usize;
         let mut start = vec![0u32; g * g + 1];
         for i in 0..n {
@@ -89,73 +90,80 @@ impl NeighbourLists {
         // it grows a ring at a time
         let r0 = (((1.5 * len as f64 / 2.0).sqrt() - 1.0) / 2.0).ceil().max(1.0) as usize;
         let cap = SQUARE_MAX * len;
-        let built = ids.par_chunks_mut(CHUNK * len).zip(dist.par_chunks_mut(CHUNK * len)).enumerate().try_for_each_init(
-            Vec::<(u64, u32)>::new,
-            |buf, (c, (ic, dc))| -> std::result::Result<(), Option<Error>> {
-                interrupt.check().map_err(Some)?;
-                for (i, (il, dl)) in (c * CHUNK..).zip(ic.chunks_exact_mut(len).zip(dc.chunks_exact_mut(len))) {
-                    let (qa, qb) = (a[i], b[i]);
-                    let (ca, cb) = (blk_a[i] as usize, blk_b[i] as usize);
-                    // first a square holding at least len samples (doubled
-                    // until it does); if its len-th distance is not
-                    // certified, that distance still bounds the answer, so a
-                    // second square of every block within it holds it all
-                    let mut r = r0;
-                    let mut sq;
-                    loop {
-                        sq = (ca.saturating_sub(r), (ca + r).min(g - 1), cb.saturating_sub(r), (cb + r).min(g - 1));
-                        let (a0, a1, b0, b1) = sq;
-                        let held: usize = (a0..=a1).map(|x| (start[x * g + b1 + 1] - start[x * g + b0]) as usize).sum();
-                        if held > len || (a0 == 0 && b0 == 0 && a1 == g - 1 && b1 == g - 1) {
-                            break;
+        let built =
+            ids.par_chunks_mut(CHUNK * len).zip(dist.par_chunks_mut(CHUNK * len)).enumerate().try_for_each_init(
+                Vec::<(u64, u32)>::new,
+                |buf, (c, (ic, dc))| -> std::result::Result<(), Option<Error>> {
+                    interrupt.check().map_err(Some)?;
+                    for (i, (il, dl)) in (c * CHUNK..).zip(ic.chunks_exact_mut(len).zip(dc.chunks_exact_mut(len))) {
+                        let (qa, qb) = (a[i], b[i]);
+                        let (ca, cb) = (blk_a[i] as usize, blk_b[i] as usize);
+                        // first a square holding at least len samples (doubled
+                        // until it does); if its len-th distance is not
+                        // certified, that distance still bounds the answer, so a
+                        // second square of every block within it holds it all
+                        let mut r = r0;
+                        let mut sq;
+                        loop {
+                            sq = (ca.saturating_sub(r), (ca + r).min(g - 1), cb.saturating_sub(r), (cb + r).min(g - 1));
+                            let (a0, a1, b0, b1) = sq;
+                            let held: usize =
+                                (a0..=a1).map(|x| (start[x * g + b1 + 1] - start[x * g + b0]) as usize).sum();
+                            if held > len || (a0 == 0 && b0 == 0 && a1 == g - 1 && b1 == g - 1) {
+                                break;
+                            }
+                            r *= 2;
                         }
-                        r *= 2;
-                    }
-                    for round in 0..2 {
-                        let (a0, a1, b0, b1) = sq;
-                        buf.clear();
-                        for x in a0..=a1 {
-                            let span = start[x * g + b0] as usize..start[x * g + b1 + 1] as usize;
-                            for &(pa, pb, j) in &pts[span] {
-                                if j as usize != i {
-                                    // distances are >= +0, where the bits order as the values
-                                    buf.push((fmax((pa - qa).abs(), (pb - qb).abs()).to_bits(), j));
+                        for round in 0..2 {
+                            let (a0, a1, b0, b1) = sq;
+                            buf.clear();
+                            for x in a0..=a1 {
+                                let span = start[x * g + b0] as usize..start[x * g + b1 + 1] as usize;
+                                for &(pa, pb, j) in &pts[span] {
+                                    if j as usize != i {
+                                        // distances are >= +0, where the bits order as the values
+                                        buf.push((fmax((pa - qa).abs(), (pb - qb).abs()).to_bits(), j));
+                                    }
                                 }
                             }
-                        }
-                        if buf.len() > cap {
-                            return Err(None);
-                        }
-                        // (the square holds every other sample when it
-                        // holds fewer than len + 1)
-                        buf.select_nth_unstable(len - 1);
-                        let kth = f64::from_bits(buf[len - 1].0);
-                        let whole = a0 == 0 && b0 == 0 && a1 == g - 1 && b1 == g - 1;
-                        let below = |lo: usize, hi: &[f64], q: f64| if lo > 0 { q - hi[lo - 1] } else { f64::INFINITY };
-                        let above = |up: usize, lo: &[f64], q: f64| if up + 1 < g { lo[up + 1] - q } else { f64::INFINITY };
-                        let gap = below(a0, &hi_a, qa).min(above(a1, &lo_a, qa)).min(below(b0, &hi_b, qb)).min(above(b1, &lo_b, qb));
-                        if round == 1 || whole || kth <= gap {
-                            let best = &mut buf[..len];
-                            best.sort_unstable();
-                            for ((si, sd), &(d, j)) in il.iter_mut().zip(dl.iter_mut()).zip(best.iter()) {
-                                *si = j;
-                                *sd = f64::from_bits(d);
+                            if buf.len() > cap {
+                                return Err(None);
                             }
-                            break;
+                            // (the square holds every other sample when it
+                            // holds fewer than len + 1)
+                            buf.select_nth_unstable(len - 1);
+                            let kth = f64::from_bits(buf[len - 1].0);
+                            let whole = a0 == 0 && b0 == 0 && a1 == g - 1 && b1 == g - 1;
+                            let below =
+                                |lo: usize, hi: &[f64], q: f64| if lo > 0 { q - hi[lo - 1] } else { f64::INFINITY };
+                            let above =
+                                |up: usize, lo: &[f64], q: f64| if up + 1 < g { lo[up + 1] - q } else { f64::INFINITY };
+                            let gap = below(a0, &hi_a, qa)
+                                .min(above(a1, &lo_a, qa))
+                                .min(below(b0, &hi_b, qb))
+                                .min(above(b1, &lo_b, qb));
+                            if round == 1 || whole || kth <= gap {
+                                let best = &mut buf[..len];
+                                best.sort_unstable();
+                                for ((si, sd), &(d, j)) in il.iter_mut().zip(dl.iter_mut()).zip(best.iter()) {
+                                    *si = j;
+                                    *sd = f64::from_bits(d);
+                                }
+                                break;
+                            }
+                            // the blocks holding a value within kth of q
+                            let met = |lo: &[f64], hi: &[f64], q: f64| {
+                                let first = hi.partition_point(|&h| q - h > kth);
+                                let last = lo.partition_point(|&l| l - q <= kth);
+                                (first, last.max(first + 1) - 1)
+                            };
+                            let ((a0, a1), (b0, b1)) = (met(&lo_a, &hi_a, qa), met(&lo_b, &hi_b, qb));
+                            sq = (a0, a1, b0, b1);
                         }
-                        // the blocks holding a value within kth of q
-                        let met = |lo: &[f64], hi: &[f64], q: f64| {
-                            let first = hi.partition_point(|&h| q - h > kth);
-                            let last = lo.partition_point(|&l| l - q <= kth);
-                            (first, last.max(first + 1) - 1)
-                        };
-                        let ((a0, a1), (b0, b1)) = (met(&lo_a, &hi_a, qa), met(&lo_b, &hi_b, qb));
-                        sq = (a0, a1, b0, b1);
                     }
-                }
-                Ok(())
-            },
-        );
+                    Ok(())
+                },
+            );
         match built {
             Ok(()) => Ok(Some(NeighbourLists { len, ids, dist })),
             Err(None) => Ok(None),
@@ -167,9 +175,6 @@ impl NeighbourLists {
     pub fn len(&self) -> usize {
         self.len
     }
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
     /// Whether the lists hold every other sample (n − 1 entries each).
     pub fn complete(&self, n: usize) -> bool {
         self.len + 1 >= n
@@ -177,8 +182,8 @@ impl NeighbourLists {
 
     /// Ask for the start of sample i's list ahead of its query: queries
     /// visit the lists in sample order, a few hundred bytes each, too short
-    /// a run for the hardware prefetchers to pick up (measured: a surrogate
-    /// TE at n = 10⁴ takes about 15% longer without it).
+    /// a run for the hardware prefetchers to pick up (a surrogate TE at
+    /// n = 10⁴ takes about 15% longer without it).
     #[inline]
     pub fn prefetch(&self, i: usize) {
         #[cfg(target_arch = "x86_64")]
@@ -259,8 +264,9 @@ impl NeighbourLists {
 /// of a query with lane values `q`, and the number of entries scanned: the
 /// scan stops at the first entry whose d_ij reaches every lane's k-th.
 /// Compiled for AVX2 (two 256-bit registers a step), picked at run time,
-/// and for the x86-64 baseline (four SSE2 registers); an AVX-512 build
-/// measured no faster and would need Rust 1.89.
+/// and for the x86-64 baseline (four SSE2 registers). No AVX-512 build: it
+/// is no faster here, and its intrinsics need Rust 1.89, past the declared
+/// 1.80.
 fn scan_lanes(ids: &[u32], dist: &[f64], x: &[LaneRow], q: &[f64; LANES], k: usize) -> Option<([f64; LANES], usize)> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
@@ -272,7 +278,13 @@ fn scan_lanes(ids: &[u32], dist: &[f64], x: &[LaneRow], q: &[f64; LANES], k: usi
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn scan_lanes_avx2(ids: &[u32], dist: &[f64], x: &[LaneRow], q: &[f64; LANES], k: usize) -> Option<([f64; LANES], usize)> {
+unsafe fn scan_lanes_avx2(
+    ids: &[u32],
+    dist: &[f64],
+    x: &[LaneRow],
+    q: &[f64; LANES],
+    k: usize,
+) -> Option<([f64; LANES], usize)> {
     with_k!(k, K => Some(scan_lanes_k::<K>(ids, dist, x, q)), else None)
 }
 
@@ -315,17 +327,28 @@ fn scan_lanes_k<const K: usize>(ids: &[u32], dist: &[f64], x: &[LaneRow], q: &[f
 mod tests {
     use super::*;
 
+    use super::super::topk::MAX_K;
     use crate::testing::lcg;
-    use crate::topk::MAX_K;
 
     #[test]
     fn kth_and_count_match_brute_force() {
         let mut s = 3u64;
-        for &(n, quant, len) in &[(2usize, false, 8), (5, true, 8), (60, false, 8), (60, true, 64), (500, false, 24), (500, false, 13), (500, true, 16), (3000, false, 128), (3000, true, 128)] {
+        for &(n, quant, len) in &[
+            (2usize, false, 8),
+            (5, true, 8),
+            (60, false, 8),
+            (60, true, 64),
+            (500, false, 24),
+            (500, false, 13),
+            (500, true, 16),
+            (3000, false, 128),
+            (3000, true, 128),
+        ] {
             let f = |s: &mut u64| if quant { (lcg(s) * 40.0).floor() } else { lcg(s) };
             let a: Vec<f64> = (0..n).map(|_| f(&mut s)).collect();
             // b follows a closely (a sparse copula away from the diagonal)
-            let b: Vec<f64> = a.iter().map(|&v| if quant { (v + f(&mut s)) / 2.0 } else { v * v * v + 0.05 * f(&mut s) }).collect();
+            let b: Vec<f64> =
+                a.iter().map(|&v| if quant { (v + f(&mut s)) / 2.0 } else { v * v * v + 0.05 * f(&mut s) }).collect();
             // lanes: independent columns, the last a copy of the first (as
             // spare lanes are)
             let mut x: Vec<Vec<f64>> = (0..LANES - 1).map(|_| (0..n).map(|_| f(&mut s)).collect()).collect();
@@ -352,7 +375,8 @@ mod tests {
                 let joint: Vec<Vec<f64>> = x
                     .iter()
                     .map(|x| {
-                        let mut v: Vec<f64> = (0..n).filter(|&j| j != i).map(|j| d2(j).max((x[j] - x[i]).abs())).collect();
+                        let mut v: Vec<f64> =
+                            (0..n).filter(|&j| j != i).map(|j| d2(j).max((x[j] - x[i]).abs())).collect();
                         v.sort_by(f64::total_cmp);
                         v
                     })
@@ -363,7 +387,10 @@ mod tests {
                     // every instruction set's build of the scan gives the same
                     let (ids, dist) = lists.of(i);
                     let scanned = scan_lanes(ids, dist, &rows, &rows[i].0, k);
-                    assert_eq!(scanned, with_k!(k, K => Some(scan_lanes_k::<K>(ids, dist, &rows, &rows[i].0)), else None));
+                    assert_eq!(
+                        scanned,
+                        with_k!(k, K => Some(scan_lanes_k::<K>(ids, dist, &rows, &rows[i].0)), else None)
+                    );
                     #[cfg(target_arch = "x86_64")]
                     if std::arch::is_x86_feature_detected!("avx2") {
                         // SAFETY: the CPU has the feature
@@ -375,7 +402,11 @@ mod tests {
                             Ok((eps, c)) => {
                                 answered += 1;
                                 assert_eq!(eps, kth, "n={n} i={i} k={k} lane {l}");
-                                assert_eq!(c, (0..n).filter(|&j| j != i && d2(j) < eps).count(), "n={n} i={i} k={k} lane {l}");
+                                assert_eq!(
+                                    c,
+                                    (0..n).filter(|&j| j != i && d2(j) < eps).count(),
+                                    "n={n} i={i} k={k} lane {l}"
+                                );
                             }
                             Err(bound) => {
                                 // a bound reached by k samples, past the list

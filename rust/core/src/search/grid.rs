@@ -16,9 +16,9 @@
 //! rounding. Once the k-th distance is at most that gap, no point outside
 //! can be strictly closer, so the k-th distance found is exact.
 
-use crate::kdtree::Neighbours;
-use crate::sorted::Sorted1D;
-use crate::topk::{fmax, with_k, TopK};
+use super::sorted::Sorted1D;
+use super::topk::{fmax, with_k, TopK};
+use super::{crowding, gap_beyond_ring, split_at_cuts, Neighbours};
 use rayon::prelude::*;
 
 /// Column-0 blocks per band, and cells per tile side, of the query order.
@@ -57,14 +57,10 @@ impl Grid {
         let n = sx.len();
         let g = ((n as f64 / 2.0).sqrt().ceil() as usize).clamp(1, n.max(1));
         let first: Vec<usize> = (0..=g).map(|b| (b * n).div_ceil(g)).collect();
-        let bounds = |vals: &[f64]| -> (Vec<f64>, Vec<f64>) {
-            (0..g).map(|b| (vals[first[b]], vals[first[b + 1] - 1])).unzip()
-        };
-        let ((lo0, hi0), (lo1, hi1)) = if n == 0 {
-            ((vec![], vec![]), (vec![], vec![]))
-        } else {
-            (bounds(sx.values()), bounds(sy.values()))
-        };
+        let bounds =
+            |vals: &[f64]| -> (Vec<f64>, Vec<f64>) { (0..g).map(|b| (vals[first[b]], vals[first[b + 1] - 1])).unzip() };
+        let ((lo0, hi0), (lo1, hi1)) =
+            if n == 0 { ((vec![], vec![]), (vec![], vec![])) } else { (bounds(sx.values()), bounds(sy.values())) };
         let mut start = vec![0u32; g * g + 1];
         start[g * g] = n as u32;
         let mut pts = vec![[0.0; 2]; n];
@@ -73,9 +69,9 @@ impl Grid {
         let (order_x, vals_x, rank_y, vals_y) = (sx.order(), sx.values(), sy.ranks(), sy.values());
         start[..g * g]
             .par_chunks_mut(g)
-            .zip(crate::split_at_cuts(&mut pts, &first))
-            .zip(crate::split_at_cuts(&mut ids, &first))
-            .zip(crate::split_at_cuts(&mut block, &first))
+            .zip(split_at_cuts(&mut pts, &first))
+            .zip(split_at_cuts(&mut ids, &first))
+            .zip(split_at_cuts(&mut block, &first))
             .enumerate()
             .for_each(|(bx, (((st, pts), ids), block))| {
                 let ranks = first[bx]..first[bx + 1];
@@ -103,12 +99,6 @@ impl Grid {
         Grid { g, lo: [lo0, lo1], hi: [hi0, hi1], start, pts, ids, block }
     }
 
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
     /// Original id of the point at cell-order position `p`.
     #[inline]
     pub fn original(&self, p: u32) -> usize {
@@ -226,7 +216,16 @@ impl Grid {
 
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn scan<F: Fn(u32) -> bool>(&self, cx: usize, y0: usize, y1: usize, q: &[f64; 2], skip: &F, best: &mut [(f64, u32)], worst: &mut f64) {
+    fn scan<F: Fn(u32) -> bool>(
+        &self,
+        cx: usize,
+        y0: usize,
+        y1: usize,
+        q: &[f64; 2],
+        skip: &F,
+        best: &mut [(f64, u32)],
+        worst: &mut f64,
+    ) {
         // cells (cx, y0..=y1) are contiguous in the CSR layout
         let s = self.start[cx * self.g + y0] as usize;
         let e = self.start[cx * self.g + y1 + 1] as usize;
@@ -283,33 +282,6 @@ impl Grid {
     }
 }
 
-/// Distance from `q`, in blocks `b` of a rank grid of g blocks per column,
-/// below which no point of a block two or more away (in some column) can
-/// lie: fl(q − hi) or fl(lo − q) of the nearest such block, by monotone
-/// rounding. A k-th distance of the 3 x 3 cells around the query that is
-/// at most this is the k-th distance of all points. (The 3-D grid makes the
-/// same test as the first step of its box growth.)
-#[inline(always)]
-pub(crate) fn gap_beyond_ring<const D: usize>(q: &[f64; D], b: [usize; D], lo: &[Vec<f64>; D], hi: &[Vec<f64>; D], g: usize) -> f64 {
-    let mut gap = f64::INFINITY;
-    for c in 0..D {
-        if b[c] >= 2 {
-            gap = gap.min(q[c] - hi[c][b[c] - 2]);
-        }
-        if b[c] + 2 < g {
-            gap = gap.min(lo[c][b[c] + 2] - q[c]);
-        }
-    }
-    gap
-}
-
-/// Σ_cells count² / n over a CSR cell index `start` of n points: the mean
-/// number of points sharing a cell with a point, the rank grids' measure of
-/// whether the data crowd into few cells.
-pub(crate) fn crowding(start: &[u32], n: usize) -> f64 {
-    start.windows(2).map(|w| ((w[1] - w[0]) as f64).powi(2)).sum::<f64>() / n.max(1) as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,8 +303,10 @@ mod tests {
     fn knn_matches_brute_force() {
         let mut s = 17u64;
         for &(n, quant) in &[(2usize, false), (3, false), (50, true), (400, false), (2000, true), (3000, false)] {
-            let x: Vec<f64> = (0..n).map(|_| if quant { (lcg(&mut s) * 10.0).floor() } else { lcg(&mut s).powi(3) }).collect();
-            let y: Vec<f64> = x.iter().map(|v| if quant { (v + lcg(&mut s) * 5.0).floor() } else { v + 0.1 * lcg(&mut s) }).collect();
+            let x: Vec<f64> =
+                (0..n).map(|_| if quant { (lcg(&mut s) * 10.0).floor() } else { lcg(&mut s).powi(3) }).collect();
+            let y: Vec<f64> =
+                x.iter().map(|v| if quant { (v + lcg(&mut s) * 5.0).floor() } else { v + 0.1 * lcg(&mut s) }).collect();
             let grid = Grid::new(&x, &y);
             let mut position = vec![0u32; n];
             for t in 0..n as u32 {

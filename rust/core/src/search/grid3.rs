@@ -23,14 +23,13 @@
 //! than the k-th distance are kept (as in the tree), so once the k-th
 //! distance is at most the smallest bound, the k distances found are exact.
 
-use crate::boxgrid::{quantile_blocks, sorted_order};
-use crate::kdtree::{kth, Neighbours};
-use crate::topk::{fmax, with_k, TopK};
+use super::topk::{fmax, with_k, TopK};
+use super::{crowding, gap, kth, quantile_blocks, sorted_order, split_at_cuts, Neighbours};
 use rayon::prelude::*;
 
 /// Points per cell on average: 1–2 keeps the searched box of cells small
-/// while it holds the k-th neighbour for k of a few (0.5 and 3 measured
-/// slower on TE data, `knn_timing -- 100000 stages`).
+/// while it holds the k-th neighbour for k of a few (0.5 and 3 search
+/// slower on TE data).
 const POINTS_PER_CELL: f64 = 1.5;
 
 /// Samples from which the build's scatter runs in parallel parts.
@@ -44,20 +43,13 @@ pub struct Grid3 {
     start: Vec<u32>,
     pts: Vec<[f64; 3]>,
     ids: Vec<u32>,
-    pos: Vec<u32>,
     block: Vec<[u16; 3]>,
-}
-
-// Per-column gap from q to the values [lo, hi], 0 inside: fl(lo − q) or
-// fl(q − hi), the floats a point at the block's edge would give.
-#[inline(always)]
-fn gap(q: f64, lo: f64, hi: f64) -> f64 {
-    (lo - q).max(q - hi).max(0.0)
 }
 
 impl Grid3 {
     pub fn new(cols: [&[f64]; 3]) -> Self {
-        let (o0, (o1, o2)) = rayon::join(|| sorted_order(cols[0]), || rayon::join(|| sorted_order(cols[1]), || sorted_order(cols[2])));
+        let (o0, (o1, o2)) =
+            rayon::join(|| sorted_order(cols[0]), || rayon::join(|| sorted_order(cols[1]), || sorted_order(cols[2])));
         Self::from_orders(cols, [&o0, &o1, &o2])
     }
 
@@ -86,12 +78,14 @@ impl Grid3 {
         // consecutive cells (disjoint runs of positions), each part reading
         // every sample's cell and placing its own: samples stay in id order
         // within a cell, as one sequential pass would place them.
-        let first_cell: Vec<usize> = (0..=parts).map(|j| start.partition_point(|&s| (s as usize) < j * n / parts).min(g * g * g)).collect();
+        let first_cell: Vec<usize> =
+            (0..=parts).map(|j| start.partition_point(|&s| (s as usize) < j * n / parts).min(g * g * g)).collect();
         let cuts: Vec<usize> = first_cell.iter().map(|&c| start[c] as usize).collect();
         let mut pts = vec![[0.0; 3]; n];
         let mut ids = vec![0u32; n];
         let mut block = vec![[0u16; 3]; n];
-        let (pp, ip, bp) = (crate::split_at_cuts(&mut pts, &cuts), crate::split_at_cuts(&mut ids, &cuts), crate::split_at_cuts(&mut block, &cuts));
+        let (pp, ip, bp) =
+            (split_at_cuts(&mut pts, &cuts), split_at_cuts(&mut ids, &cuts), split_at_cuts(&mut block, &cuts));
         pp.into_par_iter().zip(ip).zip(bp).enumerate().for_each(|(j, ((pts, ids), block))| {
             let (c0, c1, base) = (first_cell[j], first_cell[j + 1], cuts[j]);
             let mut fill: Vec<u32> = start[c0..c1].iter().map(|&s| s - base as u32).collect();
@@ -107,26 +101,12 @@ impl Grid3 {
                 }
             }
         });
-        let mut pos = vec![0u32; n];
-        for (p, &i) in ids.iter().enumerate() {
-            pos[i as usize] = p as u32;
-        }
-        Grid3 { g, lo: [b0.1, b1.1, b2.1], hi: [b0.2, b1.2, b2.2], start, pts, ids, pos, block }
+        Grid3 { g, lo: [b0.1, b1.1, b2.1], hi: [b0.2, b1.2, b2.2], start, pts, ids, block }
     }
 
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
     #[inline]
     pub fn original(&self, p: u32) -> usize {
         self.ids[p as usize] as usize
-    }
-    #[inline]
-    pub fn position(&self, i: usize) -> u32 {
-        self.pos[i]
     }
     #[inline]
     pub fn point(&self, p: u32) -> &[f64; 3] {
@@ -137,7 +117,7 @@ impl Grid3 {
     /// smooth copula, growing with n when the data concentrate near a curve
     /// or surface, where the k-d tree is the better choice.
     pub fn crowding(&self) -> f64 {
-        crate::grid::crowding(&self.start, self.ids.len())
+        crowding(&self.start, self.ids.len())
     }
 
     /// The k nearest neighbours (max norm) of the point at cell-order
@@ -200,7 +180,8 @@ impl Grid3 {
         let line = |c0: usize, c1: usize| (c0 * g + c1) * g;
         let below = |c: usize, blk: usize| if blk > 0 { q[c] - self.hi[c][blk - 1] } else { f64::INFINITY };
         let above = |c: usize, blk: usize| if blk + 1 < g { self.lo[c][blk + 1] - q[c] } else { f64::INFINITY };
-        let mut gaps = [below(0, lo[0]), above(0, hi[0]), below(1, lo[1]), above(1, hi[1]), below(2, lo[2]), above(2, hi[2])];
+        let mut gaps =
+            [below(0, lo[0]), above(0, hi[0]), below(1, lo[1]), above(1, hi[1]), below(2, lo[2]), above(2, hi[2])];
         let gap_at = |c: usize, blk: usize| gap(q[c], self.lo[c][blk], self.hi[c][blk]);
         loop {
             let mut side = 0;
@@ -249,7 +230,15 @@ impl Grid3 {
 
     /// Scan cells first..=last (consecutive in the CSR layout).
     #[inline]
-    fn scan<F: Fn(u32) -> bool>(&self, first: usize, last: usize, q: &[f64; 3], k: usize, skip: &F, out: &mut Neighbours) {
+    fn scan<F: Fn(u32) -> bool>(
+        &self,
+        first: usize,
+        last: usize,
+        q: &[f64; 3],
+        k: usize,
+        skip: &F,
+        out: &mut Neighbours,
+    ) {
         let (mut s, e) = (self.start[first] as usize, self.start[last + 1] as usize);
         let dist = |p: &[f64; 3]| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()).max((p[2] - q[2]).abs());
         // filling up: every candidate not skipped is kept
@@ -348,11 +337,17 @@ mod tests {
         // ties too (several samples to a cell, in id order)
         let cols: Vec<Vec<f64>> = (0..3).map(|_| (0..n).map(|_| (lcg(&mut s) * 300.0).floor()).collect()).collect();
         let orders: Vec<Vec<u32>> = cols.iter().map(|c| sorted_order(c)).collect();
-        let build = |parts| Grid3::from_orders_in_parts([&cols[0], &cols[1], &cols[2]], [&orders[0], &orders[1], &orders[2]], parts);
+        let build = |parts| {
+            Grid3::from_orders_in_parts([&cols[0], &cols[1], &cols[2]], [&orders[0], &orders[1], &orders[2]], parts)
+        };
         let one = build(1);
         for parts in [2, 3, 7] {
             let many = build(parts);
-            assert_eq!((&one.start, &one.pts, &one.ids, &one.pos, &one.block), (&many.start, &many.pts, &many.ids, &many.pos, &many.block), "parts={parts}");
+            assert_eq!(
+                (&one.start, &one.pts, &one.ids, &one.block),
+                (&many.start, &many.pts, &many.ids, &many.block),
+                "parts={parts}"
+            );
         }
     }
 
@@ -365,7 +360,9 @@ mod tests {
     #[test]
     fn knn_matches_brute_force() {
         let mut s = 29u64;
-        for &(n, quant) in &[(2usize, false), (3, true), (5, false), (50, true), (50, false), (400, true), (3000, false), (3000, true)] {
+        for &(n, quant) in
+            &[(2usize, false), (3, true), (5, false), (50, true), (50, false), (400, true), (3000, false), (3000, true)]
+        {
             let pts: Vec<[f64; 3]> = (0..n)
                 .map(|_| {
                     let a = lcg(&mut s);
@@ -378,12 +375,15 @@ mod tests {
                 .collect();
             let cols: Vec<Vec<f64>> = (0..3).map(|c| pts.iter().map(|p| p[c]).collect()).collect();
             let grid = Grid3::new([&cols[0], &cols[1], &cols[2]]);
+            let mut position = vec![0u32; n];
+            for t in 0..n as u32 {
+                position[grid.original(t)] = t;
+            }
             let mut out = Vec::new();
             for k in [1, 2, 3, 4, 5, 6, 7, 8] {
                 let k = k.min(n - 1);
                 for i in 0..n {
-                    let p = grid.position(i);
-                    assert_eq!(grid.original(p), i);
+                    let p = position[i];
                     grid.knn(p, k, &|t| t == p, &mut out);
                     let mut all: Vec<f64> = (0..n).filter(|&j| j != i).map(|j| dist(&pts[i], &pts[j])).collect();
                     all.sort_by(f64::total_cmp);
@@ -395,7 +395,7 @@ mod tests {
                     assert_eq!(grid.kth_distance(p, k), Some(all[k - 1]), "k-th distance, n={n} i={i} k={k}");
                 }
             }
-            assert_eq!(grid.kth_distance(0, crate::topk::MAX_K + 1), None);
+            assert_eq!(grid.kth_distance(0, super::super::topk::MAX_K + 1), None);
         }
     }
 }

@@ -15,15 +15,15 @@
 //! encloses the query box. One-dimensional marginals, the common case, skip
 //! the tree and gallop in a sorted copy ([`Sorted1D`]); the two-dimensional
 //! joint space of a 1-D/1-D MI uses the rank grid of `grid.rs` instead: its
-//! O(n) build replaces this tree's O(n log n) one, which alone took 0.45 s
-//! of CPU at n = 10⁶ (the `knn_timing` example, one thread, this project's
-//! 2-core machine).
+//! O(n) build replaces this tree's O(n log n) one, whose row moves cost more
+//! than all the queries together at n = 10⁶.
 //!
 //! Exactness: every comparison is made on `fl(a − b)` values. Float
 //! subtraction is monotone, so a bounding box that passes (or fails) the test
 //! at its corners passes (or fails) it for every point inside: pruning never
 //! changes a count, and counts are the same integers a brute-force loop gives.
 
+use super::{gap, kth, sortable, within, Neighbours};
 use crate::MatRef;
 
 /// Leaf sizes: small leaves keep k-NN searches tight; counting trees use
@@ -42,7 +42,7 @@ struct Node {
 }
 
 /// The dimension of the hot loops: a compile-time constant for d <= 8, so
-/// the per-coordinate loops unroll (a 2-3x speed-up of the search at d = 2),
+/// the per-coordinate loops unroll (the search at d = 2 runs 2-3 times faster),
 /// and a run-time value otherwise.
 pub trait Dim: Sync {
     fn get(runtime: usize) -> usize;
@@ -66,15 +66,42 @@ impl Dim for Dyn {
 macro_rules! by_dim {
     ($d:expr, $D:ident => $body:expr) => {
         match $d {
-            1 => { type $D = Fixed<1>; $body }
-            2 => { type $D = Fixed<2>; $body }
-            3 => { type $D = Fixed<3>; $body }
-            4 => { type $D = Fixed<4>; $body }
-            5 => { type $D = Fixed<5>; $body }
-            6 => { type $D = Fixed<6>; $body }
-            7 => { type $D = Fixed<7>; $body }
-            8 => { type $D = Fixed<8>; $body }
-            _ => { type $D = Dyn; $body }
+            1 => {
+                type $D = Fixed<1>;
+                $body
+            }
+            2 => {
+                type $D = Fixed<2>;
+                $body
+            }
+            3 => {
+                type $D = Fixed<3>;
+                $body
+            }
+            4 => {
+                type $D = Fixed<4>;
+                $body
+            }
+            5 => {
+                type $D = Fixed<5>;
+                $body
+            }
+            6 => {
+                type $D = Fixed<6>;
+                $body
+            }
+            7 => {
+                type $D = Fixed<7>;
+                $body
+            }
+            8 => {
+                type $D = Fixed<8>;
+                $body
+            }
+            _ => {
+                type $D = Dyn;
+                $body
+            }
         }
     };
 }
@@ -96,14 +123,6 @@ pub trait Metric: Sync {
 pub struct MaxNorm;
 /// The Euclidean norm (compared squared, reported as a distance).
 pub struct Euclidean;
-
-// Per-coordinate gap from q to the interval [lo, hi], 0 inside. Written with
-// max() so it compiles without branches; the values equal fl(lo − q) or
-// fl(q − hi), the same floats a point on the boundary would give.
-#[inline(always)]
-fn gap(q: f64, lo: f64, hi: f64) -> f64 {
-    (lo - q).max(q - hi).max(0.0)
-}
 
 impl Metric for MaxNorm {
     #[inline(always)]
@@ -196,20 +215,6 @@ pub struct KdTree {
     leaf_of: Vec<u32>,
 }
 
-/// The `k` nearest neighbours found for one query: (comparable distance,
-/// tree position), sorted ascending.
-pub type Neighbours = Vec<(f64, u32)>;
-
-/// The current k-th (largest kept) distance, infinite while fewer than k.
-#[inline(always)]
-pub fn kth(out: &Neighbours, k: usize) -> f64 {
-    if out.len() == k {
-        out[k - 1].0
-    } else {
-        f64::INFINITY
-    }
-}
-
 /// Insert a candidate into the sorted k-best list (k is small: a shift is
 /// cheaper than a heap). The caller has checked it beats `kth`.
 #[inline(always)]
@@ -263,9 +268,6 @@ impl KdTree {
         KdTree { d, pts, idx, pos, nodes, bbox, parent, leaf_of }
     }
 
-    pub fn len(&self) -> usize {
-        self.idx.len()
-    }
     pub fn is_empty(&self) -> bool {
         self.idx.is_empty()
     }
@@ -333,8 +335,18 @@ impl KdTree {
         }
     }
 
-    fn descend<M: Metric, D: Dim, F: Fn(u32) -> bool>(&self, node: usize, q: &[f64], k: usize, skip: &F, out: &mut Neighbours) {
+    fn descend<M: Metric, D: Dim, F: Fn(u32) -> bool>(
+        &self,
+        node: usize,
+        q: &[f64],
+        k: usize,
+        skip: &F,
+        out: &mut Neighbours,
+    ) {
         let d = D::get(self.d);
+        // prune unless the box may hold a closer point; `!(a < b)` and not
+        // `a >= b`, so that a NaN bound prunes too
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
         if !(M::box_lower(q, self.lo(node), self.hi(node), d) < kth(out, k)) {
             return;
         }
@@ -352,7 +364,14 @@ impl KdTree {
     }
 
     #[inline]
-    fn scan_leaf<M: Metric, D: Dim, F: Fn(u32) -> bool>(&self, node: usize, q: &[f64], k: usize, skip: &F, out: &mut Neighbours) {
+    fn scan_leaf<M: Metric, D: Dim, F: Fn(u32) -> bool>(
+        &self,
+        node: usize,
+        q: &[f64],
+        k: usize,
+        skip: &F,
+        out: &mut Neighbours,
+    ) {
         let d = D::get(self.d);
         let nd = self.nodes[node];
         for t in nd.start..nd.end {
@@ -366,6 +385,7 @@ impl KdTree {
 
     /// Number of points p with `|p_c − q_c| < r_c` (strict) or `≤ r_c` for
     /// every column c. The query point itself is counted if it is in the tree.
+    #[cfg(test)]
     pub fn count_box(&self, q: &[f64], r: &[f64], strict: bool) -> usize {
         if self.nodes.is_empty() {
             return 0;
@@ -439,15 +459,6 @@ impl KdTree {
     }
 }
 
-#[inline(always)]
-pub fn within<const STRICT: bool>(dist: f64, r: f64) -> bool {
-    if STRICT {
-        dist < r
-    } else {
-        dist <= r
-    }
-}
-
 /// Number of nodes of the halving tree over `len` points. Lengths at one
 /// depth differ by at most one, so the memo-free recursion below touches
 /// O(log len) distinct lengths but we keep it simple: it is called once per
@@ -467,7 +478,16 @@ fn subtree_nodes(len: usize, leaf: usize) -> usize {
 /// Build the subtree over `pts`/`idx` (rows `offset..offset+len` of the whole
 /// tree) into `nodes[0..]`, whose first entry has global id `base`.
 #[allow(clippy::too_many_arguments)]
-fn build(pts: &mut [f64], idx: &mut [u32], d: usize, leaf: usize, offset: usize, base: usize, nodes: &mut [Node], bbox: &mut [f64]) {
+fn build(
+    pts: &mut [f64],
+    idx: &mut [u32],
+    d: usize,
+    leaf: usize,
+    offset: usize,
+    base: usize,
+    nodes: &mut [Node],
+    bbox: &mut [f64],
+) {
     let len = idx.len();
     let (lo, hi) = bbox[..2 * d].split_at_mut(d);
     lo.fill(f64::INFINITY);
@@ -527,28 +547,21 @@ fn build(pts: &mut [f64], idx: &mut [u32], d: usize, leaf: usize, offset: usize,
     }
 }
 
-/// Map an f64 to a u64 with the same order as `f64::total_cmp`.
-#[inline(always)]
-pub fn sortable(v: f64) -> u64 {
-    let b = v.to_bits();
-    if b >> 63 == 1 {
-        !b
-    } else {
-        b | (1 << 63)
-    }
-}
-
-pub use crate::sorted::Sorted1D;
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use super::super::sorted::Sorted1D;
     use crate::testing::lcg;
 
     fn brute_count(data: &[f64], d: usize, q: &[f64], r: &[f64], strict: bool) -> usize {
         data.chunks(d)
-            .filter(|p| p.iter().zip(q).zip(r).all(|((a, b), rc)| if strict { (a - b).abs() < *rc } else { (a - b).abs() <= *rc }))
+            .filter(|p| {
+                p.iter()
+                    .zip(q)
+                    .zip(r)
+                    .all(|((a, b), rc)| if strict { (a - b).abs() < *rc } else { (a - b).abs() <= *rc })
+            })
             .count()
     }
 
@@ -558,7 +571,7 @@ mod tests {
         for w in v.windows(2) {
             assert!(sortable(w[0]) < sortable(w[1]));
         }
-        }
+    }
 
     #[test]
     fn counts_and_knn_match_brute_force() {
@@ -578,18 +591,25 @@ mod tests {
                 if d == 1 {
                     let sorted = Sorted1D::new(data.iter().copied());
                     for strict in [true, false] {
-                        assert_eq!(sorted.count(i, r[0], strict), brute_count(&data, d, q, &r, strict), "i={i} r={}", r[0]);
+                        assert_eq!(
+                            sorted.count(i, r[0], strict),
+                            brute_count(&data, d, q, &r, strict),
+                            "i={i} r={}",
+                            r[0]
+                        );
                     }
                 }
                 let k = 3.min(n - 1);
                 let ti = tree.position(i);
                 tree.knn_point::<MaxNorm, _>(ti, k, &|t| t == ti, &mut out);
-                let mut all: Vec<f64> = (0..n).filter(|&j| j != i).map(|j| MaxNorm::dist(q, m.row(j), f64::INFINITY, d)).collect();
+                let mut all: Vec<f64> =
+                    (0..n).filter(|&j| j != i).map(|j| MaxNorm::dist(q, m.row(j), f64::INFINITY, d)).collect();
                 all.sort_by(f64::total_cmp);
                 let got: Vec<f64> = out.iter().map(|p| p.0).collect();
                 assert_eq!(got, all[..k].to_vec());
                 tree.knn_point::<Euclidean, _>(ti, k, &|t| t == ti, &mut out);
-                let mut all: Vec<f64> = (0..n).filter(|&j| j != i).map(|j| Euclidean::dist(q, m.row(j), f64::INFINITY, d)).collect();
+                let mut all: Vec<f64> =
+                    (0..n).filter(|&j| j != i).map(|j| Euclidean::dist(q, m.row(j), f64::INFINITY, d)).collect();
                 all.sort_by(f64::total_cmp);
                 let got: Vec<f64> = out.iter().map(|p| p.0).collect();
                 assert_eq!(got, all[..k].to_vec());

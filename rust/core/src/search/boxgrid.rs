@@ -24,15 +24,13 @@
 //! brute-force loop makes. Every counted point is thus one the brute force
 //! counts, and every boundary point is tested with exactly that comparison.
 
-use crate::kdtree::{sortable, within};
-use crate::sorted::partition_point_from;
-use rayon::slice::ParallelSliceMut;
+use super::{crowding, partition_point_from, quantile_blocks, sorted_order, within};
 
 /// Points per cell: smaller cells mean fewer boundary points to test but a
-/// larger table (g² ≈ n / POINTS_PER_CELL); 0.5–2 measured within noise of
-/// each other on TE data, 2 slightly ahead at n = 10⁴ and 10⁶. (Starting
-/// the span searches from the previous query's spans measured no faster:
-/// the radii vary too much from one query to the next.)
+/// larger table (g² ≈ n / POINTS_PER_CELL); 0.5–2 perform alike on TE
+/// data, 2 slightly ahead at n = 10⁴ and 10⁶. Each span search starts from
+/// the query's own block: the radii vary too much from one query to the
+/// next for the previous query's spans to be a better start.
 const POINTS_PER_CELL: f64 = 2.0;
 
 /// Blocks on each side of the query's own block that a span search tests
@@ -60,39 +58,6 @@ pub struct BoxGrid {
     orders: [Vec<u32>; 2],
 }
 
-/// Each id's block of `col` (g blocks of equal count, by rank in `order`),
-/// and each block's smallest and largest value: its first and last in the
-/// order, since the order sorts by `total_cmp` (−0.0 before 0.0, equal as
-/// floats, so either serves as the bound).
-pub(crate) fn quantile_blocks(col: &[f64], order: &[u32], g: usize) -> (Vec<u16>, Vec<f64>, Vec<f64>) {
-    let n = order.len();
-    if n == 0 {
-        return (Vec::new(), vec![f64::INFINITY; g], vec![f64::NEG_INFINITY; g]);
-    }
-    let mut blk = vec![0u16; n];
-    for (rank, &i) in order.iter().enumerate() {
-        blk[i as usize] = (rank * g / n) as u16;
-    }
-    // block b holds the ranks r with r·g/n = b, non-empty for g <= n
-    let first = |b: usize| (b * n).div_ceil(g);
-    let lo = (0..g).map(|b| col[order[first(b)] as usize]).collect();
-    let hi = (0..g).map(|b| col[order[first(b + 1) - 1] as usize]).collect();
-    (blk, lo, hi)
-}
-
-/// Ids of `col` in ascending order of value (`f64::total_cmp` order).
-pub fn sorted_order(col: &[f64]) -> Vec<u32> {
-    let mut keys: Vec<(u64, u32)> = col.iter().enumerate().map(|(i, &v)| (sortable(v), i as u32)).collect();
-    // the keys are distinct (ids break ties), so every sort gives the same
-    // order: the parallel one is as reproducible as the sequential one
-    if keys.len() >= 1 << 16 {
-        keys.par_sort_unstable();
-    } else {
-        keys.sort_unstable();
-    }
-    keys.into_iter().map(|k| k.1).collect()
-}
-
 impl BoxGrid {
     pub fn new(a: &[f64], b: &[f64]) -> Self {
         let (oa, ob) = rayon::join(|| sorted_order(a), || sorted_order(b));
@@ -106,7 +71,8 @@ impl BoxGrid {
         let g = (((n as f64) / POINTS_PER_CELL).sqrt().ceil() as usize).clamp(1, n.max(1));
         // the passes below are scatters over n-sized arrays, memory bound at
         // large n: the independent ones run side by side
-        let ((blk_a, lo_a, hi_a), (blk_b, lo_b, hi_b)) = rayon::join(|| quantile_blocks(a, &order_a, g), || quantile_blocks(b, &order_b, g));
+        let ((blk_a, lo_a, hi_a), (blk_b, lo_b, hi_b)) =
+            rayon::join(|| quantile_blocks(a, &order_a, g), || quantile_blocks(b, &order_b, g));
         let mut ids = vec![0u32; n];
         let mut pos = vec![0u32; n];
         let mut block = vec![[0u16; 2]; n];
@@ -133,9 +99,6 @@ impl BoxGrid {
     pub fn len(&self) -> usize {
         self.ids.len()
     }
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
     /// Original id of the point at (a-major) position `p`.
     #[inline]
     pub fn original(&self, p: usize) -> usize {
@@ -158,7 +121,7 @@ impl BoxGrid {
     /// `Grid::crowding`): large when the data lie near a curve, where the
     /// boundary strips hold about n/g points each and a tree counts faster.
     pub fn crowding(&self) -> f64 {
-        crate::grid::crowding(&self.cells.start_a, self.ids.len())
+        crowding(&self.cells.start_a, self.ids.len())
     }
 
     /// Blocks of column `c` met by the interval around `q` of radius `r`:
@@ -182,11 +145,8 @@ impl BoxGrid {
         // blocks own + 1 − W ..= own, at hi[own + 1..] (hi is shifted by W)
         let win: &[f64; W] = hi[own + 1..own + 1 + W].try_into().expect("padded");
         let t = win.iter().map(|&h| left(h) as usize).sum::<usize>();
-        let first = if t > 0 {
-            own + 1 + t - W
-        } else {
-            partition_point_from(own + 1, own + 1 - W, |b| left(hi[b + W]))
-        };
+        let first =
+            if t > 0 { own + 1 + t - W } else { partition_point_from(own + 1, own + 1 - W, |b| left(hi[b + W])) };
         let win: &[f64; W] = lo[own..own + W].try_into().expect("padded");
         let t = win.iter().map(|&l| not_right(l) as usize).sum::<usize>();
         let last = if t < W { own + t } else { partition_point_from(self.g, own + W, |b| not_right(lo[b])) } - 1;
@@ -216,7 +176,9 @@ impl BoxGrid {
         let sa = self.span::<STRICT>(0, q[0], ra, own[0] as usize);
         let sb = self.span::<STRICT>(1, q[1], rb, own[1] as usize);
         self.cells.count(sa, sb, |pts| {
-            pts.iter().filter(|t| within::<STRICT>((t[0] - q[0]).abs(), ra) & within::<STRICT>((t[1] - q[1]).abs(), rb)).count()
+            pts.iter()
+                .filter(|t| within::<STRICT>((t[0] - q[0]).abs(), ra) & within::<STRICT>((t[1] - q[1]).abs(), rb))
+                .count()
         })
     }
 }
@@ -334,7 +296,8 @@ impl<P: Copy + Default + Send + Sync> Cells<P> {
         // each partly-inside a-block across every b-block met (this covers
         // the corner cells too)...
         let (b0u, b1u) = (b0 as usize, b1 as usize);
-        let scan_a = |ba: usize| test(&self.pts_a[self.start_a[ba * g + b0u] as usize..self.start_a[ba * g + b1u + 1] as usize]);
+        let scan_a =
+            |ba: usize| test(&self.pts_a[self.start_a[ba * g + b0u] as usize..self.start_a[ba * g + b1u + 1] as usize]);
         if a0 < a_in0 {
             count += scan_a(a0 as usize);
         }
@@ -344,7 +307,9 @@ impl<P: Copy + Default + Send + Sync> Cells<P> {
         // ...and each partly-inside b-block across the wholly-inside a-blocks
         if a_full {
             let (i0, i1) = (a_in0 as usize, a_in1 as usize);
-            let scan_b = |bb: usize| test(&self.pts_b[self.start_b[bb * g + i0] as usize..self.start_b[bb * g + i1 + 1] as usize]);
+            let scan_b = |bb: usize| {
+                test(&self.pts_b[self.start_b[bb * g + i0] as usize..self.start_b[bb * g + i1 + 1] as usize])
+            };
             if b0 < b_in0 {
                 count += scan_b(b0 as usize);
             }
@@ -355,7 +320,6 @@ impl<P: Copy + Default + Send + Sync> Cells<P> {
         count
     }
 }
-
 
 /// The count of `BoxGrid` in rank space: #{j : rank_a(j) ∈ [a0, a1),
 /// rank_b(j) ∈ [b0, b1)}, for callers that already hold the rank runs of
@@ -446,10 +410,23 @@ mod tests {
     #[test]
     fn counts_match_brute_force() {
         let mut s = 23u64;
-        for &(n, quant) in &[(1usize, false), (2, false), (3, true), (7, false), (50, true), (50, false), (400, true), (2000, false), (3000, true)] {
-            let a: Vec<f64> = (0..n).map(|_| if quant { (lcg(&mut s) * 12.0).floor() / 4.0 } else { lcg(&mut s).powi(3) }).collect();
-            let b: Vec<f64> =
-                a.iter().map(|v| if quant { (v * 4.0 + lcg(&mut s) * 6.0).floor() / 4.0 } else { v + 0.2 * lcg(&mut s) }).collect();
+        for &(n, quant) in &[
+            (1usize, false),
+            (2, false),
+            (3, true),
+            (7, false),
+            (50, true),
+            (50, false),
+            (400, true),
+            (2000, false),
+            (3000, true),
+        ] {
+            let a: Vec<f64> =
+                (0..n).map(|_| if quant { (lcg(&mut s) * 12.0).floor() / 4.0 } else { lcg(&mut s).powi(3) }).collect();
+            let b: Vec<f64> = a
+                .iter()
+                .map(|v| if quant { (v * 4.0 + lcg(&mut s) * 6.0).floor() / 4.0 } else { v + 0.2 * lcg(&mut s) })
+                .collect();
             let grid = BoxGrid::new(&a, &b);
             for i in 0..n {
                 let p = grid.position(i);

@@ -23,7 +23,7 @@
 //! are the integers a brute-force loop over the same float comparisons
 //! gives.
 
-use crate::kdtree::{sortable, within};
+use super::{partition_point_from, sortable, within};
 
 /// Values past the threshold's bucket start that are scanned before a
 /// count gallops instead.
@@ -51,8 +51,8 @@ impl ValueIndex {
             finite &= x.is_finite();
         }
         // about four values per bucket: the index (nb u32) then stays a
-        // quarter of the column's size, which measured faster at n = 10^6
-        // (fewer cache misses) and the same at 10^5 as one per bucket
+        // quarter of the column's size, faster than one value per bucket at
+        // n = 10^6 (fewer cache misses) and as fast at 10^5
         let nb = (v.len() / 4).max(1);
         let scale = nb as f64 / (hi - lo);
         if !(finite && scale.is_finite() && scale > 0.0) || nb == 1 {
@@ -81,6 +81,7 @@ pub struct Sorted1D {
 }
 
 impl Sorted1D {
+    #[cfg(test)]
     pub fn new(col: impl Iterator<Item = f64>) -> Self {
         let v: Vec<f64> = col.collect();
         Self::from_slice(&v)
@@ -159,9 +160,6 @@ impl Sorted1D {
     pub fn len(&self) -> usize {
         self.vals.len() - BLOCK
     }
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 
     /// Sample ids in ascending order of value.
     pub fn order(&self) -> &[u32] {
@@ -188,6 +186,7 @@ impl Sorted1D {
 
     /// #{j : |v_j − v_i| < r} (strict) or ≤ r, the point i itself included
     /// when it qualifies (it does not for a strict count with r = 0).
+    #[cfg(test)]
     pub fn count(&self, i: usize, r: f64, strict: bool) -> usize {
         self.count_at_rank(self.rank[i] as usize, r, strict)
     }
@@ -287,58 +286,6 @@ fn insertion_sort(s: &mut [(u64, u32)]) {
         }
         s[j] = x;
     }
-}
-
-/// First index in [0, n) where `pred` turns false (`pred` true then false),
-/// found by galloping out from `hint` and then bisecting.
-#[inline]
-pub(crate) fn partition_point_from<P: Fn(usize) -> bool>(n: usize, hint: usize, pred: P) -> usize {
-    let hint = hint.min(n);
-    let (mut good, mut bad): (isize, isize); // pred(good) true (or -1), pred(bad) false (or n)
-    if hint < n && pred(hint) {
-        good = hint as isize;
-        let mut step = 1isize;
-        loop {
-            let probe = good + step;
-            if probe >= n as isize {
-                bad = n as isize;
-                break;
-            }
-            if pred(probe as usize) {
-                good = probe;
-                step *= 2;
-            } else {
-                bad = probe;
-                break;
-            }
-        }
-    } else {
-        bad = hint as isize;
-        let mut step = 1isize;
-        loop {
-            let probe = bad - step;
-            if probe < 0 {
-                good = -1;
-                break;
-            }
-            if pred(probe as usize) {
-                good = probe;
-                break;
-            } else {
-                bad = probe;
-                step *= 2;
-            }
-        }
-    }
-    while bad - good > 1 {
-        let m = good + (bad - good) / 2;
-        if pred(m as usize) {
-            good = m
-        } else {
-            bad = m
-        }
-    }
-    bad as usize
 }
 
 #[cfg(test)]

@@ -53,8 +53,7 @@ impl<const K: usize> TopK<K> {
     /// Insert `d`, dropping the largest: each slot keeps the smaller of
     /// itself and the value carried down from the slot before. Branch-free,
     /// since whether a candidate beats the k-th is a coin toss the
-    /// predictor loses (measured: the branchy insertion cost more than the
-    /// distances).
+    /// predictor loses (a branchy insertion costs more than the distances).
     #[inline(always)]
     pub fn push(&mut self, d: f64) {
         let mut carry = d;
