@@ -253,7 +253,7 @@ def test_te_matches_rust(kwargs):
 @pytest.mark.parametrize("algorithm", [1, 2])
 def test_te_surrogates_match_rust(method, algorithm):
     """Same seed -> the same surrogate orders (the SplitMix64 streams of
-    te.rs) -> the same surrogate estimates and p-value; batching the
+    rust/core/src/random.rs, drawn by the core) -> the same surrogate estimates and p-value; batching the
     surrogates does not change them."""
     x, y, _ = te_series(200, 2)
     want = infoflux.transfer_entropy_significance(x, y, n_surrogates=24, method=method, algorithm=algorithm, seed=11)
@@ -270,7 +270,7 @@ def test_te_surrogates_match_rust(method, algorithm):
 
 @pytest.mark.parametrize("search", ["sorted", "brute"])
 def test_batched_cmi_with_trials_matches_rust(search):
-    """The Theiler window never crosses a trial boundary (te.rs's trial ids),
+    """The Theiler window never crosses a trial boundary (the core's trial ids),
     for the batched CMI the TE path runs (brute-force and 1-D counts)."""
     rng = np.random.default_rng(8)
     n, lengths = 180, [60, 50, 70]

@@ -575,7 +575,7 @@ def cmi_batched(
     distances d_Y, d_Z of a row tile are computed once and shared by every
     source of the batch, whose joint searches and counts then run as one
     (B, tile, n) array operation. Conventions are those of
-    :func:`cmi_from_joint` (and ``te.rs``), value for value.
+    :func:`cmi_from_joint` (and the Rust core's ``te`` module), value for value.
     """
     B, n, dx = xs.shape
     dy, dz = y.shape[1], z.shape[1]

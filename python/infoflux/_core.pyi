@@ -5,7 +5,7 @@ import numpy.typing as npt
 
 __version__: str
 
-__all__ = [
+__all__ = [  # noqa: RUF022  (grouped by family, as the sections below)
     "__version__",
     # k-NN estimators, preprocessing, transfer entropy
     "mi_local",
