@@ -201,7 +201,8 @@ class MarkovChain:
             pi_tol_v = row_tol
         else:
             pi_tol_v = pi_tolerance(_max_count(indices, n))
-        self._init(sizes_t, indptr, indices, data, pi, row_tol, pi_tol_v, max_iter, n_threads, is_sparse(P))
+        tol_name = "tol" if tol is not None and pi_tol is None else "pi_tol"
+        self._init(sizes_t, indptr, indices, data, pi, row_tol, pi_tol_v, max_iter, n_threads, is_sparse(P), tol_name)
 
     @classmethod
     def _from_csr(
@@ -238,6 +239,7 @@ class MarkovChain:
         max_iter: Any,
         n_threads: int | None,
         sparse_input: bool,
+        tol_name: str = "pi_tol",
     ) -> None:
         max_iter = check_integer(max_iter, "max_iter", low=1, high=I64_MAX)
         n = math.prod(sizes)
@@ -253,17 +255,26 @@ class MarkovChain:
             self._pi_method = "linear solve" if pi_arr is not None else "power iteration"
         else:
             self._pi_method = "power iteration"
-        self._core = _core.MarkovCore(
-            sizes=list(sizes),
-            indptr=indptr,
-            indices=indices,
-            data=data,
-            pi=pi_arr,
-            row_tol=float(row_tol),
-            pi_tol=float(pi_tol),
-            max_iter=max_iter,
-            n_threads=self._n_threads,
-        )
+        try:
+            self._core = _core.MarkovCore(
+                sizes=list(sizes),
+                indptr=indptr,
+                indices=indices,
+                data=data,
+                pi=pi_arr,
+                row_tol=float(row_tol),
+                pi_tol=float(pi_tol),
+                max_iter=max_iter,
+                n_threads=self._n_threads,
+            )
+        except ValueError as e:
+            if pi is None and self._pi_method == "linear solve" and str(e).startswith("pi:"):
+                # the caller gave no pi: what failed is the tolerance asked of the solve
+                raise ValueError(
+                    f"{tol_name}: the stationary distribution found by a linear solve does not meet "
+                    f"{tol_name} = {pi_tol:g} ({str(e)[4:]}); raise {tol_name} or pass pi"
+                ) from None
+            raise
         self._cache: dict[Coords, tuple[float, float]] = {(): (0.0, 0.0)}
         self._refiner: _core.MarkovRefiner | None = None
 

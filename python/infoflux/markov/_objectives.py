@@ -107,7 +107,7 @@ class Objective:
         if callable(name):
             self.custom = name
             self.name: str = getattr(name, "__name__", "custom")
-        elif name in OBJECTIVES:
+        elif isinstance(name, str) and name in OBJECTIVES:
             self.name = name
         else:
             raise ValueError(f"{arg}: must be one of {OBJECTIVES} or a callable, got {name!r}")

@@ -61,7 +61,9 @@ class Selection:
         For partition objectives, the final S ∩ V_i for each ground set V_i.
     info : dict
         Method details: the modular cost used by the distorted greedy methods
-        (``"cost"``), the batch schedule of ``batch_greedy`` (``"schedule"``).
+        (``"cost"``), the batch schedule of ``batch_greedy`` (``"schedule"``),
+        the objective at the empty set when no step added anything
+        (``"empty_value"``).
 
     Examples
     --------
@@ -83,8 +85,11 @@ class Selection:
 
     @property
     def value(self) -> float:
-        """Objective value of the final set."""
-        return float(self.values[-1]) if len(self.values) else float("nan")
+        """Objective value of the final set (of the empty set when a greedy
+        run with ``exact=False`` found no positive gain at its first step)."""
+        if len(self.values):
+            return float(self.values[-1])
+        return float(self.info["empty_value"])
 
 
 def _argmax(vals: Sequence[float], keys: Sequence[int]) -> int:
@@ -239,6 +244,9 @@ def select(
     finally:
         chain._drop_refiner()  # its sorted copy of the flow is as large as the chain
     selected, steps, sets, values, evals, info = out
+    if not values:
+        # nothing was added: the final set is the empty one (its value is cached)
+        info = {**info, "empty_value": f.values([()])[0]}
     signed = np.array([sign * v for v in values], dtype=np.float64)
     blocks = tuple(f.blocks(tuple(sorted(selected)))) if f.partition is not None else None
     return Selection(tuple(selected), tuple(steps), tuple(sets), signed, evals, method, name, blocks, info)
