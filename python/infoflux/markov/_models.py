@@ -36,12 +36,13 @@ def _closed_form(
     """The chain of a closed-form model, its stationarity checked to a
     tolerance that bounds the model's own rounding.
 
-    pi and P are computed as exponentials of sums of logarithms whose
-    magnitudes add up to at most ``log_scale``; each such sum is exact to a
-    few ulp of that magnitude, so every entry of pi and of P carries a
-    relative error of at most about 2 eps log_scale (eps the float64 machine
-    epsilon: the absolute error of the exponent becomes the relative error of
-    the exponential). Then ||pi P - pi||_1 <= 2 (relative error of pi) +
+    pi (and Curie-Weiss's acceptance probabilities) are exponentials of sums
+    of terms whose magnitudes add up to at most ``log_scale``; each such sum
+    is exact to a few ulp of that magnitude, so every entry of pi and of P
+    carries a relative error of at most about 2 eps log_scale (eps the
+    float64 machine epsilon: the absolute error of an exponent is the
+    relative error of its exponential; Bernoulli-Laplace's P is a ratio of
+    integers, exact to an ulp). Then ||pi P - pi||_1 <= 2 (relative error of pi) +
     (relative error of P) plus the rounding of the products and sums
     (:func:`pi_tolerance`); four times the first part is the tolerance, never
     below the generic one. It grows with the problem: about 8e-7 for
@@ -154,7 +155,8 @@ def curie_weiss(d: int, beta: float = 0.1, h: float = 1.0, *, n_threads: int | N
             logw = -beta * (energy - energy.min())
         pi = np.exp(logw)
     pi /= pi.sum()
-    log_scale += float(np.max(np.abs(logw)))
+    # the exponents themselves, and the rounding of the energies' terms times beta
+    log_scale += float(np.max(np.abs(logw))) + beta * (float(J.sum()) + abs(h) * d)
     if not math.isfinite(log_scale):
         log_scale = float(np.finfo(np.float64).max)
     indptr = np.arange(0, n * (d + 1) + 1, d + 1, dtype=np.int64)
