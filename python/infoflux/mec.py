@@ -57,7 +57,7 @@ import numpy.typing as npt
 
 from infoflux import _core
 from infoflux._arrays import to_numpy
-from infoflux._validation import check_threads
+from infoflux.markov._checks import check_flag, check_integer, check_seed, check_threads
 
 __all__ = [
     "BottleneckCoupling",
@@ -77,6 +77,9 @@ BOUND_METHODS = ("majorization", "profile", "majorize_profile")
 
 #: ``Coupling.to_dense`` refuses to allocate more cells than this by default.
 DENSE_LIMIT = 1 << 27
+# The most float64 cells NumPy can address (2**63 bytes): the bound on
+# ``max_size`` and on ``size`` in sample_conditional.
+_CELLS_MAX = 1 << 60
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -99,11 +102,13 @@ def _bits_per_unit(base: Any) -> float:
 
 
 def _check_tol(tol: Any) -> float:
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
+    if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, numbers.Real):
         raise TypeError(f"tol: expected a real number, got {type(tol).__name__}")
     t = float(tol)
-    if not math.isfinite(t) or t < 0.0:
-        raise ValueError(f"tol: must be finite and >= 0, got {tol!r}")
+    # a tolerance of 1 or more on a sum of probabilities would let masses of
+    # any scale through unnormalised
+    if not math.isfinite(t) or t < 0.0 or t >= 1.0:
+        raise ValueError(f"tol: must be finite, >= 0 and < 1, got {tol!r}")
     return t
 
 
@@ -123,6 +128,7 @@ def _as_float_array(obj: Any, name: str, ndim: int) -> FloatArray:
 
 
 def _marginal(obj: Any, name: str, tol: float, normalize: bool) -> FloatArray:
+    normalize = check_flag(normalize, "normalize")
     p = _as_float_array(obj, name, 1)
     if p.size == 0:
         raise ValueError(f"{name}: marginal is empty")
@@ -131,7 +137,12 @@ def _marginal(obj: Any, name: str, tol: float, normalize: bool) -> FloatArray:
     if np.any(p < 0):
         i = int(np.argmax(p < 0))
         raise ValueError(f"{name}: mass at index {i} is negative ({p[i]!r})")
-    s = float(np.sum(p))
+    with np.errstate(over="ignore"):  # an overflowing sum is handled below
+        s = float(np.sum(p))
+    if normalize and math.isinf(s):
+        # finite masses whose sum overflows: scale by the largest first
+        p = p / p.max()
+        s = float(np.sum(p))
     if not s > 0.0:
         raise ValueError(f"{name}: has no positive mass")
     if normalize:
@@ -142,6 +153,7 @@ def _marginal(obj: Any, name: str, tol: float, normalize: bool) -> FloatArray:
 
 
 def _marginal_rows(obj: Any, name: str, tol: float, normalize: bool) -> FloatArray:
+    normalize = check_flag(normalize, "normalize")
     p = _as_float_array(obj, name, 2)
     if p.shape[1] == 0:
         raise ValueError(f"{name}: marginals are empty (shape {p.shape})")
@@ -150,7 +162,14 @@ def _marginal_rows(obj: Any, name: str, tol: float, normalize: bool) -> FloatArr
     if np.any(p < 0):
         b, i = np.argwhere(p < 0)[0]
         raise ValueError(f"{name}: row {b}, index {i} is negative ({p[b, i]!r})")
-    s = p.sum(axis=1)
+    with np.errstate(over="ignore"):  # an overflowing row sum is handled below
+        s = p.sum(axis=1)
+    if normalize and np.any(np.isinf(s)):
+        # finite masses whose row sum overflows: scale those rows by their largest first
+        big = np.isinf(s)
+        p = p.copy()
+        p[big] /= p[big].max(axis=1, keepdims=True)
+        s = p.sum(axis=1)
     if np.any(s <= 0):
         raise ValueError(f"{name}: row {int(np.argmax(s <= 0))} has no positive mass")
     if normalize:
@@ -298,12 +317,19 @@ class Coupling:
     def to_dense(self, max_size: int = DENSE_LIMIT) -> FloatArray:
         """The dense joint array of shape ``self.shape``.
 
+        Parameters
+        ----------
+        max_size : int
+            The most entries to allocate, 0 <= max_size <= 2**60 (default
+            2**27, 1 GiB of float64).
+
         Raises
         ------
         MemoryError
-            If the array would have more than ``max_size`` entries (default
-            2**27, 1 GiB of float64); raise ``max_size`` deliberately.
+            If the array would have more than ``max_size`` entries; raise
+            ``max_size`` deliberately.
         """
+        max_size = check_integer(max_size, "max_size", low=0, high=_CELLS_MAX)
         size = math.prod(self.shape)
         if size > max_size:
             raise MemoryError(
@@ -345,12 +371,16 @@ class Coupling:
             ``others`` holds one index array per remaining marginal (in order),
             sorted lexicographically; ``probs`` sums to 1.
         """
+        return self._conditional(index, axis, "index")
+
+    def _conditional(self, index: Any, axis: Any, name: str) -> tuple[tuple[IntArray, ...], FloatArray]:
+        """:meth:`conditional`, with ``name`` the argument errors about ``index`` name."""
         ax = self._axis(axis)
-        i = _state_index(index, self.shape[ax], "x_index")
+        i = _state_index(index, self.shape[ax], name)
         order, starts = self._rows(ax)
         sel = order[starts[i] : starts[i + 1]]
         if sel.size == 0:
-            raise ValueError(f"x_index: state {i} of marginal {ax} has zero mass; its conditional is undefined")
+            raise ValueError(f"{name}: state {i} of marginal {ax} has zero mass; its conditional is undefined")
         w = self.masses[sel]
         others = tuple(self.indices[j][sel] for j in range(self.n_marginals) if j != ax)
         return others, w / w.sum()
@@ -611,7 +641,9 @@ def greedy_coupling(
     unit = _bits_per_unit(base)
     t = _check_tol(tol)
     ps = [_marginal(m, f"marginals[{j}]", t, normalize) for j, m in enumerate(marginals)]
-    idx, mass, ent, bnd = _core.mec_greedy(marginals=ps, with_bounds=bool(bounds), n_threads=check_threads(n_threads))
+    with_bounds = check_flag(bounds, "bounds")
+    threads = check_threads(n_threads)
+    idx, mass, ent, bnd = _core.mec_greedy(marginals=ps, with_bounds=with_bounds, n_threads=threads)
     return Coupling(idx, mass, [p.size for p in ps], ent / unit, _bounds_dict(bnd, unit), base)
 
 
@@ -666,9 +698,9 @@ def greedy_coupling_batch(
     for j, p in enumerate(ps):
         if p.shape[0] != nb:
             raise ValueError(f"marginals[{j}]: has {p.shape[0]} rows, marginals[0] has {nb}")
-    offsets, idx, mass, ent, bnd = _core.mec_greedy_batch(
-        marginals=ps, with_bounds=bool(bounds), n_threads=check_threads(n_threads)
-    )
+    with_bounds = check_flag(bounds, "bounds")
+    threads = check_threads(n_threads)
+    offsets, idx, mass, ent, bnd = _core.mec_greedy_batch(marginals=ps, with_bounds=with_bounds, n_threads=threads)
     lbs = {name: bnd[:, j] / unit for j, name in enumerate(BOUND_METHODS)} if bounds else {}
     return CouplingBatch(offsets, idx, mass, [p.shape[1] for p in ps], ent / unit, lbs, base)
 
@@ -724,7 +756,7 @@ def coupling_lower_bound(
     [1.4854752972, 1.6609640474, 1.7609640474]
     """
     _need_two(marginals, "coupling_lower_bound")
-    if method not in BOUND_METHODS:
+    if not isinstance(method, str) or method not in BOUND_METHODS:
         raise ValueError(f"method: must be one of {BOUND_METHODS}, got {method!r}")
     unit = _bits_per_unit(base)
     t = _check_tol(tol)
@@ -934,13 +966,13 @@ def sample_conditional(
     coupling : Coupling
     x_index : int
         State of marginal ``axis`` to condition on; it must have positive mass.
-    rng : numpy.random.Generator, int seed, SeedSequence or None
+    rng : numpy.random.Generator, int seed >= 0, SeedSequence or None
         Passed through :func:`numpy.random.default_rng` (a Generator is used
         as is, advancing its state).
     axis : int
         Which marginal ``x_index`` refers to (default 0).
     size : int, optional
-        Number of samples; None returns a single sample.
+        Number of samples, 0 <= size <= 2**60; None returns a single sample.
 
     Returns
     -------
@@ -967,11 +999,11 @@ def sample_conditional(
     """
     if not isinstance(coupling, Coupling):
         raise TypeError(f"coupling: expected an infoflux.mec.Coupling, got {type(coupling).__name__}")
-    n_draws: Any = size  # checked at run time, whatever a caller passes
-    if n_draws is not None and (isinstance(n_draws, bool) or not isinstance(n_draws, numbers.Integral) or n_draws < 0):
-        raise ValueError(f"size: must be None or an int >= 0, got {size!r}")
+    if size is not None:
+        size = check_integer(size, "size", low=0, high=_CELLS_MAX)
+    rng = check_seed(rng, "rng")
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    others, probs = coupling.conditional(x_index, axis)
+    others, probs = coupling._conditional(x_index, axis, "x_index")
     cdf = np.cumsum(probs)
     u = gen.random(size)
     pick = np.minimum(np.searchsorted(cdf, u, side="right"), cdf.size - 1)

@@ -28,6 +28,8 @@ smallest coordinate (or the lexicographically first set).
 
 Layout (each module imports only those above it):
 
+- ``_checks``: scalar arguments (integers with their range, flags, reals,
+  seeds), shared with :mod:`infoflux.mec`.
 - ``_sets``: coordinate sets (validation, complement).
 - ``_objectives``: the objectives as set functions; they read a chain's
   entropies through the ``EntropySource`` protocol.

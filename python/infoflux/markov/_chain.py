@@ -9,6 +9,7 @@ through the chain's methods but do not depend on this module.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from infoflux import _core
 from infoflux._arrays import to_numpy
-from infoflux._validation import check_threads
+from infoflux.markov._checks import I64_MAX, check_flag, check_integer, check_real, check_threads
 from infoflux.markov._csr import FloatArray, IntArray, build_matrix, csr_arrays, dense_stationary, is_sparse
 from infoflux.markov._objectives import (
     CustomObjective,
@@ -36,21 +37,67 @@ _DENSE_SOLVE_MAX = 2048
 # sorted copy of the flow pays for itself only on large chains.
 _REFINE_MIN_NNZ = 1 << 18
 
+# The fixed floor of both tolerances: rows and stationarity are checked to
+# this unless the problem is so large that rounding alone can exceed it.
+TOL_FLOOR = 1e-10
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def row_tolerance(max_row: int) -> float:
+    """Default tolerance on |sum of a row - 1|.
+
+    A row of k entries, each the rounding of an exact probability (relative
+    error eps/2), summed left to right (error <= (k - 1) eps/2 of the sum):
+    |s - 1| <= k eps. Four times that, and never below the fixed floor.
+    """
+    return max(TOL_FLOOR, 4.0 * _EPS * max_row)
+
+
+def pi_tolerance(max_col: int) -> float:
+    """Default tolerance on the stationarity residual ||pi P - pi||_1.
+
+    With pi and P the roundings of exact ones (relative errors eps/2) the
+    residual is at most eps/2 from pi's rounding twice over, eps/2 from P's,
+    and eps/2 per term of the longest column sum (pi P)(y) = sum_x pi(x) P(x, y):
+    (max_col + 3) eps/2. Four times that, never below the fixed floor.
+    """
+    return max(TOL_FLOOR, 4.0 * _EPS * (max_col + 3))
+
+
+def _max_count(indices: IntArray, n: int) -> int:
+    """Most entries in one column (0 for malformed indices: the core names those)."""
+    if indices.size == 0 or int(indices.min()) < 0 or int(indices.max()) >= n:
+        return 0
+    return int(np.bincount(indices, minlength=n).max())
+
+
+def _check_pi(pi: Any, n: int) -> FloatArray:
+    """A given stationary distribution as n contiguous float64 values (entries
+    are checked by the core: finite, >= 0, summing to 1)."""
+    arr = to_numpy(pi, "pi")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"pi: expected real numbers, got an array of dtype {arr.dtype}")
+    # a row or column vector is accepted as well as a 1-D array
+    if not (arr.ndim == 1 or (arr.ndim == 2 and 1 in arr.shape)):
+        raise ValueError(f"pi: expected a 1-D array of {n} probabilities, got shape {arr.shape}")
+    out = np.ascontiguousarray(arr, dtype=np.float64).ravel()
+    if out.shape[0] != n:
+        raise ValueError(f"pi: has {out.shape[0]} entries, expected {n}")
+    return out
+
 
 def _check_sizes(sizes: Any) -> tuple[int, ...]:
-    if isinstance(sizes, (int, np.integer)):
-        raise TypeError("sizes: expected a sequence of coordinate sizes such as (2,) * 10, got an int")
+    if isinstance(sizes, (numbers.Number, np.bool_)):
+        raise TypeError(f"sizes: expected a sequence of coordinate sizes such as (2,) * 10, got {sizes!r}")
+    if isinstance(sizes, (str, bytes)):
+        raise TypeError(f"sizes: expected a sequence of positive integers, got {sizes!r}")
     try:
-        out = tuple(int(s) for s in sizes)
+        items = list(sizes)
     except TypeError:
         raise TypeError(f"sizes: expected a sequence of positive integers, got {sizes!r}") from None
-    if any(int(s) != s for s in sizes):
-        raise TypeError(f"sizes: expected integers, got {sizes!r}")
-    if not out:
+    if not items:
         raise ValueError("sizes: need at least one coordinate")
-    if any(s < 1 for s in out):
-        raise ValueError(f"sizes: every coordinate size must be >= 1, got {out}")
-    return out
+    return tuple(check_integer(s, f"sizes[{i}]", low=1, high=I64_MAX) for i, s in enumerate(items))
 
 
 class MarkovChain:
@@ -72,16 +119,26 @@ class MarkovChain:
     sizes : sequence of int
         Coordinate sizes ``(|X_0|, ..., |X_{d-1}|)``; their product must be n.
     pi : array_like, optional
-        Stationary distribution. Checked (``||pi P - pi||_1 <= tol``) when
-        given; otherwise computed: a dense linear solve for
+        Stationary distribution, shape (n,). Checked (``||pi P - pi||_1 <=
+        pi_tol``) when given; otherwise computed: a dense linear solve for
         n <= 2048, power iteration on the lazy chain (I + P)/2 otherwise.
         The achieved residual is in :attr:`stationary_residual`.
-    tol : float, default 1e-10
-        Tolerance on row sums and on the stationarity residual of ``pi``.
+    tol : float, optional
+        Tolerance on |row sum - 1|, finite and >= 0; also the default of
+        ``pi_tol`` when given. Default: 1e-10, or 4 eps k for rows of more
+        than k = 1e-10 / (4 eps), about 1.1e5, entries (eps the float64
+        machine epsilon), the bound on the rounding of a sum of k rounded
+        probabilities.
+    pi_tol : float, optional
+        Tolerance on the stationarity residual ``||pi P - pi||_1`` of a given
+        ``pi``, finite and > 0. Default: ``tol`` if given, else 1e-10, or
+        4 eps (c + 3) when a column of P has c > 1.1e5 entries (the rounding
+        of pi, of P and of the column sums of pi P).
     max_iter : int, default 100000
-        Iteration cap of the power iteration.
+        Iteration cap of the power iteration, 1 <= max_iter <= 2**63 - 1.
     n_threads : int, optional
-        Threads for the core (None: all cores). Results do not depend on it.
+        Threads for the core (None or 0: all cores, -k: all but k - 1).
+        Results do not depend on it.
 
     Raises
     ------
@@ -121,7 +178,8 @@ class MarkovChain:
         sizes: Sequence[int],
         pi: Any = None,
         *,
-        tol: float = 1e-10,
+        tol: float | None = None,
+        pi_tol: float | None = None,
         max_iter: int = 100_000,
         n_threads: int | None = None,
     ) -> None:
@@ -133,7 +191,18 @@ class MarkovChain:
                 f"P: has {n} states but the coordinate sizes {sizes_t} give {expected}; "
                 "the matrix order must be the product of the coordinate sizes"
             )
-        self._init(sizes_t, indptr, indices, data, pi, tol, max_iter, n_threads, sparse_input=is_sparse(P))
+        if tol is None:
+            row_tol = row_tolerance(int(np.diff(indptr).max()) if n else 0)
+        else:
+            row_tol = check_real(tol, "tol", low=0.0)
+        if pi_tol is not None:
+            pi_tol_v = check_real(pi_tol, "pi_tol", low=0.0, low_open=True)
+        elif tol is not None:
+            pi_tol_v = row_tol
+        else:
+            pi_tol_v = pi_tolerance(_max_count(indices, n))
+        tol_name = "tol" if tol is not None and pi_tol is None else "pi_tol"
+        self._init(sizes_t, indptr, indices, data, pi, row_tol, pi_tol_v, max_iter, n_threads, is_sparse(P), tol_name)
 
     @classmethod
     def _from_csr(
@@ -144,15 +213,16 @@ class MarkovChain:
         data: FloatArray,
         pi: Any,
         *,
-        tol: float = 1e-10,
-        max_iter: int = 100_000,
+        row_tol: float,
+        pi_tol: float,
         n_threads: int | None = None,
         pi_method: str | None = None,
     ) -> MarkovChain:
-        """A chain from CSR arrays (the closed-form models, :func:`kl_rate`);
-        ``pi_method`` names where a given pi came from."""
+        """A chain from CSR arrays (the closed-form models, :func:`kl_rate`)
+        with tolerances chosen by the caller; ``pi_method`` names where a
+        given pi came from."""
         self = cls.__new__(cls)
-        self._init(_check_sizes(sizes), indptr, indices, data, pi, tol, max_iter, n_threads, sparse_input=True)
+        self._init(_check_sizes(sizes), indptr, indices, data, pi, row_tol, pi_tol, 100_000, n_threads, True)
         if pi_method is not None:
             self._pi_method = pi_method
         return self
@@ -164,41 +234,47 @@ class MarkovChain:
         indices: IntArray,
         data: FloatArray,
         pi: Any,
-        tol: float,
-        max_iter: int,
+        row_tol: float,
+        pi_tol: float,
+        max_iter: Any,
         n_threads: int | None,
         sparse_input: bool,
+        tol_name: str = "pi_tol",
     ) -> None:
-        if not (isinstance(tol, (int, float)) and tol >= 0 and math.isfinite(tol)):
-            raise ValueError(f"tol: must be a finite number >= 0, got {tol!r}")
-        if not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-            raise ValueError(f"max_iter: must be a positive integer, got {max_iter!r}")
+        max_iter = check_integer(max_iter, "max_iter", low=1, high=I64_MAX)
         n = math.prod(sizes)
         self._sizes = sizes
         self._n_threads = check_threads(n_threads)
         self._sparse_input = sparse_input
         pi_arr = None
         if pi is not None:
-            pi_arr = np.ascontiguousarray(to_numpy(pi, "pi"), dtype=np.float64).ravel()
-            if pi_arr.shape[0] != n:
-                raise ValueError(f"pi: has {pi_arr.shape[0]} entries, expected {n}")
+            pi_arr = _check_pi(pi, n)
             self._pi_method = "given"
         elif n <= _DENSE_SOLVE_MAX:
             pi_arr = dense_stationary(indptr, indices, data, n)
             self._pi_method = "linear solve" if pi_arr is not None else "power iteration"
         else:
             self._pi_method = "power iteration"
-        self._core = _core.MarkovCore(
-            sizes=list(sizes),
-            indptr=indptr,
-            indices=indices,
-            data=data,
-            pi=pi_arr,
-            row_tol=float(tol),
-            pi_tol=float(tol),
-            max_iter=int(max_iter),
-            n_threads=self._n_threads,
-        )
+        try:
+            self._core = _core.MarkovCore(
+                sizes=list(sizes),
+                indptr=indptr,
+                indices=indices,
+                data=data,
+                pi=pi_arr,
+                row_tol=float(row_tol),
+                pi_tol=float(pi_tol),
+                max_iter=max_iter,
+                n_threads=self._n_threads,
+            )
+        except ValueError as e:
+            if pi is None and self._pi_method == "linear solve" and str(e).startswith("pi:"):
+                # the caller gave no pi: what failed is the tolerance asked of the solve
+                raise ValueError(
+                    f"{tol_name}: the stationary distribution found by a linear solve does not meet "
+                    f"{tol_name} = {pi_tol:g} ({str(e)[4:]}); raise {tol_name} or pass pi"
+                ) from None
+            raise
         self._cache: dict[Coords, tuple[float, float]] = {(): (0.0, 0.0)}
         self._refiner: _core.MarkovRefiner | None = None
 
@@ -250,6 +326,7 @@ class MarkovChain:
         >>> curie_weiss(3).matrix(dense=True).sum(axis=1).round(12).tolist()
         [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]
         """
+        dense = check_flag(dense, "dense")
         ip, ind, dat = self._core.matrix()
         return build_matrix(ip, ind, dat, self.n_states, dense)
 
@@ -437,7 +514,7 @@ class MarkovChain:
         >>> chain.objective("stationarity", [0]) == chain.stationarity([0])
         True
         """
-        f = Objective(self, name, complement=complement, W=W, partition=partition)
+        f = Objective(self, name, complement=complement, W=W, partition=partition, arg="name")
         s = f.check(S)
         return f.values([s])[0]
 
@@ -465,7 +542,14 @@ class MarkovChain:
         (45,)
         """
         f = Objective(self, objective, complement=complement, W=W, partition=partition)
-        checked = [f.check(S) for S in sets]
+        given: Any = sets  # checked at run time, whatever a caller passes
+        if isinstance(given, (str, bytes)):
+            raise TypeError(f"sets: expected an iterable of coordinate sequences, got {sets!r}")
+        try:
+            items = list(given)
+        except TypeError:
+            raise TypeError(f"sets: expected an iterable of coordinate sequences, got {sets!r}") from None
+        checked = [f.check(S, f"sets[{i}]") for i, S in enumerate(items)]
         return np.array(f.values(checked), dtype=np.float64)
 
     # --- matrices ---------------------------------------------------------
@@ -497,6 +581,7 @@ class MarkovChain:
         >>> Q.shape
         (4, 4)
         """
+        dense = check_flag(dense, "dense")
         s = as_set(S, self.d)
         (ip, ind, dat), _ = self._core.projection(set=list(s), n_threads=self._n_threads)
         k = math.prod(self._sizes[i] for i in s)
@@ -553,7 +638,16 @@ def kl_rate(P: Any, L: Any, *, pi: Any = None, n_threads: int | None = None) -> 
     threads = check_threads(n_threads)
     if not isinstance(P, MarkovChain):
         indptr, indices, data, n = csr_arrays(P, "P")
-        P = MarkovChain._from_csr((n,), indptr, indices, data, pi, n_threads=threads)
+        P = MarkovChain._from_csr(
+            (n,),
+            indptr,
+            indices,
+            data,
+            pi,
+            row_tol=row_tolerance(int(np.diff(indptr).max()) if n else 0),
+            pi_tol=pi_tolerance(_max_count(indices, n)),
+            n_threads=threads,
+        )
     elif pi is not None:
         raise ValueError("pi: give pi only with a matrix P; a MarkovChain has its own")
     if isinstance(L, MarkovChain):

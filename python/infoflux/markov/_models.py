@@ -10,19 +10,64 @@ from collections.abc import Sequence
 import numpy as np
 
 from infoflux._validation import check_int
-from infoflux.markov._chain import MarkovChain
+from infoflux.markov._chain import MarkovChain, pi_tolerance, row_tolerance
+from infoflux.markov._checks import check_integer, check_real, check_threads
 from infoflux.markov._csr import FloatArray, IntArray
 
 # 2**26 states: the largest chains these builders make in memory (CSR arrays
 # of a few GB).
 _MAX_SPINS = 26
 _MAX_STATES = 1 << 26
+_EPS = float(np.finfo(np.float64).eps)
 
 
 def _closed_form(
-    sizes: Sequence[int], indptr: IntArray, indices: IntArray, data: FloatArray, pi: FloatArray, n_threads: int | None
+    sizes: Sequence[int],
+    indptr: IntArray,
+    indices: IntArray,
+    data: FloatArray,
+    pi: FloatArray,
+    n_threads: int | None,
+    *,
+    log_scale: float,
+    max_len: int,
+    args: str,
 ) -> MarkovChain:
-    return MarkovChain._from_csr(sizes, indptr, indices, data, pi, n_threads=n_threads, pi_method="closed form")
+    """The chain of a closed-form model, its stationarity checked to a
+    tolerance that bounds the model's own rounding.
+
+    pi (and Curie-Weiss's acceptance probabilities) are exponentials of sums
+    of terms whose magnitudes add up to at most ``log_scale``; each such sum
+    is exact to a few ulp of that magnitude, so every entry of pi and of P
+    carries a relative error of at most about 2 eps log_scale (eps the
+    float64 machine epsilon: the absolute error of an exponent is the
+    relative error of its exponential; Bernoulli-Laplace's P is a ratio of
+    integers, exact to an ulp). Then ||pi P - pi||_1 <= 2 (relative error of pi) +
+    (relative error of P) plus the rounding of the products and sums
+    (:func:`pi_tolerance`); four times the first part is the tolerance, never
+    below the generic one. It grows with the problem: about 8e-7 for
+    ``bernoulli_laplace([10**6, 10**6], 10**6)``, where the log-binomials reach 1e7.
+
+    The core's complaints about the chain it was given name P or pi, which a
+    caller of a model never passed: they are re-raised naming the model's
+    arguments ``args``.
+    """
+    # both models have a symmetric support, so max_len is the longest row and column
+    pi_tol = max(pi_tolerance(max_len), 24.0 * _EPS * (1.0 + log_scale))
+    try:
+        return MarkovChain._from_csr(
+            sizes,
+            indptr,
+            indices,
+            data,
+            pi,
+            row_tol=row_tolerance(max_len),
+            pi_tol=pi_tol,
+            n_threads=n_threads,
+            pi_method="closed form",
+        )
+    except ValueError as e:
+        raise ValueError(f"{args}: the model's chain is not valid: {e}") from None
 
 
 def curie_weiss(d: int, beta: float = 0.1, h: float = 1.0, *, n_threads: int | None = None) -> MarkovChain:
@@ -44,9 +89,10 @@ def curie_weiss(d: int, beta: float = 0.1, h: float = 1.0, *, n_threads: int | N
     d : int
         Number of spins, 1 <= d <= 26.
     beta : float, default 0.1
-        Inverse temperature.
+        Inverse temperature, finite and >= 0 (the acceptance rule is
+        Metropolis only for beta >= 0).
     h : float, default 1.0
-        External field.
+        External field, finite.
     n_threads : int, optional
         Threads for the core (None: all cores). Results do not depend on it.
 
@@ -63,14 +109,13 @@ def curie_weiss(d: int, beta: float = 0.1, h: float = 1.0, *, n_threads: int | N
     >>> round(chain.entropy_rate([0]), 6)
     0.290851
     """
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
-        raise ValueError(f"d: must be a positive integer, got {d!r}")
+    d = check_integer(d, "d", low=1)
     if d > _MAX_SPINS:
-        raise ValueError(f"d: {d} spins give 2**{d} states; at most {_MAX_SPINS} are supported")
-    for name, v in (("beta", beta), ("h", h)):
-        if not isinstance(v, (int, float, np.floating, np.integer)) or not math.isfinite(v):
-            raise ValueError(f"{name}: must be a finite number, got {v!r}")
-    d = int(d)
+        raise ValueError(f"d: {d} spins give 2**{d} states; at most {_MAX_SPINS} are supported (1 <= d <= 26)")
+    # the rule exp(-beta (dH)_+) is the Metropolis acceptance only for beta >= 0
+    beta = check_real(beta, "beta", low=0.0)
+    h = check_real(h, "h")
+    n_threads = check_threads(n_threads)
     n = 1 << d
     idx = np.arange(d)
     J = 2.0 ** (-np.abs(idx[:, None] - idx[None, :]))
@@ -78,12 +123,18 @@ def curie_weiss(d: int, beta: float = 0.1, h: float = 1.0, *, n_threads: int | N
     shifts = (d - 1 - idx).astype(np.int64)
     spins = (((x[:, None] >> shifts[None, :]) & 1) * 2 - 1).astype(np.float64)  # (n, d)
     field = spins @ J  # includes the diagonal: sum_i J_ij x_i
-    energy = -np.einsum("ij,ij->i", spins, field) - h * spins.sum(axis=1)
-    # flipping j changes the ordered-pair sum by 4 x_j sum_{i != j} J_ij x_i
-    off = field - spins  # J_jj = 1
-    dH = 4.0 * spins * off + 2.0 * h * spins
+    with np.errstate(over="ignore", invalid="ignore"):
+        energy = -np.einsum("ij,ij->i", spins, field) - h * spins.sum(axis=1)
+        # flipping j changes the ordered-pair sum by 4 x_j sum_{i != j} J_ij x_i
+        off = field - spins  # J_jj = 1
+        dH = 4.0 * spins * off + 2.0 * h * spins
     del field, off  # (n, d) arrays: free them before the next ones are made
-    acc = np.exp(-beta * np.maximum(dH, 0.0)) / d
+    if not (np.all(np.isfinite(energy)) and np.all(np.isfinite(dH))):
+        raise ValueError(f"h: |h| = {abs(h):g} makes the energies of {d} spins overflow float64")
+    with np.errstate(over="ignore"):
+        # beta (dH)_+ may overflow to inf: exp(-inf) = 0 is the limit
+        acc = np.exp(-beta * np.maximum(dH, 0.0)) / d
+        log_scale = float(np.max(beta * np.abs(dH)))
     del dH
     stay = np.maximum(1.0 - acc.sum(axis=1), 0.0)
     cols = np.empty((n, d + 1), dtype=np.int64)
@@ -93,11 +144,33 @@ def curie_weiss(d: int, beta: float = 0.1, h: float = 1.0, *, n_threads: int | N
     vals[:, :d] = acc
     vals[:, d] = stay
     del acc, spins
-    logw = -beta * energy
-    pi = np.exp(logw - logw.max())
+    with np.errstate(over="ignore"):
+        logw = -beta * energy
+    if np.all(np.isfinite(logw)):
+        pi = np.exp(logw - logw.max())
+    else:
+        # beta H overflows: shift the energies first (every exponent <= 0,
+        # the ground states at 0), so that exp underflows instead
+        with np.errstate(over="ignore"):
+            logw = -beta * (energy - energy.min())
+        pi = np.exp(logw)
     pi /= pi.sum()
+    # the exponents themselves, and the rounding of the energies' terms times beta
+    log_scale += float(np.max(np.abs(logw))) + beta * (float(J.sum()) + abs(h) * d)
+    if not math.isfinite(log_scale):
+        log_scale = float(np.finfo(np.float64).max)
     indptr = np.arange(0, n * (d + 1) + 1, d + 1, dtype=np.int64)
-    return _closed_form((2,) * d, indptr, cols.ravel(), vals.ravel(), pi, n_threads)
+    return _closed_form(
+        (2,) * d,
+        indptr,
+        cols.ravel(),
+        vals.ravel(),
+        pi,
+        n_threads,
+        log_scale=log_scale,
+        max_len=d + 1,
+        args="beta, h",
+    )
 
 
 def _log_comb(n: int, k: int) -> float:
@@ -147,14 +220,18 @@ def bernoulli_laplace(l: Sequence[int], N: int, *, n_threads: int | None = None)
     >>> round(chain.entropy_rate([3]), 8)
     0.32508297
     """
+    if isinstance(l, (str, bytes)):
+        raise TypeError(f"l: expected a sequence of ball counts, got {l!r}")
     try:
-        counts = [int(c) for c in l]
+        items = list(l)
     except TypeError:
         raise TypeError(f"l: expected a sequence of ball counts, got {l!r}") from None
-    if len(counts) < 2 or any(c < 1 for c in counts):
+    counts = [check_integer(c, f"l[{i}]", low=1) for i, c in enumerate(items)]
+    if len(counts) < 2:
         raise ValueError(f"l: need at least two colours with >= 1 ball each, got {counts}")
     L = sum(counts)
     N = check_int(N, "N", low=1)
+    n_threads = check_threads(n_threads)
     if not 1 <= N < L:
         raise ValueError(f"N: must satisfy 1 <= N < sum(l) = {L}, got {N}")
     k = len(counts)
@@ -198,4 +275,17 @@ def bernoulli_laplace(l: Sequence[int], N: int, *, n_threads: int | None = None)
         lc += np.array([_log_comb(counts[c], t) for t in range(counts[c] + 1)])[a[:, c]]
     pi = np.exp(lc - _log_comb(L, N))
     pi /= pi.sum()
-    return _closed_form(sizes, indptr, np.concatenate(cols)[order], np.concatenate(vals)[order], pi, n_threads)
+    # every ln C(a, b) above is a sum of three lgamma values of at most
+    # lgamma(a + 1), the largest a being l_c per colour and L overall
+    log_scale = 3.0 * (sum(math.lgamma(c + 1) for c in counts) + math.lgamma(L + 1))
+    return _closed_form(
+        sizes,
+        indptr,
+        np.concatenate(cols)[order],
+        np.concatenate(vals)[order],
+        pi,
+        n_threads,
+        log_scale=log_scale,
+        max_len=k * (k - 1) + 1,
+        args="l, N",
+    )

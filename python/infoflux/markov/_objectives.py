@@ -10,9 +10,14 @@ objectives as methods) and below the optimisers (which only see set functions).
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any, Callable, Protocol, runtime_checkable
 
+import numpy as np
+
+from infoflux.markov._checks import check_flag
 from infoflux.markov._sets import Coords, as_set, complement
 
 OBJECTIVES = ("entropy_rate", "factorizability", "independence", "stationarity")
@@ -93,18 +98,20 @@ class Objective:
         complement: bool = False,
         W: Sequence[int] | None = None,
         partition: Sequence[Sequence[int]] | None = None,
+        arg: str = "objective",
     ) -> None:
         self.chain = chain
+        self.arg = arg
         d = chain.d
         self.custom: CustomObjective | None = None
         if callable(name):
             self.custom = name
             self.name: str = getattr(name, "__name__", "custom")
-        elif name in OBJECTIVES:
+        elif isinstance(name, str) and name in OBJECTIVES:
             self.name = name
         else:
-            raise ValueError(f"objective: must be one of {OBJECTIVES} or a callable, got {name!r}")
-        self.complement = bool(complement)
+            raise ValueError(f"{arg}: must be one of {OBJECTIVES} or a callable, got {name!r}")
+        self.complement = check_flag(complement, "complement")
         self.W: Coords | None = None
         self.partition: tuple[Coords, ...] | None = None
         self.ground: Coords
@@ -137,12 +144,12 @@ class Objective:
                 for i in b:
                     self._block_of[i] = t
 
-    def check(self, S: Any) -> Coords:
+    def check(self, S: Any, name: str = "S") -> Coords:
         """S as a sorted tuple, checked to lie in the ground set."""
-        s = as_set(S, self.chain.d)
+        s = as_set(S, self.chain.d, name)
         extra = set(s) - set(self.ground)
         if extra:
-            raise ValueError(f"S: coordinates {sorted(extra)} are not in the ground set {self.ground}")
+            raise ValueError(f"{name}: coordinates {sorted(extra)} are not in the ground set {self.ground}")
         return s
 
     def effective(self, s: Coords) -> Coords:
@@ -179,7 +186,7 @@ class Objective:
         c = self.chain
         e = self.effective(s)
         if self.custom is not None:
-            return float(self.custom(c, e))
+            return self._custom_value(self.custom(c, e), e)
         if self.partition is not None:
             parts = self.blocks(s)
             if self.name == "factorizability":
@@ -196,6 +203,16 @@ class Objective:
         if self.name == "independence":
             return independence_value(c, e)
         return factorizability_value(c, e, self.W)
+
+    def _custom_value(self, got: Any, e: Coords) -> float:
+        """A callable objective's value, which the optimisers compare: a NaN
+        or an infinity would make every comparison false or every gain NaN."""
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, numbers.Real):
+            raise TypeError(f"{self.arg}: returned {got!r} for the set {e}, expected a real number")
+        v = float(got)
+        if not math.isfinite(v):
+            raise ValueError(f"{self.arg}: returned {v} for the set {e}; objective values must be finite")
+        return v
 
     def values(self, sets: Sequence[Coords]) -> list[float]:
         """f at each set (nats), with one batched fetch of the entropies."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -21,6 +22,7 @@ import numpy.typing as npt
 
 from infoflux._arrays import to_numpy
 from infoflux._validation import check_int
+from infoflux.markov._checks import check_flag, check_integer, check_real
 from infoflux.markov._objectives import CustomObjective, EntropySource, Objective
 from infoflux.markov._sets import Coords
 
@@ -59,7 +61,9 @@ class Selection:
         For partition objectives, the final S ∩ V_i for each ground set V_i.
     info : dict
         Method details: the modular cost used by the distorted greedy methods
-        (``"cost"``), the batch schedule of ``batch_greedy`` (``"schedule"``).
+        (``"cost"``), the batch schedule of ``batch_greedy`` (``"schedule"``),
+        the objective at the empty set when no step added anything
+        (``"empty_value"``).
 
     Examples
     --------
@@ -81,8 +85,11 @@ class Selection:
 
     @property
     def value(self) -> float:
-        """Objective value of the final set."""
-        return float(self.values[-1]) if len(self.values) else float("nan")
+        """Objective value of the final set (of the empty set when a greedy
+        run with ``exact=False`` found no positive gain at its first step)."""
+        if len(self.values):
+            return float(self.values[-1])
+        return float(self.info["empty_value"])
 
 
 def _argmax(vals: Sequence[float], keys: Sequence[int]) -> int:
@@ -198,8 +205,12 @@ def select(
     # the chain's own class is above this module; the protocol is what is used
     if not isinstance(chain, EntropySource):
         raise TypeError(f"chain: expected a MarkovChain, got {type(chain).__name__}")
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method: must be one of {METHODS}, got {method!r}")
+    maximize = check_flag(maximize, "maximize")
+    lazy = check_flag(lazy, "lazy")
+    if exact is not None:
+        exact = check_flag(exact, "exact")
     f = Objective(chain, objective, complement=complement, W=W, partition=partition)
     m = check_int(m, "m", low=1)
     if m > len(f.ground):
@@ -233,6 +244,9 @@ def select(
     finally:
         chain._drop_refiner()  # its sorted copy of the flow is as large as the chain
     selected, steps, sets, values, evals, info = out
+    if not values:
+        # nothing was added: the final set is the empty one (its value is cached)
+        info = {**info, "empty_value": f.values([()])[0]}
     signed = np.array([sign * v for v in values], dtype=np.float64)
     blocks = tuple(f.blocks(tuple(sorted(selected)))) if f.partition is not None else None
     return Selection(tuple(selected), tuple(steps), tuple(sets), signed, evals, method, name, blocks, info)
@@ -291,9 +305,14 @@ def _modular_cost(f: Objective, cost: Any) -> dict[int, float]:
         for e in U:
             if e not in cost:
                 raise ValueError(f"cost: no cost for coordinate {e}")
-            c[e] = float(cost[e])
+            c[e] = check_real(cost[e], f"cost[{e}]")
     else:
-        arr = np.asarray(to_numpy(cost, "cost"), dtype=np.float64).ravel()
+        raw = to_numpy(cost, "cost")
+        if raw.dtype.kind not in "biuf":
+            raise TypeError(f"cost: expected a mapping or an array of real numbers, got dtype {raw.dtype}")
+        if raw.ndim != 1:
+            raise ValueError(f"cost: expected a 1-D array of {f.chain.d} costs, got shape {raw.shape}")
+        arr = np.asarray(raw, dtype=np.float64)
         if arr.shape[0] != f.chain.d:
             raise ValueError(f"cost: expected {f.chain.d} entries (one per coordinate), got {arr.shape[0]}")
         c = {e: float(arr[e]) for e in U}
@@ -346,16 +365,16 @@ def _schedule(batch_sizes: int | Sequence[int] | None, m: int) -> list[int]:
     """Batch sizes per round, summing to m."""
     if batch_sizes is None:
         raise ValueError("batch_sizes: batch_greedy needs a batch size or a schedule")
-    if isinstance(batch_sizes, (int, np.integer)) and not isinstance(batch_sizes, bool):
-        b = int(batch_sizes)
-        if b < 1:
-            raise ValueError(f"batch_sizes: must be >= 1, got {b}")
+    given: Any = batch_sizes  # checked at run time, whatever a caller passes
+    if isinstance(given, (numbers.Number, np.bool_, str, bytes)):
+        b = check_integer(given, "batch_sizes", low=1)
         return [b] * (m // b) + ([m % b] if m % b else [])
     try:
-        sched = [int(b) for b in batch_sizes]  # type: ignore[union-attr]  # an int was handled above
+        items = list(given)
     except TypeError:
-        raise TypeError("batch_sizes: expected an int or a sequence of ints") from None
-    if any(b < 1 for b in sched) or sum(sched) != m:
+        raise TypeError(f"batch_sizes: expected an int or a sequence of ints, got {batch_sizes!r}") from None
+    sched = [check_integer(b, f"batch_sizes[{i}]", low=1) for i, b in enumerate(items)]
+    if sum(sched) != m:
         raise ValueError(f"batch_sizes: a schedule must be positive and sum to m = {m}, got {sched}")
     return sched
 

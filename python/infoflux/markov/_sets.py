@@ -18,6 +18,8 @@ def as_set(S: Any, d: int, name: str = "S") -> Coords:
     """Sorted tuple of distinct coordinates in ``range(d)``; ``None`` is all of them."""
     if S is None:
         return tuple(range(d))
+    if isinstance(S, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected a sequence of coordinates, got {S!r}")
     if isinstance(S, (int, np.integer)):
         S = (int(S),)
     try:
