@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import infoflux
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 _FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 
@@ -24,6 +26,12 @@ BLOCKS = _blocks()
 
 def test_readme_has_examples():
     assert len(BLOCKS) >= 3
+
+
+def test_readme_table_names_every_public_name():
+    text = README.read_text(encoding="utf-8")
+    public = [n for n in infoflux.__all__ if n != "__version__"] + ["infoflux.sklearn.mutual_info_regression"]
+    assert [n for n in public if f"| `{n}" not in text] == []
 
 
 def _require_cuda(code: str) -> None:
