@@ -67,34 +67,52 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    # A module that skips as a whole hides every test in it, the ones its skip reason is not
+    # about included; such a skip is an error. Single tests skip instead, saying why.
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and isinstance(collector, pytest.Module):
+        report.outcome = "failed"
+        report.longrepr = f"{report.nodeid} was skipped as a whole: {report.longrepr}"
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"infoflux {infoflux.__version__} from {Path(infoflux.__file__).parent}"
 
 
 class _UnavailablePeer:
-    """Stands in for a peer that the test extra does not install on this Python: any use of it
-    skips the test that uses it, with the reason."""
+    """Stands in for a peer that the test extra does not install on this Python: each of the
+    peer's functions that the tests call skips the calling test, with the reason. (Only those
+    names exist: pytest probes the attributes of every module-level object while collecting, and
+    a catch-all attribute would skip whole modules.)"""
 
-    def __init__(self, reason: str) -> None:
-        self._reason = reason
+    def __init__(self, reason: str, functions: tuple[str, ...]) -> None:
+        def skip(*args: Any, **kwargs: Any) -> Any:
+            pytest.skip(reason)
 
-    def __getattr__(self, name: str) -> Any:
-        pytest.skip(self._reason)
+        for name in functions:
+            setattr(self, name, skip)
 
 
-def peer(module: str, distribution: str) -> Any:
+def peer(module: str, distribution: str, functions: tuple[str, ...]) -> Any:
     """The peer's module where the test extra installs it (there, a missing one is an error, see
-    pytest_configure); elsewhere a stand-in whose use skips the test, saying why."""
+    pytest_configure); elsewhere a stand-in whose listed functions skip the test, saying why."""
     for req, wanted in _test_extra():
         if req.name == distribution and not wanted:
+            version = f"{sys.version_info[0]}.{sys.version_info[1]}"
             return _UnavailablePeer(
-                f"{distribution} is not installed on Python {sys.version_info[0]}.{sys.version_info[1]} "
-                f"(test extra: {req})"
+                f"{distribution} is not installed on Python {version} (test extra: {req})", functions
             )
     return importlib.import_module(module)
 
 
-infomeasure = peer("infomeasure", "infomeasure")
+infomeasure = peer(
+    "infomeasure",
+    "infomeasure",
+    ("mutual_information", "conditional_mutual_information", "transfer_entropy", "conditional_transfer_entropy"),
+)
 
 
 # ---------------------------------------------------------------------------
