@@ -1,4 +1,4 @@
-"""Benchmarks of minimum-entropy coupling (issue 5).
+"""Benchmarks of minimum-entropy coupling.
 
 pytest-benchmark::
 

@@ -66,7 +66,7 @@ def network(n: int = 10**4, p: int = 20, surrogates: int = 100):
 def table(max_n: int, with_network: bool, network_channels: int = 20, peer_max_n: int = 10**6) -> None:
     print(f"# TE x->y, coupled AR(1) pair, history 1, k=4; {machine()}")
     print(f"# {versions('infoflux', 'numpy', 'infomeasure', 'ennemi', 'npeet_plus')}")
-    print(f"# infoflux threads: all ({os.cpu_count()}); JIDT (2 threads, from ../shared): 7.3 s at 10^5\n")
+    print(f"# infoflux threads: all ({os.cpu_count()})\n")
     names = ["infoflux", "infomeasure", "ennemi", "npeet_plus"]
     print("| n | " + " | ".join(names) + " | speed-up vs fastest peer |")
     print("|---|" + "---|" * (len(names) + 1))

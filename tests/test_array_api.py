@@ -358,8 +358,13 @@ def test_digamma_against_scipy():
     got = A.digamma(XP, v)
     want = special.digamma(v)
     np.testing.assert_allclose(got, want, rtol=2e-15, atol=1e-14)
-    # the scalar twin used for ψ(k), ψ(N) is the same algorithm, bit for bit
-    assert all(A.digamma_scalar(float(v[i])) == got[i] for i in range(0, v.size, 97))
+    # the scalar twin used for ψ(k), ψ(N) is the same algorithm; only its logarithm differs
+    # (math.log against the array library's log, which may be 1 ulp apart on some platforms,
+    # e.g. NumPy 1.26's SIMD log). ψ(x) = acc + ln x' - ... with x' < x + 10 and |acc| <= |ψ(x)| + ln x',
+    # so the two agree to a few ulp of |ψ(x)| + 2 ln(x + 10): allow 4 ulp of that, no more.
+    for i in range(0, v.size, 97):
+        scale = abs(float(want[i])) + 2.0 * math.log(float(v[i]) + 10.0)
+        assert abs(A.digamma_scalar(float(v[i])) - float(got[i])) <= 4 * np.spacing(scale), v[i]
     assert np.isnan(A.digamma(XP, np.array([0.0, -1.0]))).all()
 
 

@@ -13,7 +13,7 @@ from sklearn.feature_selection import mutual_info_regression as sk_mir
 from sklearn.feature_selection._mutual_info import _compute_mi_cc
 
 import ennemi
-import infomeasure as im
+from conftest import infomeasure as im
 import infoflux
 from infoflux.sklearn import mutual_info_regression
 from conftest import jidt_columns, jidt_records, jidt_tolerance

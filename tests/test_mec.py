@@ -1,4 +1,4 @@
-"""Minimum-entropy coupling (issue 5): exact numbers, properties over thousands
+"""Minimum-entropy coupling: exact numbers, properties over thousands
 of seeded random cases, a brute-force optimum for tiny alphabets, EBIM against
 set-partition enumeration, bad input."""
 
@@ -125,7 +125,7 @@ def brute_force_mec(p, q) -> float:
 
 
 def test_brute_force_solver_itself():
-    # certified optimum of the issue's first example, and a trivial one
+    # certified optimum of the 3 x 3 example below, and a trivial one
     assert brute_force_mec([0.5, 0.4, 0.1], [0.6, 0.2, 0.2]) == pytest.approx(1.7609640474, abs=1e-9)
     assert brute_force_mec([0.5, 0.5], [0.5, 0.5]) == pytest.approx(1.0, abs=1e-12)
     # independence is never better than the optimum, identity of equal marginals is optimal
@@ -134,11 +134,11 @@ def test_brute_force_solver_itself():
 
 
 # ---------------------------------------------------------------------------
-# 1. exact numbers from the issue
+# 1. exact numbers of small worked examples
 # ---------------------------------------------------------------------------
 
 
-def test_issue_example_one_greedy_and_bounds():
+def test_greedy_3x3_certified_optimal_by_its_bounds():
     p, q = [0.5, 0.4, 0.1], [0.6, 0.2, 0.2]
     c = greedy_coupling(p, q)
     assert c.entropy == pytest.approx(1.7609640474, abs=1e-10)
@@ -152,7 +152,7 @@ def test_issue_example_one_greedy_and_bounds():
     assert cells(c) == pytest.approx({(0, 0): 0.5, (1, 1): 0.2, (1, 2): 0.2, (2, 0): 0.1}, abs=1e-15)
 
 
-def test_issue_example_two():
+def test_greedy_6x6_against_majorization_bound():
     p = [0.4, 0.3, 0.15, 0.08, 0.04, 0.03]
     q = [0.44, 0.18, 0.18, 0.15, 0.03, 0.02]
     c = greedy_coupling(p, q)
@@ -162,7 +162,7 @@ def test_issue_example_two():
     assert_marginals(c, [p, q])
 
 
-def test_issue_three_marginals():
+def test_greedy_three_marginals_1_2_3_states():
     c = greedy_coupling([1.0], [0.75, 0.25], [0.6, 0.3, 0.1])
     got = cells(c)
     want = {(0, 0, 0): 0.6, (0, 1, 1): 0.25, (0, 0, 2): 0.1, (0, 0, 1): 0.05}
@@ -409,7 +409,7 @@ def test_ebim_identity_and_extremes():
     assert ebim(p, 1.0, base=math.e).mutual_information <= 1.0 + 1e-12
 
 
-def test_issue_bottleneck_numbers():
+def test_bottleneck_coupling_6x5_at_rate_1_5_bits():
     px = [0.4, 0.25, 0.15, 0.1, 0.06, 0.04]
     py = [0.35, 0.25, 0.2, 0.12, 0.08]
     r = bottleneck_coupling(px, py, 1.5)

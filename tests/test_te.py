@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-import infomeasure as im
+from conftest import infomeasure as im
 import infoflux
 from conftest import jidt_data, jidt_records
 
