@@ -7,7 +7,7 @@ import platform
 import subprocess
 import sys
 import time
-from typing import Callable, Optional
+from typing import Callable
 
 
 def machine() -> str:
@@ -56,7 +56,7 @@ def best_of(f: Callable[[], object], repeat: int = 3, budget: float = 60.0) -> f
     return best
 
 
-def fmt(t: Optional[float]) -> str:
+def fmt(t: float | None) -> str:
     if t is None:
         return "–"
     return f"{t * 1e3:.1f} ms" if t < 1 else f"{t:.2f} s"

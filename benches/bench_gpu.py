@@ -31,8 +31,12 @@ def cuda_library(name):
 
             if torch.cuda.is_available():
                 dev = torch.cuda.get_device_name(0)
-                return ("torch " + torch.__version__ + f" (CUDA {torch.version.cuda})",
-                        lambda a: torch.as_tensor(a, device="cuda"), torch.cuda.synchronize, dev)
+                return (
+                    "torch " + torch.__version__ + f" (CUDA {torch.version.cuda})",
+                    lambda a: torch.as_tensor(a, device="cuda"),
+                    torch.cuda.synchronize,
+                    dev,
+                )
         except ImportError:
             pass
     if name in (None, "cupy"):
@@ -42,8 +46,12 @@ def cuda_library(name):
             if cupy.cuda.runtime.getDeviceCount() > 0:
                 props = cupy.cuda.runtime.getDeviceProperties(0)
                 dev = props["name"].decode() if isinstance(props["name"], bytes) else str(props["name"])
-                return ("cupy " + cupy.__version__ + f" (CUDA runtime {cupy.cuda.runtime.runtimeGetVersion()})",
-                        cupy.asarray, cupy.cuda.Device().synchronize, dev)
+                return (
+                    "cupy " + cupy.__version__ + f" (CUDA runtime {cupy.cuda.runtime.runtimeGetVersion()})",
+                    cupy.asarray,
+                    cupy.cuda.Device().synchronize,
+                    dev,
+                )
         except Exception:
             pass
     return None
@@ -59,8 +67,12 @@ def timed(f, sync=None):
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--lib", choices=["torch", "cupy", "numpy"], default=None,
-                    help="numpy: run the array-API backend on the host (a dry run of this script, small sizes only)")
+    ap.add_argument(
+        "--lib",
+        choices=["torch", "cupy", "numpy"],
+        default=None,
+        help="numpy: run the array-API backend on the host (a dry run of this script, small sizes only)",
+    )
     ap.add_argument("--sizes", default="1e4,1e5,1e6")
     ap.add_argument("--te-n", type=float, default=1e4)
     ap.add_argument("--surrogates", type=int, default=1000)
@@ -74,8 +86,7 @@ def main() -> int:
     if args.lib == "numpy":
         from infoflux import _gpu as backend  # the GPU path's code, on NumPy arrays
 
-        lib = ("numpy (array-API backend on the host: a dry run, not a GPU timing)", np.asarray, None,
-               "host CPU")
+        lib = ("numpy (array-API backend on the host: a dry run, not a GPU timing)", np.asarray, None, "host CPU")
     else:
         backend = infoflux  # CUDA arrays dispatch to the GPU path by themselves
         lib = cuda_library(args.lib)
@@ -124,8 +135,9 @@ def main() -> int:
     if args.skip_cpu:
         tc, diff = float("nan"), float("nan")
     else:
-        tc, c = timed(lambda: infoflux.transfer_entropy_significance(x, y, n_surrogates=S, seed=1,
-                                                                     n_threads=args.cpu_threads))
+        tc, c = timed(
+            lambda: infoflux.transfer_entropy_significance(x, y, n_surrogates=S, seed=1, n_threads=args.cpu_threads)
+        )
         diff = max(abs(g.estimate - c.estimate), float(np.max(np.abs(g.surrogates - c.surrogates))))
     rows.append((f"TE n={n:,}, {S} surrogates", tc, tg, diff))
 

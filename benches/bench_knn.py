@@ -20,9 +20,8 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import best_of, fmt, machine, peak_rss_mb, versions  # noqa: E402
-
-import infoflux  # noqa: E402
+import infoflux
+from _common import best_of, fmt, machine, peak_rss_mb, versions
 
 
 def data(n: int, d: int, seed: int = 0):
@@ -37,23 +36,27 @@ def peers(d: int):
     out = {}
     try:
         from sklearn.feature_selection import mutual_info_regression
+
         if d == 1:
             out["scikit-learn"] = lambda x, y: mutual_info_regression(x, y[:, 0], n_neighbors=3, random_state=0)
     except ImportError:
         pass
     try:
         import ennemi
+
         if d == 1:
             out["ennemi"] = lambda x, y: ennemi.estimate_mi(y[:, 0], x[:, 0], k=3)
     except ImportError:
         pass
     try:
         import infomeasure as im
+
         out["infomeasure"] = lambda x, y: im.mutual_information(x, y, approach="ksg", k=3)
     except ImportError:
         pass
     try:
         import npeet_plus
+
         out["npeet_plus"] = lambda x, y: npeet_plus.mi(x, y, k=3)
     except ImportError:
         pass
@@ -65,15 +68,20 @@ def table(max_n: int, peer_max_n: int, peer_max_n_3d: int = 10**5) -> None:
     # memory first, from a small parent (a forked child can inherit the
     # parent's high-water mark)
     if max_n >= 10**6:
-        mb = peak_rss_mb("import numpy as np, infoflux\nrng=np.random.default_rng(0)\n"
-                         "x=rng.standard_normal(10**6); y=0.6*x+0.8*rng.standard_normal(10**6)\n"
-                         "import resource; base=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-                         "infoflux.mutual_info(x, y)")
+        mb = peak_rss_mb(
+            "import numpy as np, infoflux\nrng=np.random.default_rng(0)\n"
+            "x=rng.standard_normal(10**6); y=0.6*x+0.8*rng.standard_normal(10**6)\n"
+            "import resource; base=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "infoflux.mutual_info(x, y)"
+        )
         print(f"Peak RSS of a Python process computing MI at n = 10^6 (1-D pair, data included): {mb:.0f} MB")
 
     print(f"# KSG MI, k=3, rho=0.6 Gaussian pairs; {machine()}")
     print(f"# {versions('infoflux', 'numpy', 'scikit-learn', 'ennemi', 'infomeasure', 'npeet_plus')}")
-    print(f"# infoflux threads: all ({os.cpu_count()}), best of 10; peers single-threaded by their defaults, best of 3 (1 run when slow)\n")
+    print(
+        f"# infoflux threads: all ({os.cpu_count()}), best of 10; "
+        "peers single-threaded by their defaults, best of 3 (1 run when slow)\n"
+    )
     names = ["infoflux", "scikit-learn", "ennemi", "infomeasure", "npeet_plus"]
     print("| dims | n | " + " | ".join(names) + " | speed-up vs fastest peer |")
     print("|---|---|" + "---|" * (len(names) + 1))
@@ -97,6 +105,7 @@ def table(max_n: int, peer_max_n: int, peer_max_n_3d: int = 10**5) -> None:
 
 
 # ---- pytest-benchmark -------------------------------------------------------
+
 
 @pytest.mark.parametrize("n", [10**4, 10**5])
 def test_infoflux_mi(benchmark, n):
@@ -122,7 +131,11 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("--max-n", type=int, default=10**6)
     p.add_argument("--peer-max-n", type=int, default=10**6, help="largest n at which the peers run (1-D pairs)")
-    p.add_argument("--peer-max-n-3d", type=int, default=10**5,
-                   help="largest n at which the peers run on 3-D pairs (npeet_plus takes ~10 min at 10^6)")
+    p.add_argument(
+        "--peer-max-n-3d",
+        type=int,
+        default=10**5,
+        help="largest n at which the peers run on 3-D pairs (npeet_plus takes ~10 min at 10^6)",
+    )
     a = p.parse_args()
     table(a.max_n, a.peer_max_n, a.peer_max_n_3d)

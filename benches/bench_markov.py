@@ -63,7 +63,7 @@ class NumpyChain:
         S, values = [], []
         for _ in range(m):
             cands = [j for j in range(len(self.sizes)) if j not in S]
-            vals = [self.entropy_rate(sorted(S + [j])) for j in cands]
+            vals = [self.entropy_rate(sorted([*S, j])) for j in cands]
             t = int(np.argmax(vals))
             S.append(cands[t])
             values.append(vals[t])
@@ -114,8 +114,9 @@ TASKS = {"all_subsets_d10": task_all_subsets, "greedy_d20_m10": task_greedy_d20}
 
 
 def run_child(task, impl, threads):
-    out = subprocess.run([sys.executable, __file__, "--child", task, impl, str(threads or 0)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", task, impl, str(threads or 0)], capture_output=True, text=True, check=True
+    )
     res = json.loads(out.stdout.strip().splitlines()[-1])
     res["child_maxrss_gb"] = res.pop("maxrss_kb") / 1e6
     return res
@@ -186,11 +187,15 @@ def main():
             cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    print(f"machine: {cpu}, {os.cpu_count()} logical cores, Python {platform.python_version()}, "
-          f"NumPy {np.__version__}; infoflux threads: {args.threads}")
+    print(
+        f"machine: {cpu}, {os.cpu_count()} logical cores, Python {platform.python_version()}, "
+        f"NumPy {np.__version__}; infoflux threads: {args.threads}"
+    )
     rows = []
-    for task, label, n in (("all_subsets_d10", "all 1,024 subsets, Curie-Weiss d=10, entropy rate", 2 ** 10),
-                           ("greedy_d20_m10", "greedy entropy rate m=10, Curie-Weiss d=20 (sparse)", 2 ** 20)):
+    for task, label, n in (
+        ("all_subsets_d10", "all 1,024 subsets, Curie-Weiss d=10, entropy rate", 2**10),
+        ("greedy_d20_m10", "greedy entropy rate m=10, Curie-Weiss d=20 (sparse)", 2**20),
+    ):
         res = {}
         for impl in ("infoflux", "numpy"):
             if impl == "numpy" and task == "greedy_d20_m10" and args.skip_numpy_d20:

@@ -187,7 +187,18 @@ def main() -> None:
     ours = best_of(lambda: greedy_coupling(p6, q6, n_threads=nt), 3)
     ours_nb = best_of(lambda: greedy_coupling(p6, q6, bounds=False, n_threads=nt), 3)
     cpu = best_cpu(lambda: greedy_coupling(p6, q6, n_threads=1), 3)
-    rows.append(("greedy, 10⁶ × 10⁶", ours, ours_nb, cpu, None, None, "NumPy loop: ~2·10⁶ × 2 argmax over 10⁶ (hours)", "≤ 1.5 s"))
+    rows.append(
+        (
+            "greedy, 10⁶ × 10⁶",
+            ours,
+            ours_nb,
+            cpu,
+            None,
+            None,
+            "NumPy loop: ~2·10⁶ × 2 argmax over 10⁶ (hours)",
+            "≤ 1.5 s",
+        )
+    )
 
     # batches
     rng = np.random.default_rng(3)
@@ -201,7 +212,16 @@ def main() -> None:
     if not args.quick:
         dense_t = best_of(lambda: [numpy_dense_greedy(P[b], Q[b]) for b in range(sub)], 1) * (10_000 / sub)
     rows.append(
-        ("batch, 10,000 × (256 × 256)", ours, ours_nb, cpu, np_t, dense_t, f"NumPy columns timed on {sub} rows × {10_000 // sub}", "≤ 1 s")
+        (
+            "batch, 10,000 × (256 × 256)",
+            ours,
+            ours_nb,
+            cpu,
+            np_t,
+            dense_t,
+            f"NumPy columns timed on {sub} rows × {10_000 // sub}",
+            "≤ 1 s",
+        )
     )
 
     head = (

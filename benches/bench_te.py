@@ -17,9 +17,8 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import best_of, fmt, machine, versions  # noqa: E402
-
-import infoflux  # noqa: E402
+import infoflux
+from _common import best_of, fmt, machine, versions
 
 
 def ar_pair(n: int, seed: int = 0):
@@ -37,17 +36,20 @@ def peers():
     out = {}
     try:
         import infomeasure as im
+
         out["infomeasure"] = lambda x, y: im.transfer_entropy(x, y, approach="ksg", k=4)
     except ImportError:
         pass
     try:
         import ennemi
+
         # TE as I(x_(t-1); y_t | y_(t-1)): ennemi's conditional MI with lags
         out["ennemi"] = lambda x, y: ennemi.estimate_mi(y[1:], x[:-1], k=4, cond=y[:-1])
     except ImportError:
         pass
     try:
         import npeet_plus
+
         out["npeet_plus"] = lambda x, y: npeet_plus.cmi(x[:-1, None], y[1:, None], y[:-1, None], k=4)
     except ImportError:
         pass
@@ -81,11 +83,14 @@ def table(max_n: int, with_network: bool, network_channels: int = 20, peer_max_n
         sp = f"{fastest / t['infoflux']:.0f}x" if fastest else "–"
         print(f"| {n:,} | " + " | ".join(fmt(t.get(k)) for k in names) + f" | {sp} |", flush=True)
     if with_network:
-        X, run = network(p=network_channels)
+        _X, run = network(p=network_channels)
         tn = best_of(run, repeat=1)
         pairs = network_channels * (network_channels - 1)
-        print(f"\n{network_channels}-channel network ({pairs} ordered pairs), n = 10^4, 100 permutation surrogates per pair: {fmt(tn)}"
-              + (f" (380 pairs at the same rate: {fmt(tn * 380 / pairs)})" if pairs != 380 else ""))
+        print(
+            f"\n{network_channels}-channel network ({pairs} ordered pairs), n = 10^4, "
+            f"100 permutation surrogates per pair: {fmt(tn)}"
+            + (f" (380 pairs at the same rate: {fmt(tn * 380 / pairs)})" if pairs != 380 else "")
+        )
 
 
 @pytest.mark.parametrize("n", [10**4, 10**5])
@@ -105,7 +110,7 @@ def test_peer_te(benchmark, name):
 
 def test_infoflux_te_significance(benchmark):
     x, y = ar_pair(10**4)
-    benchmark.pedantic(infoflux.transfer_entropy_significance, args=(x, y), kwargs=dict(n_surrogates=100), rounds=1)
+    benchmark.pedantic(infoflux.transfer_entropy_significance, args=(x, y), kwargs={"n_surrogates": 100}, rounds=1)
 
 
 if __name__ == "__main__":

@@ -22,12 +22,12 @@ import pytest
 
 pytest.importorskip("array_api_compat")
 
+import array_api_compat
+
 import infoflux
 from infoflux import _array_api as A
 from infoflux import _backend_xp, _core, _dispatch, _gpu
 from infoflux._arrays import to_numpy
-
-import array_api_compat
 
 XP = array_api_compat.array_namespace(np.zeros(1))
 TOL = 1e-10
@@ -44,6 +44,7 @@ def data(n, seed, dims=(1, 1, 1)):
 
 # ------------------------------------------------------------ parity on NumPy
 
+
 @pytest.mark.parametrize("algorithm", [1, 2])
 @pytest.mark.parametrize("dims,k", [((1, 1, 1), 3), ((2, 1, 1), 1), ((1, 3, 1), 5)])
 def test_mi_matches_rust(algorithm, dims, k):
@@ -52,7 +53,8 @@ def test_mi_matches_rust(algorithm, dims, k):
     got = _gpu.mutual_info(x, y, k=k, algorithm=algorithm, local=True, tile_size=37)
     np.testing.assert_allclose(got, want, rtol=0, atol=TOL)
     assert _gpu.mutual_info(x, y, k=k, algorithm=algorithm) == pytest.approx(
-        infoflux.mutual_info(x, y, k=k, algorithm=algorithm), abs=TOL)
+        infoflux.mutual_info(x, y, k=k, algorithm=algorithm), abs=TOL
+    )
 
 
 @pytest.mark.parametrize("algorithm", [1, 2])
@@ -101,6 +103,7 @@ def test_preprocessing_and_noise_match_the_cpu_path():
     breaks the ties: with exact ties and no noise, KSG counts depend on
     distances that are equal up to that rounding."""
     import array_api_compat.numpy as xnp
+
     from infoflux._validation import as_samples, preprocess
 
     x, y, _ = data(200, 9)
@@ -159,13 +162,25 @@ def test_both_search_engines_match_rust(search, algorithm):
     the Rust path's values, with and without a Theiler window."""
     x, y, z = data(240, 12, (1, 2, 2))
     for window in (0, 3):
-        np.testing.assert_allclose(A.mi_local(XP, x, y, 3, algorithm, window, 29, search),
-                                   _core.mi_local(x=x, y=y, k=3, algorithm=algorithm, window=window, n_threads=1), rtol=0, atol=TOL)
-        np.testing.assert_allclose(A.cmi_local(XP, x, y, z, 3, algorithm, window, 29, search),
-                                   _core.cmi_local(x=x, y=y, z=z, k=3, algorithm=algorithm, window=window, n_threads=1), rtol=0, atol=TOL)
+        np.testing.assert_allclose(
+            A.mi_local(XP, x, y, 3, algorithm, window, 29, search),
+            _core.mi_local(x=x, y=y, k=3, algorithm=algorithm, window=window, n_threads=1),
+            rtol=0,
+            atol=TOL,
+        )
+        np.testing.assert_allclose(
+            A.cmi_local(XP, x, y, z, 3, algorithm, window, 29, search),
+            _core.cmi_local(x=x, y=y, z=z, k=3, algorithm=algorithm, window=window, n_threads=1),
+            rtol=0,
+            atol=TOL,
+        )
     X = np.hstack([x, y])
-    np.testing.assert_allclose(A.mi_matrix(XP, X, 2, algorithm, None, search),
-                               _core.mi_matrix(x=X, k=2, algorithm=algorithm, n_threads=1), rtol=0, atol=TOL)
+    np.testing.assert_allclose(
+        A.mi_matrix(XP, X, 2, algorithm, None, search),
+        _core.mi_matrix(x=X, k=2, algorithm=algorithm, n_threads=1),
+        rtol=0,
+        atol=TOL,
+    )
 
 
 @pytest.mark.parametrize("start_window", [1, 2, 5, 1000])
@@ -179,7 +194,7 @@ def test_sorted_search_window_growth_and_ties(start_window):
     y = x + rng.standard_normal((n, 1))
     z = rng.standard_normal((n, 1))
     J = np.hstack([x, y, z])
-    G = [range(0, 1), range(1, 2), range(2, 3)]
+    G = [range(1), range(1, 2), range(2, 3)]
     for spaces in ([[0], [1]], [[0, 2], [1, 2], [2]]):
         for alg in (1,):  # algorithm 2's extents depend on tie order; 1's counts do not
             got = A.knn_counts_sorted(XP, J, None, G, spaces, 4, alg, 0, None, 16, start_window=start_window)
@@ -192,8 +207,7 @@ def test_tile_size_does_not_change_results():
     x, y, z = data(120, 8, (1, 2, 1))
     ref = _gpu.conditional_mutual_info(x, y, z, algorithm=2, local=True, tile_size=120)
     for t in (1, 7, 119, 10_000):
-        np.testing.assert_array_equal(
-            _gpu.conditional_mutual_info(x, y, z, algorithm=2, local=True, tile_size=t), ref)
+        np.testing.assert_array_equal(_gpu.conditional_mutual_info(x, y, z, algorithm=2, local=True, tile_size=t), ref)
 
 
 def test_tile_rows_respects_the_budget(monkeypatch):
@@ -233,14 +247,17 @@ def te_series(n, seed):
     return x, y, rng.standard_normal((n, 2))
 
 
-@pytest.mark.parametrize("kwargs", [
-    {},
-    {"algorithm": 2},
-    {"history": 2, "source_history": 2, "lag": 2, "k": 3},
-    {"exclude": 3},
-    {"algorithm": 2, "exclude": 2, "history": 3, "history_delay": 2, "base": 2},
-    {"conditions": "c", "condition_lag": [0, 2], "condition_history": [1, 2]},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"algorithm": 2},
+        {"history": 2, "source_history": 2, "lag": 2, "k": 3},
+        {"exclude": 3},
+        {"algorithm": 2, "exclude": 2, "history": 3, "history_delay": 2, "base": 2},
+        {"conditions": "c", "condition_lag": [0, 2], "condition_history": [1, 2]},
+    ],
+)
 def test_te_matches_rust(kwargs):
     x, y, c = te_series(300, 1)
     kwargs = {key: (c if v == "c" else v) for key, v in kwargs.items()}
@@ -258,8 +275,9 @@ def test_te_surrogates_match_rust(method, algorithm):
     x, y, _ = te_series(200, 2)
     want = infoflux.transfer_entropy_significance(x, y, n_surrogates=24, method=method, algorithm=algorithm, seed=11)
     for batch in (1, 7, None):
-        got = _gpu.transfer_entropy_significance(x, y, n_surrogates=24, method=method, algorithm=algorithm,
-                                                 seed=11, batch_size=batch)
+        got = _gpu.transfer_entropy_significance(
+            x, y, n_surrogates=24, method=method, algorithm=algorithm, seed=11, batch_size=batch
+        )
         assert got.estimate == pytest.approx(want.estimate, abs=TOL)
         np.testing.assert_allclose(got.surrogates, want.surrogates, rtol=0, atol=TOL)
         assert got.p_value == want.p_value and got.method == want.method
@@ -296,17 +314,24 @@ def test_batched_engines_agree_on_a_batch_of_sources():
         fast = A.cmi_batched(XP, xs, y, z, 3, alg, tile_size=50)
         np.testing.assert_allclose(fast, brute, rtol=0, atol=TOL)
         for b in range(B):  # and each member is the plain CMI of its source
-            np.testing.assert_allclose(fast[b], _core.cmi_local(x=np.ascontiguousarray(xs[b]), y=y, z=z, k=3, algorithm=alg, n_threads=1),
-                                       rtol=0, atol=TOL)
+            np.testing.assert_allclose(
+                fast[b],
+                _core.cmi_local(x=np.ascontiguousarray(xs[b]), y=y, z=z, k=3, algorithm=alg, n_threads=1),
+                rtol=0,
+                atol=TOL,
+            )
     with pytest.raises(ValueError, match="search"):
         A.cmi_batched(XP, xs, y, z, 3, 1, search="kd")
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"n_surrogates": 9},
-    {"conditioning": "all", "n_surrogates": 5, "algorithm": 2},
-    {"conditioning": [2], "n_surrogates": 4, "method": "time_shift", "history": 2, "base": 2},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"n_surrogates": 9},
+        {"conditioning": "all", "n_surrogates": 5, "algorithm": 2},
+        {"conditioning": [2], "n_surrogates": 4, "method": "time_shift", "history": 2, "base": 2},
+    ],
+)
 def test_te_matrix_matches_rust(kwargs):
     """All-pairs TE: the same entries, surrogates and p-values as the CPU
     path (per-target seeds, per-source streams, shared target side)."""
@@ -324,7 +349,9 @@ def test_te_matrix_matches_rust(kwargs):
 
 
 def test_surrogate_orders_are_permutations_within_trials():
-    orders = _core.surrogate_orders(method="block", trial_lengths=[50, 70], n_surrogates=5, block_size=7, seed=3, first_stream=1)
+    orders = _core.surrogate_orders(
+        method="block", trial_lengths=[50, 70], n_surrogates=5, block_size=7, seed=3, first_stream=1
+    )
     assert orders.shape == (5, 120)
     for o in orders:
         assert sorted(o) == list(range(120))
@@ -333,7 +360,9 @@ def test_surrogate_orders_are_permutations_within_trials():
     lag = (shifts[:, 0] - 0) % 100
     assert ((lag >= 10) & (lag <= 90)).all()
     with pytest.raises(ValueError, match="fewer than 2 blocks"):
-        _core.surrogate_orders(method="block", trial_lengths=[10], n_surrogates=2, block_size=10, seed=0, first_stream=1)
+        _core.surrogate_orders(
+            method="block", trial_lengths=[10], n_surrogates=2, block_size=10, seed=0, first_stream=1
+        )
 
 
 def test_te_bad_input_on_the_backend():
@@ -351,6 +380,7 @@ def test_te_bad_input_on_the_backend():
 
 
 # ----------------------------------------------------------- building blocks
+
 
 def test_digamma_against_scipy():
     special = pytest.importorskip("scipy.special")
@@ -402,30 +432,51 @@ def test_standard_only_on_array_api_strict():
     trailing indices or out-of-bounds slice stops) and compare with Rust.
     CuPy and PyTorch get the same code on the GPU."""
     import array_api_strict as xs  # a test extra: this check must run, not skip
+
     x, y, z = data(150, 15, (1, 1, 2))
     X, Y, Z = xs.asarray(x), xs.asarray(y), xs.asarray(z)
     host = np.asarray
     for search in ("sorted", "brute"):
-        np.testing.assert_allclose(host(A.mi_local(xs, X, Y, 3, 1, 0, 40, search)), _core.mi_local(x=x, y=y, k=3, algorithm=1, n_threads=1),
-                                   rtol=0, atol=TOL)
-        np.testing.assert_allclose(host(A.cmi_local(xs, X, Y, Z, 3, 2, 2, 40, search)),
-                                   _core.cmi_local(x=x, y=y, z=z, k=3, algorithm=2, window=2, n_threads=1), rtol=0, atol=TOL)
-        np.testing.assert_allclose(host(A.entropy_local(xs, Z, 3, "euclidean", 40, search)),
-                                   _core.entropy_local(x=z, k=3, metric="euclidean", n_threads=1), rtol=0, atol=TOL)
+        np.testing.assert_allclose(
+            host(A.mi_local(xs, X, Y, 3, 1, 0, 40, search)),
+            _core.mi_local(x=x, y=y, k=3, algorithm=1, n_threads=1),
+            rtol=0,
+            atol=TOL,
+        )
+        np.testing.assert_allclose(
+            host(A.cmi_local(xs, X, Y, Z, 3, 2, 2, 40, search)),
+            _core.cmi_local(x=x, y=y, z=z, k=3, algorithm=2, window=2, n_threads=1),
+            rtol=0,
+            atol=TOL,
+        )
+        np.testing.assert_allclose(
+            host(A.entropy_local(xs, Z, 3, "euclidean", 40, search)),
+            _core.entropy_local(x=z, k=3, metric="euclidean", n_threads=1),
+            rtol=0,
+            atol=TOL,
+        )
         trial = np.repeat(np.arange(3), [50, 40, 60]).astype(np.int64)
         got = A.cmi_batched(xs, xs.stack([X, Y]), Y, Z, 3, 2, 3, xs.asarray(trial), 40, search)[0, :]
-        np.testing.assert_allclose(host(got), _core.te_local(x=x, y=y, z=z, k=3, algorithm=2, trial_lengths=[50, 40, 60], window=3, n_threads=1), rtol=0, atol=TOL)
-    np.testing.assert_allclose(host(_gpu.mutual_info(X, Y, local=True)), infoflux.mutual_info(x, y, local=True),
-                               rtol=0, atol=TOL)
+        np.testing.assert_allclose(
+            host(got),
+            _core.te_local(x=x, y=y, z=z, k=3, algorithm=2, trial_lengths=[50, 40, 60], window=3, n_threads=1),
+            rtol=0,
+            atol=TOL,
+        )
+    np.testing.assert_allclose(
+        host(_gpu.mutual_info(X, Y, local=True)), infoflux.mutual_info(x, y, local=True), rtol=0, atol=TOL
+    )
     M = np.hstack([x, y, z])
-    np.testing.assert_allclose(host(_gpu.mutual_info_matrix(xs.asarray(M))), infoflux.mutual_info_matrix(M),
-                               rtol=0, atol=TOL)
+    np.testing.assert_allclose(
+        host(_gpu.mutual_info_matrix(xs.asarray(M))), infoflux.mutual_info_matrix(M), rtol=0, atol=TOL
+    )
     got = _gpu.transfer_entropy_matrix(xs.asarray(M), n_surrogates=3, conditioning="all")
     want = infoflux.transfer_entropy_matrix(M, n_surrogates=3, conditioning="all")
     np.testing.assert_allclose(got.surrogates, want.surrogates, rtol=0, atol=TOL)
 
 
 # ------------------------------------------------------------- bad input
+
 
 def test_bad_input_on_the_backend():
     x, y, _ = data(50, 2)
@@ -467,6 +518,7 @@ def test_integer_and_strided_input():
 
 
 # ------------------------------------------------------------- dispatch
+
 
 class CpuDLPack:
     """A DLPack producer on the CPU that is not a NumPy array."""
@@ -584,6 +636,7 @@ def test_mixed_devices_are_refused():
 
 # ------------------------------------------------------------- CUDA (gpu)
 
+
 def _cuda_libraries():
     """(name, to_device, to_host) for each installed CUDA array library."""
     libs = []
@@ -591,8 +644,11 @@ def _cuda_libraries():
         import torch
 
         if torch.cuda.is_available():
-            libs.append(pytest.param(("torch", lambda a: torch.as_tensor(a, device="cuda"),
-                                      lambda a: a.cpu().numpy()), id="torch"))
+            libs.append(
+                pytest.param(
+                    ("torch", lambda a: torch.as_tensor(a, device="cuda"), lambda a: a.cpu().numpy()), id="torch"
+                )
+            )
         else:
             libs.append(pytest.param(None, id="torch", marks=pytest.mark.skip(reason="torch: no CUDA device")))
     except ImportError:
@@ -605,7 +661,9 @@ def _cuda_libraries():
         else:
             libs.append(pytest.param(None, id="cupy", marks=pytest.mark.skip(reason="cupy: no CUDA device")))
     except Exception:
-        libs.append(pytest.param(None, id="cupy", marks=pytest.mark.skip(reason="cupy not installed or no CUDA runtime")))
+        libs.append(
+            pytest.param(None, id="cupy", marks=pytest.mark.skip(reason="cupy not installed or no CUDA runtime"))
+        )
     return libs
 
 
@@ -616,32 +674,37 @@ GPU_TOL = 1e-9
 @pytest.mark.gpu
 @pytest.mark.parametrize("lib", CUDA)
 def test_cuda_matches_cpu(lib):
-    name, dev, host = lib
+    _name, dev, host = lib
     x, y, z = data(3000, 21, (1, 2, 1))
     for alg in (1, 2):
         assert infoflux.mutual_info(dev(x), dev(y), algorithm=alg) == pytest.approx(
-            infoflux.mutual_info(x, y, algorithm=alg), abs=GPU_TOL)
+            infoflux.mutual_info(x, y, algorithm=alg), abs=GPU_TOL
+        )
         assert infoflux.conditional_mutual_info(dev(x), dev(y), dev(z), algorithm=alg) == pytest.approx(
-            infoflux.conditional_mutual_info(x, y, z, algorithm=alg), abs=GPU_TOL)
+            infoflux.conditional_mutual_info(x, y, z, algorithm=alg), abs=GPU_TOL
+        )
     loc = infoflux.mutual_info(dev(x), dev(y), local=True)
     np.testing.assert_allclose(host(loc), infoflux.mutual_info(x, y, local=True), rtol=0, atol=GPU_TOL)
     for metric in ("chebyshev", "euclidean"):
         assert infoflux.entropy(dev(y), metric=metric) == pytest.approx(infoflux.entropy(y, metric=metric), abs=GPU_TOL)
     X = np.hstack([x, y, z])
-    np.testing.assert_allclose(host(infoflux.mutual_info_matrix(dev(X))), infoflux.mutual_info_matrix(X),
-                               rtol=0, atol=GPU_TOL)
+    np.testing.assert_allclose(
+        host(infoflux.mutual_info_matrix(dev(X))), infoflux.mutual_info_matrix(X), rtol=0, atol=GPU_TOL
+    )
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("lib", CUDA)
 def test_cuda_te_matches_cpu(lib):
-    name, dev, host = lib
+    _name, dev, _host = lib
     x, y, c = te_series(2000, 31)
     for alg in (1, 2):
         assert infoflux.transfer_entropy(dev(x), dev(y), algorithm=alg, history=2) == pytest.approx(
-            infoflux.transfer_entropy(x, y, algorithm=alg, history=2), abs=GPU_TOL)
+            infoflux.transfer_entropy(x, y, algorithm=alg, history=2), abs=GPU_TOL
+        )
     assert infoflux.transfer_entropy(dev(x), dev(y), conditions=dev(c)) == pytest.approx(
-        infoflux.transfer_entropy(x, y, conditions=c), abs=GPU_TOL)
+        infoflux.transfer_entropy(x, y, conditions=c), abs=GPU_TOL
+    )
     got = infoflux.transfer_entropy_significance(dev(x), dev(y), n_surrogates=50, seed=3)
     want = infoflux.transfer_entropy_significance(x, y, n_surrogates=50, seed=3)
     np.testing.assert_allclose(got.surrogates, want.surrogates, rtol=0, atol=GPU_TOL)
@@ -658,7 +721,7 @@ def test_cuda_te_matches_cpu(lib):
 def test_cuda_generic_top_k_equals_library_top_k(lib, monkeypatch):
     """PyTorch uses torch.topk; the generic argmin rounds (CuPy's path, and
     CI's) must give the same values on the device."""
-    name, dev, host = lib
+    _name, dev, host = lib
     x, y, z = data(3000, 24, (1, 1, 2))
     fast = host(infoflux.conditional_mutual_info(dev(x), dev(y), dev(z), algorithm=2, local=True))
     monkeypatch.setattr(A, "USE_TORCH_TOPK", False)
@@ -671,7 +734,7 @@ def test_cuda_generic_top_k_equals_library_top_k(lib, monkeypatch):
 def test_cuda_no_host_copy(lib):
     """Every traced intermediate lives on the CUDA device, and local values
     come back as a device array of the input's library."""
-    name, dev, host = lib
+    _name, dev, _host = lib
     x, y, z = data(2000, 22)
     A.TRACE = []
     try:
@@ -691,14 +754,13 @@ def test_cuda_no_host_copy(lib):
 @pytest.mark.gpu
 @pytest.mark.parametrize("lib", CUDA)
 def test_cuda_strided_and_float32(lib):
-    name, dev, host = lib
+    _name, dev, host = lib
     x, y, _ = data(2000, 23)
     big = dev(np.hstack([x, y, x]))
     strided = big[::2, 1]  # a non-contiguous device view
     want = infoflux.mutual_info(np.ascontiguousarray(host(big)[::2, 0]), host(strided))
     assert infoflux.mutual_info(big[::2, 0], strided) == pytest.approx(want, abs=GPU_TOL)
-    assert infoflux.mutual_info(dev(x), dev(y), dtype="float32") == pytest.approx(
-        infoflux.mutual_info(x, y), abs=0.02)
+    assert infoflux.mutual_info(dev(x), dev(y), dtype="float32") == pytest.approx(infoflux.mutual_info(x, y), abs=0.02)
     with pytest.raises(TypeError, match="complex"):
         infoflux.mutual_info(dev(x + 1j), dev(y))
     with pytest.raises(ValueError, match="mix of CPU and CUDA"):
@@ -709,7 +771,7 @@ def test_cuda_strided_and_float32(lib):
 @pytest.mark.slow
 @pytest.mark.parametrize("lib", CUDA)
 def test_cuda_million_samples_do_not_run_out_of_memory(lib):
-    name, dev, host = lib
+    _name, dev, _host = lib
     n = 1_000_000
     rng = np.random.default_rng(0)
     x = rng.standard_normal(n)

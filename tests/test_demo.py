@@ -10,7 +10,15 @@ from infoflux.__main__ import main
 def test_demo_runs_and_is_accurate(capsys):
     assert main(["demo", "-n", "20000"]) == 0
     out = capsys.readouterr().out
-    for row in ("MI, 1-D Gaussian pair", "KSG-2", "Kozachenko-Leonenko", "Frenzel-Pompe", "TE X->Y", "MEC greedy", "Curie-Weiss"):
+    for row in (
+        "MI, 1-D Gaussian pair",
+        "KSG-2",
+        "Kozachenko-Leonenko",
+        "Frenzel-Pompe",
+        "TE X->Y",
+        "MEC greedy",
+        "Curie-Weiss",
+    ):
         assert row in out
 
 

@@ -111,13 +111,17 @@ def test_local_values_average_to_estimate():
 def test_mutual_info_matrix_matches_pairwise():
     rng = np.random.default_rng(9)
     a = rng.standard_normal(3000)
-    X = np.column_stack([a, a + rng.standard_normal(3000), rng.standard_normal(3000), -a + 0.5 * rng.standard_normal(3000)])
+    X = np.column_stack(
+        [a, a + rng.standard_normal(3000), rng.standard_normal(3000), -a + 0.5 * rng.standard_normal(3000)]
+    )
     M = infoflux.mutual_info_matrix(X, normalize=False, noise=0)
     assert M.shape == (4, 4)
     assert np.all(np.isnan(np.diag(M)))
     for i in range(4):
         for j in range(4):
             if i != j:
-                assert M[i, j] == pytest.approx(infoflux.mutual_info(X[:, i], X[:, j], normalize=False, noise=0), rel=1e-13, abs=1e-15)
+                assert M[i, j] == pytest.approx(
+                    infoflux.mutual_info(X[:, i], X[:, j], normalize=False, noise=0), rel=1e-13, abs=1e-15
+                )
     assert np.allclose(M, M.T, equal_nan=True)
     assert M[0, 1] == pytest.approx(0.5 * math.log(2), abs=0.05)

@@ -46,13 +46,16 @@ def test_bad_arrays(name, f, bad, exc, match):
 
 
 def test_mismatched_lengths_name_the_argument():
-    with pytest.raises(ValueError, match="^y: has 299 samples"):
+    with pytest.raises(ValueError, match=r"^y: has 299 samples"):
         infoflux.mutual_info(X, Y[:-1])
-    with pytest.raises(ValueError, match="^z: has 10 samples"):
+    with pytest.raises(ValueError, match=r"^z: has 10 samples"):
         infoflux.conditional_mutual_info(X, Y, Z[:10])
 
 
-@pytest.mark.parametrize("k, exc", [(0, ValueError), (-1, ValueError), (300, ValueError), (1000, ValueError), (2.5, TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    "k, exc",
+    [(0, ValueError), (-1, ValueError), (300, ValueError), (1000, ValueError), (2.5, TypeError), (True, TypeError)],
+)
 def test_bad_k(k, exc):
     with pytest.raises(exc, match="k"):
         infoflux.mutual_info(X, Y, k=k)
@@ -109,7 +112,8 @@ def test_layouts_and_dtypes_give_the_same_numbers():
     assert infoflux.mutual_info(X[:, None], Y[:, None], normalize=False, noise=0) == base
     x32, y32 = X.astype(np.float32), Y.astype(np.float32)
     assert infoflux.mutual_info(x32, y32, normalize=False, noise=0) == infoflux.mutual_info(
-        x32.astype(np.float64), y32.astype(np.float64), normalize=False, noise=0)
+        x32.astype(np.float64), y32.astype(np.float64), normalize=False, noise=0
+    )
     xi = (X * 100).astype(np.int64)
     assert np.isfinite(infoflux.mutual_info(xi, Y))
 

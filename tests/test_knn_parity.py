@@ -5,20 +5,18 @@ must agree to 1e-12: scikit-learn's KSG, infomeasure's KSG type I, JIDT.
 ennemi uses an approximate digamma and an ε − 1e-12 radius: 1e-6.
 """
 
-import math
-
+import ennemi
 import numpy as np
 import pytest
 from sklearn.feature_selection import mutual_info_regression as sk_mir
 from sklearn.feature_selection._mutual_info import _compute_mi_cc
 
-import ennemi
-from conftest import infomeasure as im
 import infoflux
-from infoflux.sklearn import mutual_info_regression
+from conftest import infomeasure as im
 from conftest import jidt_columns, jidt_records, jidt_tolerance
+from infoflux.sklearn import mutual_info_regression
 
-RAW = dict(normalize=False, noise=0)
+RAW = {"normalize": False, "noise": 0}
 
 
 def correlated(rng, n, dx=1, dy=1, c=0.7):
@@ -116,7 +114,7 @@ def test_jidt_reference(rec):
     else:
         x = jidt_columns(rec, rec["x"])
         y = jidt_columns(rec, rec["y"])
-        kw = dict(k=p["k"], algorithm=p["algorithm"], normalize=p["normalise"], noise=0)
+        kw = {"k": p["k"], "algorithm": p["algorithm"], "normalize": p["normalise"], "noise": 0}
         if q == "mi":
             got = infoflux.mutual_info(x, y, **kw)
         else:
@@ -132,6 +130,12 @@ def test_jidt_big_file_after_digamma_shift():
     assert recs
     for rec in recs:
         p = rec["params"]
-        got = infoflux.mutual_info(jidt_columns(rec, rec["x"]), jidt_columns(rec, rec["y"]),
-                                   k=p["k"], algorithm=p["algorithm"], normalize=p["normalise"], noise=0)
+        got = infoflux.mutual_info(
+            jidt_columns(rec, rec["x"]),
+            jidt_columns(rec, rec["y"]),
+            k=p["k"],
+            algorithm=p["algorithm"],
+            normalize=p["normalise"],
+            noise=0,
+        )
         assert abs(got - (rec["value"] + shift)) < 1e-12

@@ -108,8 +108,18 @@ def subsets(d):
 # --- the paper's numbers ----------------------------------------------------------------
 
 CW_SINGLE = [0.290851, 0.283623, 0.280901, 0.279823, 0.279410, 0.279410, 0.279823, 0.280901, 0.283623, 0.290851]
-CW_GREEDY = [0.2908510, 0.5737141, 0.8393313, 1.0957022, 1.3395304, 1.5709755, 1.7875713, 1.9850049, 2.1579270,
-             2.2910917]
+CW_GREEDY = [
+    0.2908510,
+    0.5737141,
+    0.8393313,
+    1.0957022,
+    1.3395304,
+    1.5709755,
+    1.7875713,
+    1.9850049,
+    2.1579270,
+    2.2910917,
+]
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +142,7 @@ def test_curie_weiss_matches_explicit_construction(cw10):
     dg = digits(sizes).T * 2 - 1  # spins, digit 0 -> -1
     J = np.array([[2.0 ** -abs(i - j) for j in range(d)] for i in range(d)])
     H = -np.einsum("xi,ij,xj->x", dg, J, dg) - h * dg.sum(axis=1)
-    n = 2 ** d
+    n = 2**d
     P = np.zeros((n, n))
     for x in range(n):
         for j in range(d):
@@ -246,15 +256,15 @@ def test_identities_against_explicit_matrices(sizes, seed):
                 PU, piU = ref_projection(P, pi, sizes, U)
                 pos = {c: t for t, c in enumerate(U)}
                 subU = tuple(sizes[i] for i in U)
-                L = aligned_product(subU, [[pos[i] for i in W], [pos[i] for i in S]],
-                                    [ref_projection(P, pi, sizes, W)[0], PS])
+                L = aligned_product(
+                    subU, [[pos[i] for i in W], [pos[i] for i in S]], [ref_projection(P, pi, sizes, W)[0], PS]
+                )
                 assert chain.factorizability(S, W=W) == pytest.approx(ref_kl(PU, L, piU), abs=1e-12)
         # (P^(S))^(T) = P^(T) for T within S
         inner = MarkovChain(PS, sub)
         for T in list(subsets(len(S)))[1:]:
             outer = tuple(S[t] for t in T)
-            np.testing.assert_allclose(inner.projection(T, dense=True), chain.projection(outer, dense=True),
-                                       atol=1e-12)
+            np.testing.assert_allclose(inner.projection(T, dense=True), chain.projection(outer, dense=True), atol=1e-12)
 
 
 def test_prefix_kronecker_is_only_right_for_prefixes():
@@ -294,8 +304,8 @@ def check_submodular(f, d, tol=1e-12):
             if set(A) <= set(B):
                 for e in range(d):
                     if e not in B:
-                        ga = vals[tuple(sorted(A + (e,)))] - vals[A]
-                        gb = vals[tuple(sorted(B + (e,)))] - vals[B]
+                        ga = vals[tuple(sorted((*A, e)))] - vals[A]
+                        gb = vals[tuple(sorted((*B, e)))] - vals[B]
                         assert ga >= gb - tol, (A, B, e, ga, gb)
     return vals
 
@@ -312,7 +322,7 @@ def test_product_form_structure(sizes, seed):
     for A in ind:
         for e in range(d):
             if e not in A:
-                assert -ind[tuple(sorted(A + (e,)))] >= -ind[A] - 1e-12  # I monotone
+                assert -ind[tuple(sorted((*A, e)))] >= -ind[A] - 1e-12  # I monotone
 
 
 def test_structure_is_not_free():
@@ -340,7 +350,7 @@ def test_greedy_guarantee_monotone_submodular(seed):
     for A in vals:  # monotone here (close to i.i.d. sampling from pi)
         for e in range(d):
             if e not in A:
-                assert vals[tuple(sorted(A + (e,)))] >= vals[A] - 1e-12
+                assert vals[tuple(sorted((*A, e)))] >= vals[A] - 1e-12
     for m in range(1, d + 1):
         g = select(chain, "entropy_rate", m)
         opt = select(chain, "entropy_rate", m, method="exhaustive")
@@ -391,8 +401,9 @@ def test_partition_objectives_and_generalized_distorted_greedy():
         pos = {c: t for t, c in enumerate(S)}
         sub = tuple(sizes[i] for i in S)
         nonempty = [b for b in blocks if b]
-        L = aligned_product(sub, [[pos[i] for i in b] for b in nonempty],
-                            [ref_projection(P, pi, sizes, b)[0] for b in nonempty])
+        L = aligned_product(
+            sub, [[pos[i] for i in b] for b in nonempty], [ref_projection(P, pi, sizes, b)[0] for b in nonempty]
+        )
         val = chain.objective("factorizability", S, partition=V)
         assert val == pytest.approx(ref_kl(PS, L, piS), abs=1e-12)
         er = chain.objective("entropy_rate", S, partition=V)
@@ -428,7 +439,7 @@ def test_greedy_stopping_and_batches(cw10):
     if len(res.selected) < 9:
         rest = [j for j in range(10) if j not in res.selected]
         cur = res.values[-1]
-        assert all(cw10.factorizability(sorted(res.selected + (j,))) <= cur for j in rest)
+        assert all(cw10.factorizability(sorted((*res.selected, j))) <= cur for j in rest)
     b = select(cw10, "entropy_rate", 5, method="batch_greedy", batch_sizes=[2, 3])
     assert [len(s) for s in b.steps] == [2, 3] and len(b.values) == 2
     single = [cw10.entropy_rate([i]) for i in range(10)]
@@ -550,9 +561,13 @@ def test_bad_chains():
         MarkovChain(P.astype(complex), (2, 2))
     # duplicates and explicit zeros in sparse input are summed / dropped
     coo = sp.coo_array(P)
-    dup = sp.coo_array((np.concatenate([coo.data / 2, coo.data / 2, [0.0]]),
-                        (np.concatenate([coo.row, coo.row, [0]]), np.concatenate([coo.col, coo.col, [1]]))),
-                       shape=P.shape)
+    dup = sp.coo_array(
+        (
+            np.concatenate([coo.data / 2, coo.data / 2, [0.0]]),
+            (np.concatenate([coo.row, coo.row, [0]]), np.concatenate([coo.col, coo.col, [1]])),
+        ),
+        shape=P.shape,
+    )
     assert MarkovChain(dup, (2, 2)).entropy_rate() == pytest.approx(MarkovChain(P, (2, 2)).entropy_rate(), abs=1e-14)
 
 

@@ -4,7 +4,6 @@ set-partition enumeration, bad input."""
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -88,7 +87,7 @@ def _tree_coefficients(n: int, m: int) -> np.ndarray:
     offs = np.array([n] * (n - 1) + [0] * m)
     par = np.concatenate([np.zeros((grid.shape[0], 1), dtype=np.int64), grid + offs], axis=1)
     anc = par.copy()
-    for _ in range(int(math.ceil(math.log2(V))) + 1):
+    for _ in range(math.ceil(math.log2(V)) + 1):
         anc = np.take_along_axis(anc, anc, axis=1)
     par = par[np.all(anc == 0, axis=1)]
     T = par.shape[0]
@@ -260,7 +259,7 @@ def test_entropy_independent_of_tie_breaking():
 
 def test_tie_breaking_generic_masses():
     rng = np.random.default_rng(12)
-    for case in range(500):
+    for _case in range(500):
         p = rng.dirichlet(np.ones(20))
         q = rng.dirichlet(np.ones(15))
         a = greedy_coupling(p, q)
@@ -351,7 +350,7 @@ def _set_partitions(n: int) -> np.ndarray:
             out.append(list(prefix))
             return
         for lab in range(mx + 2):
-            rec(prefix + [lab], max(mx, lab))
+            rec([*prefix, lab], max(mx, lab))
 
     rec([0], 0)
     return np.array(out, dtype=np.int64)
@@ -610,7 +609,7 @@ def test_core_rejects_bad_input_without_panicking():
     # ValueError, never a panic
     from infoflux import _core
 
-    with pytest.raises(ValueError, match="negative|>= 0"):
+    with pytest.raises(ValueError, match=r"negative|>= 0"):
         _core.mec_greedy(marginals=[np.array([0.5, -0.5, 1.0]), np.array([1.0])], with_bounds=True)
     with pytest.raises(ValueError, match="empty"):
         _core.mec_bounds(marginals=[np.array([]), np.array([1.0])])

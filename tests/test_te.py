@@ -6,14 +6,15 @@ import math
 import numpy as np
 import pytest
 
-from conftest import infomeasure as im
 import infoflux
+from conftest import infomeasure as im
 from conftest import jidt_data, jidt_records
 
-RAW = dict(normalize=False, noise=0)
+RAW = {"normalize": False, "noise": 0}
 
 
 # ---------------------------------------------------------------- helpers ---
+
 
 def var1_sim(A, n, rng, burn=500):
     """Simulate s_t = A s_(t-1) + e_t with iid N(0, I) innovations."""
@@ -50,19 +51,35 @@ def gaussian_te(A, src, tgt, *, history=1, history_delay=1, source_history=1, so
     def cov(vs):
         return np.array([[gamma(t1 - t2)[i, j] for (j, t2) in vs] for (i, t1) in vs])
 
-    ld = lambda vs: np.linalg.slogdet(cov(vs))[1]
+    def ld(vs):
+        return np.linalg.slogdet(cov(vs))[1]
+
     return 0.5 * (ld(X + Z) + ld(Y + Z) - ld(Z) - ld(X + Y + Z))
 
 
-def oracle_te(x, y, *, k, history=1, history_delay=1, source_history=1, source_delay=1, lag=1,
-              cond=None, cond_spec=(), algorithm=1, exclude=0, normalize=False):
+def oracle_te(
+    x,
+    y,
+    *,
+    k,
+    history=1,
+    history_delay=1,
+    source_history=1,
+    source_delay=1,
+    lag=1,
+    cond=None,
+    cond_spec=(),
+    algorithm=1,
+    exclude=0,
+    normalize=False,
+):
     """Brute-force O(n²) TE written from the definitions, independent of the
     package: explicit time loops for the embedding, full distance matrices."""
     x = np.asarray(x, float).reshape(len(x), -1)
     y = np.asarray(y, float).reshape(len(y), -1)
     T = len(y)
     s = max((history - 1) * history_delay, (source_history - 1) * source_delay + lag - 1)
-    for (m, tau, w) in cond_spec:
+    for m, tau, w in cond_spec:
         s = max(s, (m - 1) * tau + w - 1)
     Xr, Yr, Zr = [], [], []
     for n_ in range(s, T - 1):
@@ -126,7 +143,7 @@ def test_history_2_and_delays_2_closed_form():
     # x AR(1); y driven by x two steps back and its own value two steps back
     # state (x_t, y_t, x_(t-1), y_(t-1))
     A = [[0.6, 0, 0, 0], [0, 0, 0.5, 0.4], [1, 0, 0, 0], [0, 1, 0, 0]]
-    emb = dict(history=2, history_delay=2, source_history=2, source_delay=2, lag=2)
+    emb = {"history": 2, "history_delay": 2, "source_history": 2, "source_delay": 2, "lag": 2}
     truth = gaussian_te(A, 0, 1, **emb)
     assert truth > 0.05
     s = var1_sim(A, N, np.random.default_rng(2))
@@ -150,6 +167,7 @@ def test_common_driver_explained_by_conditioning():
 
 # ------------------------------------------------------------------ parity ---
 
+
 def _one(v):
     return v[0] if isinstance(v, list) else v
 
@@ -162,14 +180,25 @@ def _te_records():
 def test_jidt_reference(rec):
     p = rec["params"]
     d = jidt_data(rec["file"])
-    kw = dict(k=p["k"], algorithm=p["algorithm"], normalize=p["normalise"], noise=0, history=p["history"],
-              history_delay=p["history_delay"], source_history=p["source_history"],
-              source_delay=p["source_delay"], lag=p["lag"])
+    kw = {
+        "k": p["k"],
+        "algorithm": p["algorithm"],
+        "normalize": p["normalise"],
+        "noise": 0,
+        "history": p["history"],
+        "history_delay": p["history_delay"],
+        "source_history": p["source_history"],
+        "source_delay": p["source_delay"],
+        "lag": p["lag"],
+    }
     cond = None
     if rec["quantity"] == "cte":
         cond = np.column_stack([d[c] for c in rec["conditions"]])
-        kw.update(condition_history=p["condition_history"], condition_delay=p["condition_delay"],
-                  condition_lag=p["condition_lag"])
+        kw.update(
+            condition_history=p["condition_history"],
+            condition_delay=p["condition_delay"],
+            condition_lag=p["condition_lag"],
+        )
     got = infoflux.transfer_entropy(d[_one(rec["source"])], d[_one(rec["target"])], conditions=cond, **kw)
     # tie-sensitive records depend on JIDT's k-d-tree order (README "Ties")
     tol = 1e-3 if rec.get("tie_sensitive") else (1e-7 if rec["n_samples"] >= 10000 else 1e-12)
@@ -208,19 +237,19 @@ def test_infomeasure_ksg_conditional_te():
 
 
 ORACLE_CASES = [
-    dict(),
-    dict(history=2),
-    dict(history=3, history_delay=2),
-    dict(source_history=2, source_delay=3),
-    dict(lag=3),
-    dict(history=2, history_delay=2, source_history=2, source_delay=2, lag=2),
-    dict(algorithm=2),
-    dict(algorithm=2, history=2, lag=2),
-    dict(exclude=3),
-    dict(exclude=2, algorithm=2),
-    dict(conditions=True),
-    dict(conditions=True, algorithm=2, condition_history=2, condition_delay=2, condition_lag=1),
-    dict(conditions=True, condition_lag=0),
+    {},
+    {"history": 2},
+    {"history": 3, "history_delay": 2},
+    {"source_history": 2, "source_delay": 3},
+    {"lag": 3},
+    {"history": 2, "history_delay": 2, "source_history": 2, "source_delay": 2, "lag": 2},
+    {"algorithm": 2},
+    {"algorithm": 2, "history": 2, "lag": 2},
+    {"exclude": 3},
+    {"exclude": 2, "algorithm": 2},
+    {"conditions": True},
+    {"conditions": True, "algorithm": 2, "condition_history": 2, "condition_delay": 2, "condition_lag": 1},
+    {"conditions": True, "condition_lag": 0},
 ]
 
 
@@ -249,7 +278,7 @@ def test_multivariate_target_against_oracle(algorithm):
     rng = np.random.default_rng(15)
     x, y = _ar_pair(rng, 220)
     y2 = np.column_stack([y, 0.3 * np.roll(x, 2) + rng.standard_normal(220)])
-    kw = dict(k=3, history=2, lag=2, algorithm=algorithm)
+    kw = {"k": 3, "history": 2, "lag": 2, "algorithm": algorithm}
     ours = infoflux.transfer_entropy(x, y2, normalize=True, noise=0, **kw)
     assert abs(ours - oracle_te(x, y2, normalize=True, **kw)) < 1e-12
 
@@ -275,10 +304,13 @@ def test_local_values_and_base():
     loc = infoflux.transfer_entropy(x, y, local=True)
     assert loc.shape == (1999,)
     assert np.mean(loc) == pytest.approx(infoflux.transfer_entropy(x, y), abs=1e-15)
-    assert infoflux.transfer_entropy(x, y, base=2) == pytest.approx(infoflux.transfer_entropy(x, y) / math.log(2), rel=1e-12)
+    assert infoflux.transfer_entropy(x, y, base=2) == pytest.approx(
+        infoflux.transfer_entropy(x, y) / math.log(2), rel=1e-12
+    )
 
 
 # -------------------------------------------------------------- surrogates ---
+
 
 def test_false_positive_rate_under_independence():
     # x iid (so permuting its rows is exact under H0), y an independent AR(1)
@@ -340,17 +372,24 @@ def test_many_surrogates_take_the_list_path_with_the_same_values(noise):
     x, y = _ar_pair(rng, 3000, c=0.3)
     if noise == 0:
         x, y = np.round(x, 1), np.round(y, 1)
-    kw = dict(seed=9, noise=noise)
+    kw = {"seed": 9, "noise": noise}
     few = infoflux.transfer_entropy_significance(x, y, n_surrogates=10, **kw)
     many = infoflux.transfer_entropy_significance(x, y, n_surrogates=80, **kw)
     np.testing.assert_array_equal(many.surrogates[:10], few.surrogates)
     assert many.estimate == few.estimate
 
 
-@pytest.mark.parametrize("kind, k, method", [
-    ("rounded", 1, "permutation"), ("integers", 4, "time_shift"), ("curve", 3, "block"),
-    ("cauchy_source", 8, "permutation"), ("smooth", 6, "block"), ("integers", 2, "permutation"),
-])
+@pytest.mark.parametrize(
+    "kind, k, method",
+    [
+        ("rounded", 1, "permutation"),
+        ("integers", 4, "time_shift"),
+        ("curve", 3, "block"),
+        ("cauchy_source", 8, "permutation"),
+        ("smooth", 6, "block"),
+        ("integers", 2, "permutation"),
+    ],
+)
 def test_list_path_equals_joint_grid_on_hard_data(kind, k, method):
     # exact ties, a target on a curve, a heavy-tailed source (many queries
     # past their lists): the list path's fallbacks must give the same values
@@ -362,7 +401,7 @@ def test_list_path_equals_joint_grid_on_hard_data(kind, k, method):
     elif kind == "integers":
         x, y = np.round(x), np.round(y)
     elif kind == "curve":
-        y = x ** 2 + 1e-9 * rng.standard_normal(n)
+        y = x**2 + 1e-9 * rng.standard_normal(n)
     elif kind == "cauchy_source":
         x = rng.standard_cauchy(n)
     kw = dict(k=k, noise=0, seed=3, method=method, **({"block_size": 35} if method == "block" else {}))
@@ -373,6 +412,7 @@ def test_list_path_equals_joint_grid_on_hard_data(kind, k, method):
 
 
 # ----------------------------------------------------------------- network ---
+
 
 def test_network_equals_pairwise_and_finds_links():
     rng = np.random.default_rng(13)
@@ -410,18 +450,19 @@ def test_network_conditioned_on_all_others():
 
 # --------------------------------------------------------------- bad input ---
 
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(history_delay=0), "history_delay"),
-        (dict(source_delay=-1), "source_delay"),
-        (dict(lag=0), "lag"),
-        (dict(history=0), "history"),
-        (dict(k=0), "k"),
-        (dict(history=46, k=4), "history/lag"),
-        (dict(lag=49, k=1), "history/lag"),
-        (dict(algorithm=3), "algorithm"),
-        (dict(exclude=-1), "exclude"),
+        ({"history_delay": 0}, "history_delay"),
+        ({"source_delay": -1}, "source_delay"),
+        ({"lag": 0}, "lag"),
+        ({"history": 0}, "history"),
+        ({"k": 0}, "k"),
+        ({"history": 46, "k": 4}, "history/lag"),
+        ({"lag": 49, "k": 1}, "history/lag"),
+        ({"algorithm": 3}, "algorithm"),
+        ({"exclude": -1}, "exclude"),
     ],
 )
 def test_bad_embedding_arguments(kwargs, match):
@@ -437,10 +478,10 @@ def test_bad_series():
         infoflux.transfer_entropy(x, x[:90])
     bad = x.copy()
     bad[5] = np.nan
-    with pytest.raises(ValueError, match="target.*NaN"):
+    with pytest.raises(ValueError, match=r"target.*NaN"):
         infoflux.transfer_entropy(x, bad)
     bad[5] = np.inf
-    with pytest.raises(ValueError, match="source.*NaN or infinity"):
+    with pytest.raises(ValueError, match=r"source.*NaN or infinity"):
         infoflux.transfer_entropy(bad, x)
     with pytest.raises(ValueError, match="conditions"):
         infoflux.transfer_entropy(x, x, conditions=x[:50])
