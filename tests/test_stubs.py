@@ -6,6 +6,7 @@ as well; this test needs nothing but the standard library."""
 
 import ast
 import inspect
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,10 @@ def test_class_constructor_and_methods_match(name):
         runtime_ctor = _runtime(cls)
     except ValueError:  # no text signature: a class Python code cannot construct
         runtime_ctor = None
-    assert runtime_ctor == ctor, f"{name}: constructor"
+    # CPython < 3.10 does not expose an abi3 class's text signature (PyO3 sets it through the
+    # type's doc slot, which those versions ignore for heap types); 3.10+ and stubtest check it
+    if not (runtime_ctor is None and sys.version_info < (3, 10)):
+        assert runtime_ctor == ctor, f"{name}: constructor"
     public = {n for n in dir(cls) if not n.startswith("_")}
     assert public == set(methods) | props, f"{name}: attributes"
     for prop in props:
