@@ -57,7 +57,7 @@ import numpy.typing as npt
 
 from infoflux import _core
 from infoflux._arrays import to_numpy
-from infoflux.markov._checks import check_flag, check_integer, check_seed, check_threads
+from infoflux._validation import check_flag, check_int, check_seed, check_threads
 
 __all__ = [
     "BottleneckCoupling",
@@ -329,7 +329,7 @@ class Coupling:
             If the array would have more than ``max_size`` entries; raise
             ``max_size`` deliberately.
         """
-        max_size = check_integer(max_size, "max_size", low=0, high=_CELLS_MAX)
+        max_size = check_int(max_size, "max_size", low=0, high=_CELLS_MAX)
         size = math.prod(self.shape)
         if size > max_size:
             raise MemoryError(
@@ -1000,7 +1000,7 @@ def sample_conditional(
     if not isinstance(coupling, Coupling):
         raise TypeError(f"coupling: expected an infoflux.mec.Coupling, got {type(coupling).__name__}")
     if size is not None:
-        size = check_integer(size, "size", low=0, high=_CELLS_MAX)
+        size = check_int(size, "size", low=0, high=_CELLS_MAX)
     rng = check_seed(rng, "rng")
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     others, probs = coupling._conditional(x_index, axis, "x_index")
