@@ -74,6 +74,15 @@ def _num(v: int) -> str:
     return str(v)
 
 
+def _shown(v: int) -> str:
+    """An integer as a message shows it: powers of two as such, hundreds of
+    digits cut to their length."""
+    if abs(v) > 1 << 20 and abs(v) & (abs(v) - 1) == 0:
+        return ("-" if v < 0 else "") + f"2**{abs(v).bit_length() - 1}"
+    text = str(v)
+    return text if len(text) <= 24 else f"{text[:12]}... ({len(text.lstrip('-'))} digits)"
+
+
 def _range(low: int | None, high: int | None) -> str:
     return f"[{'-inf' if low is None else _num(low)}, {'inf' if high is None else _num(high)}]"
 
@@ -89,7 +98,7 @@ def check_int(value: Any, name: str, *, low: int | None = None, high: int | None
         raise TypeError(f"{name}: expected an integer in {_range(low, high)}, got {type(value).__name__} {value!r}")
     v = int(value)
     if (low is not None and v < low) or (high is not None and v > high):
-        raise ValueError(f"{name}: must be an integer in {_range(low, high)}, got {v}")
+        raise ValueError(f"{name}: must be an integer in {_range(low, high)}, got {_shown(v)}")
     return v
 
 
@@ -131,7 +140,8 @@ def check_real(
         or (low is not None and (v <= low if low_open else v < low))
         or (high is not None and v > high)
     ):
-        raise ValueError(f"{name}: must be {what}, got {value!r}")
+        got = _shown(int(value)) if isinstance(value, numbers.Integral) else repr(value)
+        raise ValueError(f"{name}: must be {what}, got {got}")
     return v
 
 
@@ -180,7 +190,8 @@ def log_base(base: Any) -> float:
     except OverflowError:
         b = math.inf
     if not (b > 0 and math.isfinite(b)) or b == 1.0:
-        raise ValueError(f"base: expected a finite positive number other than 1, got {base!r}")
+        got = _shown(int(base)) if isinstance(base, numbers.Integral) else repr(base)
+        raise ValueError(f"base: expected a finite positive number other than 1, got {got}")
     return math.log(b)
 
 
