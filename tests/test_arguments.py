@@ -293,3 +293,9 @@ def test_valid_values_keep_their_results() -> None:
     assert te == infoflux.transfer_entropy(X1, Y1, conditions=X3[:, :2], condition_lag=np.array([1, 2]))
     net = infoflux.transfer_entropy_matrix(X3, conditioning=(0, 1, 2)).values
     assert np.array_equal(net, infoflux.transfer_entropy_matrix(X3, conditioning=np.arange(3)).values, equal_nan=True)
+
+
+@pytest.mark.parametrize("S", [10**12, 2**62, 2**63 - 1])
+def test_network_refuses_surrogates_whose_result_cannot_be_allocated(S: int) -> None:
+    with pytest.raises(ValueError, match=r"^n_surrogates: .* GiB for the result alone"):
+        infoflux.transfer_entropy_matrix(X3, n_surrogates=S)

@@ -503,7 +503,13 @@ def transfer_entropy_matrix(
     )
     values = np.full((p, p), np.nan)
     pvals = np.full((p, p), np.nan) if S else None
-    surr_all = np.full((p, p, S), np.nan) if S else None
+    try:
+        surr_all = np.full((p, p, S), np.nan) if S else None
+    except (MemoryError, ValueError):  # ValueError: beyond NumPy's largest array
+        raise ValueError(
+            f"n_surrogates: {S} surrogates for each of the {p}x{p} pairs need "
+            f"{p * p * S * 8 / 2**30:.3g} GiB for the result alone, more than can be allocated"
+        ) from None
     report = reporter(progress, p * (p - 1))
     done = 0
 
