@@ -79,8 +79,9 @@ def _shown(v: int) -> str:
     digits cut to their length."""
     if abs(v) > 1 << 20 and abs(v) & (abs(v) - 1) == 0:
         return ("-" if v < 0 else "") + f"2**{abs(v).bit_length() - 1}"
-    text = str(v)
-    return text if len(text) <= 24 else f"{text[:12]}... ({len(text.lstrip('-'))} digits)"
+    digits = str(abs(v))
+    sign = "-" if v < 0 else ""
+    return sign + (digits if len(digits) <= 24 else f"{digits[:12]}... ({len(digits)} digits)")
 
 
 def _range(low: int | None, high: int | None) -> str:
@@ -122,24 +123,38 @@ def check_flag(value: Any, name: str) -> bool:
 
 
 def check_real(
-    value: Any, name: str, *, low: float | None = None, low_open: bool = False, high: float | None = None
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    low_open: bool = False,
+    high: float | None = None,
+    high_open: bool = False,
+    finite: bool = True,
 ) -> float:
-    """A finite real number, >= low (> low if ``low_open``) and <= high. An
-    integer beyond the float range counts as infinite."""
+    """A real number >= low (> low if ``low_open``) and <= high (< high if
+    ``high_open``), finite unless ``finite=False`` (which admits +-inf within
+    the bounds, never NaN). An integer beyond the float range counts as
+    infinite."""
     if _is_bool(value) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a real number, got {type(value).__name__} {value!r}")
     try:
         v = float(value)
-    except OverflowError:
-        v = math.inf
-    lo = "" if low is None else (f"> {low:g}" if low_open else f">= {low:g}")
-    hi = "" if high is None else f"<= {high:g}"
-    what = " and ".join(s for s in ("finite", lo, hi) if s)
+    except OverflowError:  # an int (or Fraction) beyond the float range
+        big: Any = value
+        v = math.inf if big > 0 else -math.inf
+    parts = ["finite"] if finite else []
+    if low is not None:
+        parts.append(f"> {low:g}" if low_open else f">= {low:g}")
+    if high is not None:
+        parts.append(f"< {high:g}" if high_open else f"<= {high:g}")
     if (
-        not math.isfinite(v)
+        math.isnan(v)
+        or (finite and math.isinf(v))
         or (low is not None and (v <= low if low_open else v < low))
-        or (high is not None and v > high)
+        or (high is not None and (v >= high if high_open else v > high))
     ):
+        what = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
         got = _shown(int(value)) if isinstance(value, numbers.Integral) else repr(value)
         raise ValueError(f"{name}: must be {what}, got {got}")
     return v
