@@ -57,7 +57,7 @@ import numpy.typing as npt
 
 from infoflux import _core
 from infoflux._arrays import to_numpy
-from infoflux._validation import check_flag, check_int, check_real, check_seed, check_threads
+from infoflux._validation import check_choice, check_flag, check_int, check_real, check_seed, check_threads
 
 __all__ = [
     "BottleneckCoupling",
@@ -734,8 +734,7 @@ def coupling_lower_bound(
     [1.4854752972, 1.6609640474, 1.7609640474]
     """
     _need_two(marginals, "coupling_lower_bound")
-    if not isinstance(method, str) or method not in BOUND_METHODS:
-        raise ValueError(f"method: must be one of {BOUND_METHODS}, got {method!r}")
+    method = check_choice(method, "method", BOUND_METHODS)
     unit = _bits_per_unit(base)
     t = _check_tol(tol)
     ps = [_marginal(m, f"marginals[{j}]", t, normalize) for j, m in enumerate(marginals)]

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from infoflux._arrays import to_numpy
-from infoflux._validation import check_flag, check_int, check_real
+from infoflux._validation import check_choice, check_flag, check_int, check_real
 from infoflux.markov._objectives import CustomObjective, EntropySource, Objective
 from infoflux.markov._sets import Coords
 
@@ -204,8 +204,7 @@ def select(
     # the chain's own class is above this module; the protocol is what is used
     if not isinstance(chain, EntropySource):
         raise TypeError(f"chain: expected a MarkovChain, got {type(chain).__name__}")
-    if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(f"method: must be one of {METHODS}, got {method!r}")
+    method = check_choice(method, "method", METHODS)
     maximize = check_flag(maximize, "maximize")
     lazy = check_flag(lazy, "lazy")
     if exact is not None:
