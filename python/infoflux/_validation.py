@@ -26,11 +26,12 @@ from infoflux._seeds import check_seed as check_seed  # the seed check, beside t
 from infoflux._seeds import noise_seed, resolve_seed
 
 
-def as_samples(obj: Any, name: str, *, n: int | None = None) -> np.ndarray:
+def as_samples(obj: Any, name: str, *, n: int | None = None, first: str = "the first argument") -> np.ndarray:
     """Validate a sample array and return it as C-contiguous float64 (n, d).
 
     1-D input is one variable (n,) -> (n, 1). Fortran-ordered and strided
     views are accepted (copied); float32 and integer dtypes are converted.
+    ``n``: the samples the array must have, those of the argument ``first``.
     """
     a = to_numpy(obj, name)
     if a.dtype == object or a.dtype.kind not in "biuf":
@@ -49,8 +50,7 @@ def as_samples(obj: Any, name: str, *, n: int | None = None) -> np.ndarray:
         raise ValueError(f"{name}: has no columns")
     if n is not None and a.shape[0] != n:
         raise ValueError(
-            f"{name}: has {a.shape[0]} samples but the first argument has {n}; "
-            "all variables need the same number of samples"
+            f"{name}: has {a.shape[0]} samples but {first} has {n}; all variables need the same number of samples"
         )
     a = np.ascontiguousarray(a, dtype=np.float64)
     if not np.isfinite(a).all():
