@@ -5,12 +5,11 @@ blocks are slices of the series, joined by the backend's ``concat``)."""
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from infoflux._validation import check_int, check_k
+from infoflux._validation import check_choice, check_int, check_k
 
 # concat(arrays, axis): numpy.concatenate on the host, xp.concat on a device
 Concat = Callable[[list[Any], int], Any]
@@ -60,14 +59,14 @@ class EmbeddingArgs:
 
 
 def _per_condition(value: Any, name: str, n_cond: int, low: int) -> tuple[int, ...]:
-    vals: list[Any]
-    if isinstance(value, numbers.Integral):  # a bool too: check_int refuses it below
-        vals = [value] * n_cond
-    else:
-        vals = list(value)
-        if len(vals) != n_cond:
-            raise ValueError(f"{name}: expected one value per condition column ({n_cond}), got {len(vals)}")
-    return tuple(check_int(v, name, low=low) for v in vals)
+    """One integer for every condition column, or a sequence of one per
+    column; the single integer is checked even when there are no conditions."""
+    if isinstance(value, str) or not isinstance(value, Iterable) or getattr(value, "ndim", 1) == 0:
+        return (check_int(value, name, low=low),) * n_cond
+    vals = list(value)
+    if len(vals) != n_cond:
+        raise ValueError(f"{name}: expected one value per condition column ({n_cond}), got {len(vals)}")
+    return tuple(check_int(v, f"{name}[{i}]", low=low) for i, v in enumerate(vals))
 
 
 def check_embedding(
@@ -156,12 +155,11 @@ def check_exclude(exclude: Any) -> int:
 
 def check_method(method: Any, block_size: Any) -> tuple[str, int | None]:
     """The surrogate method and its explicit block size (None: the default,
-    chosen per target by :func:`block_size_for`)."""
-    if method not in METHODS:
-        raise ValueError(f"method: must be 'permutation', 'time_shift' or 'block', got {method!r}")
-    if method != "block" or block_size is None:
-        return str(method), None
-    return str(method), check_int(block_size, "block_size", low=1)
+    chosen per target by :func:`block_size_for`). A given block size is
+    checked whatever the method, though only ``"block"`` uses it."""
+    meth = check_choice(method, "method", METHODS)
+    size = None if block_size is None else check_int(block_size, "block_size", low=1)
+    return meth, size if meth == "block" else None
 
 
 def block_size_for(method: str, block_size: int | None, lengths: Sequence[int]) -> int | None:
@@ -190,6 +188,11 @@ def conditioning_columns(conditioning: Any, p: int, args: EmbeddingArgs) -> list
         if conditioning != "all":
             raise ValueError(f"conditioning: must be None, 'all' or a sequence of column indices, got {conditioning!r}")
         return list(range(p))
+    if not isinstance(conditioning, Iterable) or getattr(conditioning, "ndim", 1) != 1:
+        raise TypeError(
+            "conditioning: expected None, 'all' or a sequence of column indices, "
+            f"got {type(conditioning).__name__} {conditioning!r}"
+        )
     cols = [check_int(c, "conditioning", low=0, high=p - 1) for c in conditioning]
     if len(set(cols)) != len(cols):
         raise ValueError("conditioning: repeated column index")

@@ -23,11 +23,13 @@ from infoflux._seeds import noise_seed, resolve_seed
 from infoflux._validation import (
     check_algorithm,
     check_dtype,
+    check_flag,
     check_k,
     check_metric,
     check_noise,
     check_normalize,
     check_threads,
+    check_tile_size,
     log_base,
 )
 
@@ -53,8 +55,9 @@ _COMMON = """
     {seed}
     n_threads : int or None, default=None
         Threads to use; None or 0 means all cores, negative counts from the
-        total as in joblib (-1 all, -2 all but one). Results are bitwise
-        identical for every thread count. CPU path only.
+        total as in joblib (-1 all, -2 all but one); an integer in
+        [-(2**63 - 1), 2**63 - 1]. Results are bitwise identical for every
+        thread count. CPU path only.
     dtype : {{"float64", "float32"}}, default="float64"
         Precision of the neighbour search on the GPU path (CUDA inputs).
         float64 gives the CPU path's numbers; float32 is faster and lighter
@@ -89,7 +92,7 @@ def _estimate(
     seed: Any,
     n_threads: Any,
     dtype: Any,
-    tile_size: int | None,
+    tile_size: Any,
 ) -> Any:
     """The k-NN pipeline: validation, the seed resolved once, the request,
     the backend of the arrays' device."""
@@ -112,11 +115,11 @@ def _estimate(
         algorithm=alg,
         metric=metric,
         ln_base=ln_base,
-        local=bool(local),
+        local=check_flag(local, "local"),
         prep=Preprocessing(prep_normalize, prep_noise, noise_seed(resolve_seed(seed))),
         n_threads=threads,
         dtype=dtype,
-        tile_size=tile_size,
+        tile_size=check_tile_size(tile_size),
     )
     return chosen.backend.knn(req)
 

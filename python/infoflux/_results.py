@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from infoflux._validation import check_real
+
 
 def p_value(estimate: float, surrogates: npt.NDArray[np.float64]) -> float:
     """(#(surrogate >= estimate) + 1) / (n_surrogates + 1): never 0, and
@@ -61,6 +63,6 @@ class TENetwork:
         comparison correction: apply your own, e.g. Bonferroni alpha / p(p-1))."""
         if self.p_values is None:
             raise ValueError("significant: the network was computed without surrogates (n_surrogates=0)")
-        out: Any = self.p_values <= alpha
+        out: Any = self.p_values <= check_real(alpha, "alpha", low=0.0, high=1.0)
         np.fill_diagonal(out, False)
         return out  # type: ignore[no-any-return]

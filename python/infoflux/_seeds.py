@@ -24,19 +24,33 @@ _SURROGATE_SPAWN_KEY = (0x5E, 0x1F)
 _TARGET_STRIDE = 1_000_003
 
 
+def check_seed(seed: Any, name: str = "seed") -> Any:
+    """None, an integer >= 0 (of any size), a ``numpy.random.SeedSequence`` or
+    ``Generator``: what :func:`numpy.random.default_rng` accepts, checked so
+    that errors name the argument (in the form of
+    ``infoflux._validation.check_int``, which re-exports this check).
+    Integers come back as ``int``."""
+    if seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
+        return seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"{name}: expected None, an integer >= 0, a numpy.random.SeedSequence or Generator, "
+            f"got {type(seed).__name__} {seed!r}"
+        )
+    if seed < 0:
+        raise ValueError(f"{name}: must be an integer in [0, inf], got {int(seed)}")
+    return int(seed)
+
+
 def resolve_seed(seed: Any) -> np.random.SeedSequence:
     """The SeedSequence of a public call's ``seed``: the one place a
     Generator is drawn from (``integers(0, 2**63)``, once)."""
+    seed = check_seed(seed, "seed")
     if isinstance(seed, np.random.Generator):
         seed = int(seed.integers(0, 2**63))
     if isinstance(seed, np.random.SeedSequence):
         return seed
-    if seed is None or (not isinstance(seed, (bool, np.bool_)) and isinstance(seed, numbers.Integral)):
-        try:
-            return np.random.SeedSequence(None if seed is None else int(seed))
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"seed: {e}") from None
-    raise TypeError(f"seed: expected an int, None or numpy.random.Generator, got {type(seed).__name__}")
+    return np.random.SeedSequence(seed)
 
 
 def noise_seed(seq: np.random.SeedSequence) -> int:

@@ -32,6 +32,7 @@ from infoflux._results import Significance, TENetwork, p_value
 from infoflux._seeds import noise_seed, resolve_seed, surrogate_seed, target_seed
 from infoflux._validation import (
     check_algorithm,
+    check_flag,
     check_int,
     check_noise,
     check_normalize,
@@ -74,7 +75,8 @@ _TE_DOC_PARAMS = """
         normalisation to break ties; 0 disables it.
     {seed}
     n_threads : int or None, default=None
-        Threads (None or 0: all cores, negative as in joblib), for the
+        Threads (None or 0: all cores, negative as in joblib: -1 all, -2 all
+        but one; an integer in [-(2**63 - 1), 2**63 - 1]), for the
         preprocessing and the searches alike. Results do not depend on it."""
 
 
@@ -111,7 +113,7 @@ def _request(
         algorithm=alg,
         exclude=exclude,
         ln_base=ln_base,
-        local=bool(local),
+        local=check_flag(local, "local"),
         prep=Preprocessing(norm, level, noise_seed(seq)),
         n_surrogates=n_surrogates,
         method=meth,
@@ -122,6 +124,25 @@ def _request(
         tile_size=chosen.tile_size,
         batch_size=chosen.batch_size,
     )
+
+
+def _given(obj: Any, name: str) -> Any:
+    """A required series: None is refused here (the backends read None as an
+    absent optional series)."""
+    if obj is None:
+        raise TypeError(f"{name}: expected an array or a list of arrays (trials), got None")
+    return obj
+
+
+def _same_width(trials: Sequence[Any], name: str) -> None:
+    """Every trial of a series needs the columns of the first."""
+    width = trials[0].shape[1]
+    for i, t in enumerate(trials):
+        if t.shape[1] != width:
+            raise ValueError(
+                f"{name}: every trial needs the same number of columns, "
+                f"but trial 0 has {width} and trial {i} has {t.shape[1]}"
+            )
 
 
 def _pair(
@@ -135,8 +156,12 @@ def _pair(
 ) -> tuple[list[Any], list[Any], list[Any] | None, Embedding, int]:
     """The trials of one pair in the backend's form, checked against each
     other, and the validated embedding and k."""
-    src, tgt, cond = chosen.backend.series([source, target, conditions], ["source", "target", "conditions"])
+    src, tgt, cond = chosen.backend.series(
+        [_given(source, "source"), _given(target, "target"), conditions], ["source", "target", "conditions"]
+    )
     assert src is not None and tgt is not None  # only a None input gives None
+    _same_width(src, "source")
+    _same_width(tgt, "target")
     if len(src) != len(tgt):
         raise ValueError(f"source and target: {len(src)} source trials but {len(tgt)} target trials")
     for i, (a, b) in enumerate(zip(src, tgt)):
@@ -150,9 +175,8 @@ def _pair(
         for c, b in zip(cond, tgt):
             if c.shape[0] != b.shape[0]:
                 raise ValueError(f"conditions: length {c.shape[0]} differs from the target's {b.shape[0]}")
+        _same_width(cond, "conditions")
         n_cond = cond[0].shape[1]
-        if any(c.shape[1] != n_cond for c in cond):
-            raise ValueError("conditions: every trial needs the same number of condition columns")
     emb, k = check_embedding([b.shape[0] for b in tgt], n_cond, args, k=k, exclude=exclude)
     return src, tgt, cond, emb, k
 
@@ -450,11 +474,10 @@ def transfer_entropy_matrix(
     True
     """
     chosen = _dispatch.select(*_device_arrays(X))
-    (trials,) = chosen.backend.series([X], ["X"])
+    (trials,) = chosen.backend.series([_given(X, "X")], ["X"])
     assert trials is not None  # only a None input gives None
+    _same_width(trials, "X")
     p = trials[0].shape[1]
-    if any(t.shape[1] != p for t in trials):
-        raise ValueError("X: every trial needs the same number of columns")
     if p < 2:
         raise ValueError(f"X: needs at least 2 columns, got {p}")
     args = EmbeddingArgs(
@@ -480,7 +503,13 @@ def transfer_entropy_matrix(
     )
     values = np.full((p, p), np.nan)
     pvals = np.full((p, p), np.nan) if S else None
-    surr_all = np.full((p, p, S), np.nan) if S else None
+    try:
+        surr_all = np.full((p, p, S), np.nan) if S else None
+    except (MemoryError, ValueError):  # ValueError: beyond NumPy's largest array
+        raise ValueError(
+            f"n_surrogates: {S} surrogates for each of the {p}x{p} pairs need "
+            f"{p * p * S * 8 / 2**30:.3g} GiB for the result alone, more than can be allocated"
+        ) from None
     report = reporter(progress, p * (p - 1))
     done = 0
 

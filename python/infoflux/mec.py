@@ -57,7 +57,7 @@ import numpy.typing as npt
 
 from infoflux import _core
 from infoflux._arrays import to_numpy
-from infoflux.markov._checks import check_flag, check_integer, check_seed, check_threads
+from infoflux._validation import check_choice, check_flag, check_int, check_real, check_seed, check_threads
 
 __all__ = [
     "BottleneckCoupling",
@@ -93,23 +93,16 @@ RngLike = Union[None, int, np.random.Generator, np.random.SeedSequence]
 
 def _bits_per_unit(base: Any) -> float:
     """log2(base): divide a value in bits by this to get it in ``base`` units."""
-    if isinstance(base, bool) or not isinstance(base, numbers.Real):
-        raise TypeError(f"base: expected a positive real number, got {type(base).__name__}")
-    b = float(base)
-    if not math.isfinite(b) or b <= 0.0 or b == 1.0:
+    b = check_real(base, "base", low=0.0, low_open=True)
+    if b == 1.0:
         raise ValueError(f"base: must be finite, > 0 and != 1, got {base!r}")
     return math.log2(b)
 
 
 def _check_tol(tol: Any) -> float:
-    if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, numbers.Real):
-        raise TypeError(f"tol: expected a real number, got {type(tol).__name__}")
-    t = float(tol)
     # a tolerance of 1 or more on a sum of probabilities would let masses of
     # any scale through unnormalised
-    if not math.isfinite(t) or t < 0.0 or t >= 1.0:
-        raise ValueError(f"tol: must be finite, >= 0 and < 1, got {tol!r}")
-    return t
+    return check_real(tol, "tol", low=0.0, high=1.0, high_open=True)
 
 
 def _as_float_array(obj: Any, name: str, ndim: int) -> FloatArray:
@@ -185,12 +178,7 @@ def _marginal_rows(obj: Any, name: str, tol: float, normalize: bool) -> FloatArr
 
 def _rate_bits(rate: Any, unit: float) -> float | None:
     """The rate bound in bits; None for an infinite rate (no bound)."""
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
-        raise TypeError(f"rate: expected a real number, got {type(rate).__name__}")
-    r = float(rate)
-    if math.isnan(r) or r < 0.0:
-        raise ValueError(f"rate: must be >= 0, got {rate!r}")
-    bits = r * unit
+    bits = check_real(rate, "rate", low=0.0, finite=False) * unit
     return bits if math.isfinite(bits) else None
 
 
@@ -329,7 +317,7 @@ class Coupling:
             If the array would have more than ``max_size`` entries; raise
             ``max_size`` deliberately.
         """
-        max_size = check_integer(max_size, "max_size", low=0, high=_CELLS_MAX)
+        max_size = check_int(max_size, "max_size", low=0, high=_CELLS_MAX)
         size = math.prod(self.shape)
         if size > max_size:
             raise MemoryError(
@@ -341,13 +329,8 @@ class Coupling:
         return out
 
     def _axis(self, axis: Any) -> int:
-        if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
-            raise TypeError(f"axis: expected an int, got {type(axis).__name__}")
         k = self.n_marginals
-        a = int(axis)
-        if not -k <= a < k:
-            raise ValueError(f"axis: must be in [-{k}, {k}), got {axis}")
-        return a % k
+        return check_int(axis, "axis", low=-k, high=k - 1) % k
 
     def _rows(self, axis: int) -> tuple[IntArray, IntArray]:
         """(order, starts): cells grouped by their index on ``axis``, and
@@ -387,12 +370,7 @@ class Coupling:
 
 
 def _state_index(index: Any, n: int, name: str) -> int:
-    if isinstance(index, bool) or not isinstance(index, numbers.Integral):
-        raise TypeError(f"{name}: expected an int, got {type(index).__name__}")
-    i = int(index)
-    if not 0 <= i < n:
-        raise ValueError(f"{name}: must be in [0, {n}), got {i}")
-    return i
+    return check_int(index, name, low=0, high=n - 1)
 
 
 def _bounds_dict(b: tuple[float, float, float] | None, unit: float) -> dict[str, float]:
@@ -756,8 +734,7 @@ def coupling_lower_bound(
     [1.4854752972, 1.6609640474, 1.7609640474]
     """
     _need_two(marginals, "coupling_lower_bound")
-    if not isinstance(method, str) or method not in BOUND_METHODS:
-        raise ValueError(f"method: must be one of {BOUND_METHODS}, got {method!r}")
+    method = check_choice(method, "method", BOUND_METHODS)
     unit = _bits_per_unit(base)
     t = _check_tol(tol)
     ps = [_marginal(m, f"marginals[{j}]", t, normalize) for j, m in enumerate(marginals)]
@@ -878,7 +855,7 @@ def ebim(
     r_bits = _rate_bits(rate, unit)
     p = _marginal(p_x, "p_x", t, normalize)
     mapping, p_t, h_t = _core.mec_ebim(p_x=p, rate_bits=r_bits)
-    return EBIMResult(mapping, p_t, h_t / unit, float(rate), base)
+    return EBIMResult(mapping, p_t, h_t / unit, check_real(rate, "rate", low=0.0, finite=False), base)
 
 
 def bottleneck_coupling(
@@ -935,7 +912,7 @@ def bottleneck_coupling(
     px = _marginal(p_x, "p_x", t, normalize)
     py = _marginal(p_y, "p_y", t, normalize)
     mapping, p_t, h_t, dec, dec_b, mi, joint = _core.mec_bottleneck(p_x=px, p_y=py, rate_bits=r_bits)
-    enc = EBIMResult(mapping, p_t, h_t / unit, float(rate), base)
+    enc = EBIMResult(mapping, p_t, h_t / unit, check_real(rate, "rate", low=0.0, finite=False), base)
     decoder = Coupling(dec[0], dec[1], (p_t.size, py.size), dec[2] / unit, _bounds_dict(dec_b, unit), base)
     jc = Coupling(joint[0], joint[1], (px.size, py.size), joint[2] / unit, None, base)
     return BottleneckCoupling(enc, decoder, jc, mi / unit, base)
@@ -1000,7 +977,7 @@ def sample_conditional(
     if not isinstance(coupling, Coupling):
         raise TypeError(f"coupling: expected an infoflux.mec.Coupling, got {type(coupling).__name__}")
     if size is not None:
-        size = check_integer(size, "size", low=0, high=_CELLS_MAX)
+        size = check_int(size, "size", low=0, high=_CELLS_MAX)
     rng = check_seed(rng, "rng")
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     others, probs = coupling._conditional(x_index, axis, "x_index")

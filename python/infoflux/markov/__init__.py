@@ -26,10 +26,9 @@ periodic chains and transient states are fine); P^(empty set) is the trivial
 chain with entropy rate 0; ties in the selection algorithms go to the
 smallest coordinate (or the lexicographically first set).
 
-Layout (each module imports only those above it):
+Layout (each module imports only those above it; scalar arguments are
+checked by the validators every family shares, ``infoflux._validation``):
 
-- ``_checks``: scalar arguments (integers with their range, flags, reals,
-  seeds), shared with :mod:`infoflux.mec`.
 - ``_sets``: coordinate sets (validation, complement).
 - ``_objectives``: the objectives as set functions; they read a chain's
   entropies through the ``EntropySource`` protocol.

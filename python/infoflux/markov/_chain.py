@@ -17,7 +17,7 @@ import numpy as np
 
 from infoflux import _core
 from infoflux._arrays import to_numpy
-from infoflux.markov._checks import I64_MAX, check_flag, check_integer, check_real, check_threads
+from infoflux._validation import I64_MAX, check_flag, check_int, check_real, check_threads
 from infoflux.markov._csr import FloatArray, IntArray, build_matrix, csr_arrays, dense_stationary, is_sparse
 from infoflux.markov._objectives import (
     CustomObjective,
@@ -97,7 +97,7 @@ def _check_sizes(sizes: Any) -> tuple[int, ...]:
         raise TypeError(f"sizes: expected a sequence of positive integers, got {sizes!r}") from None
     if not items:
         raise ValueError("sizes: need at least one coordinate")
-    return tuple(check_integer(s, f"sizes[{i}]", low=1, high=I64_MAX) for i, s in enumerate(items))
+    return tuple(check_int(s, f"sizes[{i}]", low=1, high=I64_MAX) for i, s in enumerate(items))
 
 
 class MarkovChain:
@@ -241,7 +241,7 @@ class MarkovChain:
         sparse_input: bool,
         tol_name: str = "pi_tol",
     ) -> None:
-        max_iter = check_integer(max_iter, "max_iter", low=1, high=I64_MAX)
+        max_iter = check_int(max_iter, "max_iter", low=1, high=I64_MAX)
         n = math.prod(sizes)
         self._sizes = sizes
         self._n_threads = check_threads(n_threads)

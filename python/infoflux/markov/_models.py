@@ -9,9 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from infoflux._validation import check_int
+from infoflux._validation import check_int, check_real, check_threads
 from infoflux.markov._chain import MarkovChain, pi_tolerance, row_tolerance
-from infoflux.markov._checks import check_integer, check_real, check_threads
 from infoflux.markov._csr import FloatArray, IntArray
 
 # 2**26 states: the largest chains these builders make in memory (CSR arrays
@@ -109,7 +108,7 @@ def curie_weiss(d: int, beta: float = 0.1, h: float = 1.0, *, n_threads: int | N
     >>> round(chain.entropy_rate([0]), 6)
     0.290851
     """
-    d = check_integer(d, "d", low=1)
+    d = check_int(d, "d", low=1)
     if d > _MAX_SPINS:
         raise ValueError(f"d: {d} spins give 2**{d} states; at most {_MAX_SPINS} are supported (1 <= d <= 26)")
     # the rule exp(-beta (dH)_+) is the Metropolis acceptance only for beta >= 0
@@ -226,7 +225,7 @@ def bernoulli_laplace(l: Sequence[int], N: int, *, n_threads: int | None = None)
         items = list(l)
     except TypeError:
         raise TypeError(f"l: expected a sequence of ball counts, got {l!r}") from None
-    counts = [check_integer(c, f"l[{i}]", low=1) for i, c in enumerate(items)]
+    counts = [check_int(c, f"l[{i}]", low=1) for i, c in enumerate(items)]
     if len(counts) < 2:
         raise ValueError(f"l: need at least two colours with >= 1 ball each, got {counts}")
     L = sum(counts)

@@ -17,7 +17,7 @@ from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
-from infoflux.markov._checks import check_flag
+from infoflux._validation import check_flag
 from infoflux.markov._sets import Coords, as_set, complement
 
 OBJECTIVES = ("entropy_rate", "factorizability", "independence", "stationarity")

@@ -21,8 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from infoflux._arrays import to_numpy
-from infoflux._validation import check_int
-from infoflux.markov._checks import check_flag, check_integer, check_real
+from infoflux._validation import check_choice, check_flag, check_int, check_real
 from infoflux.markov._objectives import CustomObjective, EntropySource, Objective
 from infoflux.markov._sets import Coords
 
@@ -205,8 +204,7 @@ def select(
     # the chain's own class is above this module; the protocol is what is used
     if not isinstance(chain, EntropySource):
         raise TypeError(f"chain: expected a MarkovChain, got {type(chain).__name__}")
-    if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(f"method: must be one of {METHODS}, got {method!r}")
+    method = check_choice(method, "method", METHODS)
     maximize = check_flag(maximize, "maximize")
     lazy = check_flag(lazy, "lazy")
     if exact is not None:
@@ -367,13 +365,13 @@ def _schedule(batch_sizes: int | Sequence[int] | None, m: int) -> list[int]:
         raise ValueError("batch_sizes: batch_greedy needs a batch size or a schedule")
     given: Any = batch_sizes  # checked at run time, whatever a caller passes
     if isinstance(given, (numbers.Number, np.bool_, str, bytes)):
-        b = check_integer(given, "batch_sizes", low=1)
+        b = check_int(given, "batch_sizes", low=1)
         return [b] * (m // b) + ([m % b] if m % b else [])
     try:
         items = list(given)
     except TypeError:
         raise TypeError(f"batch_sizes: expected an int or a sequence of ints, got {batch_sizes!r}") from None
-    sched = [check_integer(b, f"batch_sizes[{i}]", low=1) for i, b in enumerate(items)]
+    sched = [check_int(b, f"batch_sizes[{i}]", low=1) for i, b in enumerate(items)]
     if sum(sched) != m:
         raise ValueError(f"batch_sizes: a schedule must be positive and sum to m = {m}, got {sched}")
     return sched
