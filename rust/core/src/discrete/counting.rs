@@ -151,32 +151,93 @@ fn min_max(col: Column<'_>, n: usize, irq: &Interrupt) -> Result<(i64, i64)> {
 }
 
 /// Histogram bins (across all threads together) up to which the direct count is used.
-fn dense_limit(n: usize) -> u128 {
-    (2 * n as u128).clamp(1 << 16, 1 << 26)
+pub(crate) fn dense_limit(n: usize) -> u128 {
+    (4 * n as u128).clamp(1 << 20, 1 << 26)
 }
 
-/// The count profile of the distinct rows of `cols` (n rows each).
-pub(crate) fn profile(cols: &[Column<'_>], n: usize, irq: &Interrupt) -> Result<Profile> {
+/// Smallest value and number of possible values (max - min + 1) of a column.
+pub(crate) fn column_range(col: Column<'_>, n: usize, irq: &Interrupt) -> Result<(i64, u128)> {
+    let (lo, hi) = min_max(col, n, irq)?;
+    Ok((lo, (hi as i128 - lo as i128) as u128 + 1))
+}
+
+/// Product of the column ranges (saturating: u128::MAX when it overflows).
+pub(crate) fn total_range(sizes: &[u128]) -> u128 {
+    sizes.iter().try_fold(1u128, |acc, &s| acc.checked_mul(s)).unwrap_or(u128::MAX)
+}
+
+/// Whether the direct histogram serves columns of these ranges.
+pub(crate) fn is_dense(sizes: &[u128], n: usize) -> bool {
+    total_range(sizes) <= dense_limit(n) && n <= u32::MAX as usize
+}
+
+/// The count profile of the distinct rows of `cols` (n rows each), whose
+/// minima and ranges are given.
+pub(crate) fn profile(cols: &[Column<'_>], mins: &[i64], sizes: &[u128], n: usize, irq: &Interrupt) -> Result<Profile> {
     if n == 0 {
         return Ok(Profile { n: 0, classes: Vec::new() });
     }
-    let mut mins = Vec::with_capacity(cols.len());
-    let mut sizes = Vec::with_capacity(cols.len());
-    for &c in cols {
-        let (lo, hi) = min_max(c, n, irq)?;
-        mins.push(lo);
-        sizes.push((hi as i128 - lo as i128) as u128 + 1);
+    if is_dense(sizes, n) {
+        let h = histogram(cols, mins, sizes, n, irq)?;
+        return Ok(histogram_profile(&h));
     }
-    let total = sizes.iter().try_fold(1u128, |acc, &s| acc.checked_mul(s)).unwrap_or(u128::MAX);
-    if total <= dense_limit(n) && n <= u32::MAX as usize {
-        return dense_profile(cols, &mins, &sizes, total as usize, n, irq);
-    }
-    let keys = if total <= u64::MAX as u128 {
-        radix_keys(cols, &mins, &sizes, n, irq)?
+    let keys = if total_range(sizes) <= u64::MAX as u128 {
+        radix_keys(cols, mins, sizes, n, irq)?
     } else {
-        ranked_keys(cols, &mins, &sizes, n, irq)?
+        ranked_keys(cols, mins, sizes, n, irq)?
     };
     sorted_profile(keys, irq)
+}
+
+/// The profile of a histogram (tallied per block of bins in parallel, the
+/// blocks merged in order).
+pub(crate) fn histogram_profile(h: &[u32]) -> Profile {
+    let tallies: Vec<Tally> = h
+        .par_chunks(CHUNK)
+        .map(|b| {
+            let mut t = Tally::new();
+            for &c in b {
+                t.add(c as u64, 1);
+            }
+            t
+        })
+        .collect();
+    let mut total = Tally::new();
+    for t in tallies {
+        total.merge(t);
+    }
+    total.into_profile()
+}
+
+/// The histogram over some blocks of a mixed-radix histogram: `blocks` are
+/// the radices of its digit blocks (first block fastest), `keep` says which
+/// blocks stay; the others are summed out.
+pub(crate) fn marginal(h: &[u32], blocks: &[usize], keep: &[bool]) -> Vec<u32> {
+    let mut stride = Vec::with_capacity(blocks.len());
+    let mut size = 1usize;
+    for (&b, &k) in blocks.iter().zip(keep) {
+        stride.push(if k { size } else { 0 });
+        if k {
+            size *= b;
+        }
+    }
+    let mut out = vec![0u32; size];
+    let mut digit = vec![0usize; blocks.len()];
+    let mut key = 0usize;
+    for &c in h {
+        out[key] += c;
+        // odometer step over the digit blocks
+        for j in 0..blocks.len() {
+            digit[j] += 1;
+            key += stride[j];
+            if digit[j] < blocks[j] {
+                break;
+            }
+            key -= stride[j] * digit[j];
+            digit[j] = 0;
+        }
+    }
+    out
 }
 
 /// Mixed-radix code of row i: Σ_j (v_j - min_j) Π_{l<j} size_l, which fits u64.
@@ -189,14 +250,16 @@ fn code(cols: &[Column<'_>], mins: &[i64], sizes: &[u128], i: usize) -> u64 {
     key
 }
 
-fn dense_profile(
+/// The direct histogram of the rows' mixed-radix codes (columns whose
+/// ranges pass [`is_dense`]).
+pub(crate) fn histogram(
     cols: &[Column<'_>],
     mins: &[i64],
     sizes: &[u128],
-    bins: usize,
     n: usize,
     irq: &Interrupt,
-) -> Result<Profile> {
+) -> Result<Vec<u32>> {
+    let bins = total_range(sizes) as usize;
     // one histogram per part; the parts are few enough that their bins fit
     // the same budget as one large histogram
     let parts = rayon::current_num_threads().min(chunks(n)).min((dense_limit(n) as usize / bins).max(1)).max(1);
@@ -234,23 +297,21 @@ fn dense_profile(
         })
         .collect();
     irq.check()?;
-    // the parts' counts summed bin by bin (u64: n may exceed a part's range
-    // only in the sum) and tallied per block of bins, blocks merged in order
-    let tallies: Vec<Tally> = (0..bins.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|b| {
-            let mut t = Tally::new();
-            for k in b * CHUNK..((b + 1) * CHUNK).min(bins) {
-                t.add(hists.iter().map(|h| h[k] as u64).sum(), 1);
+    // the parts' counts summed bin by bin into the first (the total is n,
+    // below 2^32, so u32 holds every sum)
+    let mut hists = hists.into_iter();
+    let mut out = hists.next().unwrap_or_else(|| vec![0u32; bins]);
+    let rest: Vec<Vec<u32>> = hists.collect();
+    if !rest.is_empty() {
+        out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, o)| {
+            for h in &rest {
+                for (k, v) in o.iter_mut().enumerate() {
+                    *v += h[c * CHUNK + k];
+                }
             }
-            t
-        })
-        .collect();
-    let mut total = Tally::new();
-    for t in tallies {
-        total.merge(t);
+        });
     }
-    Ok(total.into_profile())
+    Ok(out)
 }
 
 fn radix_keys(cols: &[Column<'_>], mins: &[i64], sizes: &[u128], n: usize, irq: &Interrupt) -> Result<Vec<u64>> {
@@ -338,7 +399,9 @@ mod tests {
 
     fn check(data: &[i64], n: usize, d: usize) {
         let cols: Vec<Column<'_>> = (0..d).map(|j| Column { data, stride: d, offset: j }).collect();
-        let got = profile(&cols, n, &Interrupt::new()).unwrap();
+        let irq = Interrupt::new();
+        let (mins, sizes): (Vec<i64>, Vec<u128>) = cols.iter().map(|&c| column_range(c, n, &irq).unwrap()).unzip();
+        let got = profile(&cols, &mins, &sizes, n, &irq).unwrap();
         let rows: Vec<Vec<i64>> = (0..n).map(|i| data[i * d..(i + 1) * d].to_vec()).collect();
         assert_eq!(got, Profile::from_counts(&brute(&rows)));
     }
@@ -356,6 +419,22 @@ mod tests {
         let ext: Vec<i64> =
             (0..n * 2).map(|i| if (i * 7) % 3 == 0 { i64::MIN } else { i64::MAX - (i % 2) as i64 }).collect();
         check(&ext, n, 2);
+    }
+
+    #[test]
+    fn marginals_sum_out_blocks() {
+        // blocks of radix 2 (fastest), 3, 2: h[a + 2 b + 6 c] = a + 10 b + 100 c
+        let h: Vec<u32> = (0..12).map(|k| (k % 2 + 10 * (k / 2 % 3) + 100 * (k / 6)) as u32).collect();
+        let b = marginal(&h, &[2, 3, 2], &[false, true, false]);
+        // Σ over a, c of (a + 10 b + 100 c) = 1*2 + 40 b + 200*2... per b: 4 terms
+        let want: Vec<u32> =
+            (0..3).map(|b| (0..2).flat_map(|a| (0..2).map(move |c| a + 10 * b + 100 * c)).sum()).collect();
+        assert_eq!(b, want);
+        let ac = marginal(&h, &[2, 3, 2], &[true, false, true]);
+        let want: Vec<u32> =
+            (0..4).map(|k| (0..3).map(|b| (k % 2) as u32 + 10 * b + 100 * (k / 2) as u32).sum()).collect();
+        assert_eq!(ac, want);
+        assert_eq!(marginal(&h, &[2, 3, 2], &[true, true, true]), h);
     }
 
     #[test]

@@ -34,19 +34,92 @@ pub struct Term {
     pub name: String,
 }
 
+/// The columns of some variables, with each column's minimum and range.
+struct Columns<'a> {
+    cols: Vec<Column<'a>>,
+    mins: Vec<i64>,
+    sizes: Vec<u128>,
+}
+
+/// Each variable's columns and their ranges, computed once for all terms.
+fn columns<'a>(vars: &[Symbols<'a>], irq: &Interrupt) -> Result<Vec<Columns<'a>>> {
+    vars.iter()
+        .map(|s| {
+            let cols: Vec<Column<'a>> = (0..s.d).map(|j| Column { data: s.data, stride: s.d, offset: j }).collect();
+            let (mins, sizes) = cols
+                .iter()
+                .map(|&c| counting::column_range(c, s.n, irq))
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .unzip();
+            Ok(Columns { cols, mins, sizes })
+        })
+        .collect()
+}
+
+fn gather<'a>(per_var: &[Columns<'a>], term: &[usize]) -> Columns<'a> {
+    let mut out = Columns { cols: Vec::new(), mins: Vec::new(), sizes: Vec::new() };
+    for &v in term {
+        out.cols.extend(&per_var[v].cols);
+        out.mins.extend(&per_var[v].mins);
+        out.sizes.extend(&per_var[v].sizes);
+    }
+    out
+}
+
+/// A direct histogram kept for the terms whose variables it covers: they
+/// are its marginals, summed from its bins instead of counted again.
+struct Shared {
+    vars: Vec<usize>,
+    blocks: Vec<usize>,
+    hist: Vec<u32>,
+}
+
+/// The histogram worth sharing: the term with the most variables whose
+/// direct histogram is small next to the sample and covers another term.
+fn shared(per_var: &[Columns<'_>], terms: &[Term], lengths: &[usize], irq: &Interrupt) -> Result<Option<Shared>> {
+    let covers = |a: &Term, b: &Term| b.vars.len() < a.vars.len() && b.vars.iter().all(|v| a.vars.contains(v));
+    let best = terms
+        .iter()
+        .zip(lengths)
+        .filter(|&(t, &n)| {
+            let c = gather(per_var, &t.vars);
+            n > 0
+                && distinct(&t.vars)
+                && counting::is_dense(&c.sizes, n)
+                && counting::total_range(&c.sizes) <= (n as u128 / 2).max(1 << 12)
+                && terms.iter().any(|u| covers(t, u))
+        })
+        .max_by_key(|(t, _)| t.vars.len());
+    let Some((t, &n)) = best else { return Ok(None) };
+    let c = gather(per_var, &t.vars);
+    let hist = counting::histogram(&c.cols, &c.mins, &c.sizes, n, irq)?;
+    let blocks = t.vars.iter().map(|&v| counting::total_range(&per_var[v].sizes) as usize).collect();
+    Ok(Some(Shared { vars: t.vars.clone(), blocks, hist }))
+}
+
 /// The count profile of a term's joint symbols.
 pub fn profile(vars: &[Symbols<'_>], term: &[usize], irq: &Interrupt) -> Result<Profile> {
-    let mut cols = Vec::new();
+    let n = check_vars(vars, term)?;
+    let per_var = columns(vars, irq)?;
+    let c = gather(&per_var, term);
+    counting::profile(&c.cols, &c.mins, &c.sizes, n, irq)
+}
+
+/// The common length of the variables of a term.
+fn check_vars(vars: &[Symbols<'_>], term: &[usize]) -> Result<usize> {
     let mut n = None;
     for &v in term {
         let s = vars.get(v).ok_or_else(|| Error::Internal(format!("term names variable {v} of {}", vars.len())))?;
         if *n.get_or_insert(s.n) != s.n {
             return Err(Error::invalid("data", "variables of different lengths"));
         }
-        cols.extend((0..s.d).map(|j| Column { data: s.data, stride: s.d, offset: j }));
     }
-    let n = n.ok_or_else(|| Error::Internal("a term without variables".into()))?;
-    counting::profile(&cols, n, irq)
+    n.ok_or_else(|| Error::Internal("a term without variables".into()))
+}
+
+fn distinct(v: &[usize]) -> bool {
+    v.iter().enumerate().all(|(i, a)| !v[..i].contains(a))
 }
 
 fn check_estimator(est: &Estimator) -> Result<()> {
@@ -63,9 +136,25 @@ fn check_estimator(est: &Estimator) -> Result<()> {
 /// `alphabet_size`; so is one that is not a finite number >= 1.
 pub fn entropies(vars: &[Symbols<'_>], terms: &[Term], est: Estimator, irq: &Interrupt) -> Result<Vec<f64>> {
     check_estimator(&est)?;
+    let lengths = terms.iter().map(|t| check_vars(vars, &t.vars)).collect::<Result<Vec<usize>>>()?;
+    let per_var = columns(vars, irq)?;
+    let share = shared(&per_var, terms, &lengths, irq)?;
     let mut out = Vec::with_capacity(terms.len());
-    for t in terms {
-        let p = profile(vars, &t.vars, irq)?;
+    for (t, &n) in terms.iter().zip(&lengths) {
+        let p = match &share {
+            Some(s) if t.vars.iter().all(|v| s.vars.contains(v)) && distinct(&t.vars) => {
+                let keep: Vec<bool> = s.vars.iter().map(|v| t.vars.contains(v)).collect();
+                if keep.iter().all(|&k| k) {
+                    counting::histogram_profile(&s.hist)
+                } else {
+                    counting::histogram_profile(&counting::marginal(&s.hist, &s.blocks, &keep))
+                }
+            }
+            _ => {
+                let c = gather(&per_var, &t.vars);
+                counting::profile(&c.cols, &c.mins, &c.sizes, n, irq)?
+            }
+        };
         if p.n == 0 {
             return Err(Error::invalid("data", format!("{} is empty", t.name)));
         }
@@ -84,7 +173,11 @@ pub fn entropies(vars: &[Symbols<'_>], terms: &[Term], est: Estimator, irq: &Int
             None => seen,
         };
         // + 0.0 turns a -0.0 (a zero entropy written as -Σ 0) into 0.0
-        out.push(estimators::entropy(&p, est, k) + 0.0);
+        let h = estimators::entropy(&p, est, k) + 0.0;
+        if !h.is_finite() {
+            return Err(Error::Internal(format!("{est:?} entropy of {} is not finite", t.name)));
+        }
+        out.push(h);
         irq.check()?;
     }
     Ok(out)
