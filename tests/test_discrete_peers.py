@@ -148,3 +148,15 @@ def test_plugin_mi_cmi_match_dit():
     assert discrete.conditional_mutual_info(x, y, z) == pytest.approx(
         dit.multivariate.coinformation(d, [[0], [1]], [2]), abs=1e-12
     )
+
+
+@pytest.mark.parametrize("ours", sorted(set(SAME) - {"shrinkage"}))
+@pytest.mark.parametrize(("k", "l", "u"), [(1, 1, 1), (2, 1, 1), (2, 2, 1), (1, 1, 2), (3, 2, 1)])
+def test_transfer_entropy_matches_infomeasure(ours, k, l, u):
+    # infomeasure's prop_time is our lag minus one (both with unit delays)
+    rng = np.random.default_rng(9)
+    x = rng.integers(0, 3, 1500)
+    y = (np.roll(x, 1) + rng.integers(0, 2, 1500)) % 3
+    want = _quiet(im.transfer_entropy, x, y, approach=SAME[ours], src_hist_len=l, dest_hist_len=k, prop_time=u - 1)
+    got = discrete.transfer_entropy(x, y, history=k, source_history=l, lag=u, estimator=ours)
+    assert got == pytest.approx(want, abs=1e-10)
