@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate, optimize, special
 
 import infoflux
@@ -225,6 +227,28 @@ def test_thread_count_does_not_change_a_bit(est):
         b = f(*args, estimator=est, n_threads=2, **_kw(est))
         c = f(*args, estimator=est, n_threads=3, **_kw(est))
         assert a == b == c
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(-3, 3), min_size=1, max_size=60),
+    st.randoms(use_true_random=False),
+    st.sampled_from(EVERY),
+)
+def test_invariant_under_relabelling_and_row_order(codes, rnd, est):
+    x = np.array(codes)
+    y = np.roll(x, 1)
+    labels = list(range(-3, 4))
+    rnd.shuffle(labels)
+    relabel = np.array([f"s{labels[c + 3]}" for c in x], dtype=object)
+    order = np.array(rnd.sample(range(len(x)), len(x)))
+    kw = _kw(est)
+    h = discrete.entropy(x, estimator=est, alphabet_size=7, **kw)
+    assert math.isfinite(h)
+    assert discrete.entropy(relabel, estimator=est, alphabet_size=7, **kw) == h
+    assert discrete.entropy(x[order], estimator=est, alphabet_size=7, **kw) == h
+    mi = discrete.mutual_info(x, y, estimator=est, alphabet_size=np.array([7, 7]), **kw)
+    assert discrete.mutual_info(x[order], y[order], estimator=est, alphabet_size=7, **kw) == mi
 
 
 def test_single_symbol_is_zero_not_nan():

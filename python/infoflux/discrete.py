@@ -253,6 +253,8 @@ def _alphabets(alphabet_size: Any, names: Sequence[str]) -> list[int] | None:
     if isinstance(alphabet_size, numbers.Integral) or isinstance(alphabet_size, (bool, np.bool_)):
         k = check_int(alphabet_size, "alphabet_size", low=1)
         return [k] * len(names)
+    if isinstance(alphabet_size, np.ndarray) and alphabet_size.ndim == 1:
+        alphabet_size = alphabet_size.tolist()
     if isinstance(alphabet_size, str) or not isinstance(alphabet_size, Sequence):
         raise TypeError(
             f"alphabet_size: expected an integer or a sequence of integers, got {type(alphabet_size).__name__}"
