@@ -99,22 +99,22 @@ _PARAMS = """estimator : str, default="plugin"
     Estimators (N samples, n_i the count of symbol i, K_obs symbols seen, K
     the alphabet size, ψ the digamma function):
 
-    ===================  ==========================================================
-    ``"plugin"``         maximum likelihood, -Σ (n_i/N) ln(n_i/N)
-    ``"miller_madow"``   plug-in + (K_obs - 1)/(2N)  (Miller 1955)
-    ``"grassberger"``    ln N - (1/N) Σ n_i G(n_i), G(n) = ψ(n) + ½(-1)^n
-                         (ψ((n+1)/2) - ψ(n/2))  (Grassberger 2003)
-    ``"grassberger1988"``  the same with G(n) = ψ(n) + (-1)^n/(n+1), as
-                         infomeasure computes its ``"grassberger"``
-    ``"shrinkage"``      plug-in of λ/K + (1-λ) n_i/N, James-Stein λ
-                         (Hausser & Strimmer 2009)
-    ``"chao_shen"``      -Σ C p_i ln(C p_i) / (1 - (1 - C p_i)^N), coverage
-                         C = 1 - f_1/N  (Chao & Shen 2003)
-    ``"nsb"``            posterior mean under the NSB prior (Nemenman, Shafee &
-                         Bialek 2002), by numerical integration over β
-    ``"bayes"``          plug-in of the Dirichlet posterior mean
-                         p_i = (n_i + α)/(N + Kα), unseen symbols included
-    ===================  =========================================================="""
+    ======================  ======================================================
+    ``"plugin"``            maximum likelihood, -Σ (n_i/N) ln(n_i/N)
+    ``"miller_madow"``      plug-in + (K_obs - 1)/(2N)  (Miller 1955)
+    ``"grassberger"``       ln N - (1/N) Σ n_i G(n_i), G(n) = ψ(n) + ½(-1)^n
+                            (ψ((n+1)/2) - ψ(n/2))  (Grassberger 2003)
+    ``"grassberger1988"``   the same with G(n) = ψ(n) + (-1)^n/(n+1), as
+                            infomeasure computes its ``"grassberger"``
+    ``"shrinkage"``         plug-in of λ/K + (1-λ) n_i/N, James-Stein λ
+                            (Hausser & Strimmer 2009)
+    ``"chao_shen"``         -Σ C p_i ln(C p_i) / (1 - (1 - C p_i)^N), coverage
+                            C = 1 - f_1/N  (Chao & Shen 2003)
+    ``"nsb"``               posterior mean under the NSB prior (Nemenman, Shafee &
+                            Bialek 2002), by numerical integration over β
+    ``"bayes"``             plug-in of the Dirichlet posterior mean
+                            p_i = (n_i + α)/(N + Kα), unseen symbols included
+    ======================  ======================================================"""
 
 
 def _params(which: str = "") -> str:
