@@ -28,6 +28,8 @@ __all__ = [  # noqa: RUF022  (grouped by family, as the sections below)
     # Markov chains
     "MarkovCore",
     "MarkovRefiner",
+    # discrete estimators
+    "discrete_entropies",
 ]
 
 # --- k-NN estimators (rust/python/src/knn.rs) ---
@@ -181,3 +183,15 @@ class MarkovRefiner:
     def set(self) -> list[int]: ...
     def evaluate(self, *, candidates: list[int], n_threads: int | None = None) -> npt.NDArray[np.float64]: ...
     def add(self, *, j: int, n_threads: int | None = None) -> None: ...
+
+# --- discrete estimators (rust/python/src/discrete.rs) ---
+# Each term is (variable indices, alphabet size or None, name); entropies in nats.
+def discrete_entropies(
+    *,
+    variables: list[npt.NDArray[np.int64]],
+    terms: list[tuple[list[int], float | None, str]],
+    estimator: str,
+    alpha: float | None = None,
+    alpha_rule: str | None = None,
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...

@@ -19,6 +19,7 @@
 //! decides the thread count. Results never depend on the number of threads:
 //! work is split into per-sample values that are reduced in a fixed order.
 
+pub mod discrete;
 pub mod error;
 pub mod knn;
 pub mod markov;

@@ -4,6 +4,7 @@
 
 use pyo3::prelude::*;
 
+mod discrete;
 mod engine;
 mod knn;
 mod markov;
@@ -19,5 +20,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     mec::register(m)?;
     markov::register(m)?;
     prep::register(m)?;
+    discrete::register(m)?;
     Ok(())
 }
