@@ -111,8 +111,17 @@ def peer(module: str, distribution: str, functions: tuple[str, ...]) -> Any:
 infomeasure = peer(
     "infomeasure",
     "infomeasure",
-    ("mutual_information", "conditional_mutual_information", "transfer_entropy", "conditional_transfer_entropy"),
+    (
+        "entropy",
+        "mutual_information",
+        "conditional_mutual_information",
+        "transfer_entropy",
+        "conditional_transfer_entropy",
+    ),
 )
+# dit 1.5, the last release for Python 3.9, needs pycddlib, which builds only against a system C
+# library there; the test extra installs dit from Python 3.10 on.
+dit = peer("dit", "dit", ("Distribution",))
 
 
 # ---------------------------------------------------------------------------

@@ -14,12 +14,12 @@ import logging
 import math
 import warnings
 
-import dit
-import infomeasure as im
 import numpy as np
 import pytest
 from pyitlib import discrete_random_variable as drv
 
+from conftest import dit
+from conftest import infomeasure as im
 from infoflux import discrete
 
 logging.getLogger("infomeasure").setLevel(logging.ERROR)
