@@ -27,24 +27,33 @@ Result = Union[float, Array]
 NAME = "rust"
 
 
-# Largest magnitudes that the computations take as they are: squares,
-# sums of squares and the noise then stay far from overflow and underflow.
+# Magnitudes that the computations take as they are: squares, sums of
+# squares and the noise then stay far from overflow and underflow.
 _SMALLEST, _LARGEST = 2.0**-400, 2.0**400
 
 
-def _common_scale(arrays: Sequence[Array]) -> tuple[list[Array], int]:
+def _magnitude(arrays: Sequence[Array]) -> float:
+    """The largest magnitude in the arrays."""
+    return max((max(float(np.max(a)), -float(np.min(a))) for a in arrays), default=0.0)
+
+
+def _common_scale(arrays: Sequence[Array], by: Sequence[Array] | None = None) -> tuple[list[Array], int]:
     """The arrays of one computation times a common power of two, 2^-e,
     that brings their largest magnitude into [1, 2) when it lies outside
-    [2^-400, 2^400] (e = 0 and the arrays unchanged otherwise).
+    [smallest, largest] (e = 0 and the arrays unchanged otherwise).
+
+    ``by``: the arrays whose magnitude decides (all of them by default).
 
     A power of two scales every difference exactly, so the neighbour
-    counts, and with them every mutual information and transfer entropy,
-    are those of the data as given; an entropy shifts by d e ln 2. Data at
-    the edges of the float64 range are computed without overflow (squares,
-    the noise added to values near the largest float) or lost digits
-    (subnormals, noise amplitudes that underflow).
+    counts of the raw estimators (``normalize=False``), and with them every
+    mutual information and transfer entropy, are those of the data as
+    given; an entropy shifts by d e ln 2. Data at the edges of the float64
+    range are then computed without overflow (squares, the noise added to
+    values near the largest float) or lost digits (subnormal noise). With
+    normalisation each column is scaled on its own instead (in the core),
+    which keeps the digits of a column far smaller than the others.
     """
-    big = max((max(float(np.max(a)), -float(np.min(a))) for a in arrays), default=0.0)
+    big = _magnitude(arrays if by is None else by)
     if big == 0.0 or _SMALLEST <= big <= _LARGEST:
         return list(arrays), 0
     e = math.frexp(big)[1] - 1
@@ -74,15 +83,7 @@ def _trials(obj: Any, name: str) -> list[Array]:
 def series(objs: Sequence[Any], names: Sequence[str]) -> list[list[Array] | None]:
     """The trials of each series of a transfer-entropy call (None stays
     None)."""
-    trials = [None if o is None else _trials(o, nm) for o, nm in zip(objs, names)]
-    # one power of two for every series of the call, which leaves every
-    # transfer entropy as it is (see _common_scale)
-    flat = [t for ts in trials if ts is not None for t in ts]
-    scaled, e = _common_scale(flat)
-    if e == 0:
-        return trials
-    it = iter(scaled)
-    return [None if ts is None else [next(it) for _ in ts] for ts in trials]
+    return [None if o is None else _trials(o, nm) for o, nm in zip(objs, names)]
 
 
 def columns(a: Array, cols: Sequence[int]) -> Array:
@@ -110,7 +111,7 @@ def _finish(values: Array, local: bool, ln_base: float) -> Result:
 def knn(req: KnnRequest) -> Result:
     """A k-NN estimate (or its local values, or the MI matrix) in units of
     the request's base."""
-    arrays, e = _common_scale(req.arrays)
+    arrays, e = (list(req.arrays), 0) if req.prep.normalize else _common_scale(req.arrays)
     arrays = _preprocess(arrays, req.prep, req.n_threads)
     if req.estimator == "mi_matrix":
         m = _core.mi_matrix(x=arrays[0], k=req.k, algorithm=req.algorithm, n_threads=req.n_threads)
@@ -138,6 +139,16 @@ def te_blocks(
 ) -> Blocks:
     """Embedding, then preprocessing of the embedded blocks."""
     x, y, z, lengths = embed(source, target, conditions, emb, _concat)
+    if not req.prep.normalize:
+        # raw blocks at the edges of the float64 range: one power of two for
+        # the pair (see _common_scale), decided by the target side, which a
+        # network shares between the sources of one target
+        (x, y, z), _ = _common_scale([x, y, z], by=[y, z])
+        if _magnitude([x]) > 2.0**1000:
+            raise ValueError(
+                "source: values beyond 2^1000 times the target's magnitude cannot be compared without overflow "
+                "in the raw estimator; use normalize=True"
+            )
     x, y, z = _preprocess([x, y, z], req.prep, req.n_threads)
     return Blocks(x=x, y=y, z=z, lengths=tuple(lengths))
 
