@@ -39,10 +39,11 @@ def _magnitude(arrays: Sequence[Array]) -> float:
 
 def _common_scale(arrays: Sequence[Array], by: Sequence[Array] | None = None) -> tuple[list[Array], int]:
     """The arrays of one computation times a common power of two, 2^-e,
-    that brings their largest magnitude into [1, 2) when it lies outside
-    [smallest, largest] (e = 0 and the arrays unchanged otherwise).
-
-    ``by``: the arrays whose magnitude decides (all of them by default).
+    when their largest magnitude lies outside [2^-400, 2^400]: above, the
+    least power that brings it to 2^400 (the fewest digits lost at the
+    other end of the range); below, into [1, 2). e = 0 and the arrays
+    unchanged otherwise. ``by``: the arrays whose magnitude decides (all of
+    them by default).
 
     A power of two scales every difference exactly, so the neighbour
     counts of the raw estimators (``normalize=False``), and with them every
@@ -57,6 +58,8 @@ def _common_scale(arrays: Sequence[Array], by: Sequence[Array] | None = None) ->
     if big == 0.0 or _SMALLEST <= big <= _LARGEST:
         return list(arrays), 0
     e = math.frexp(big)[1] - 1
+    if big > _LARGEST:
+        e -= 400
     return [np.ldexp(a, -e) for a in arrays], e
 
 

@@ -533,7 +533,15 @@ where
                 } else {
                     tree.knn(t, k, &|u| exclusion.excludes(i, tree.original(u)), nbrs);
                 }
-                zero += (eps.unwrap_or_else(|| nbrs[k - 1].0) == 0.0) as usize;
+                let kth = eps.unwrap_or_else(|| nbrs[k - 1].0);
+                zero += (kth == 0.0) as usize;
+                if !kth.is_finite() {
+                    // |a - b| overflowed: no count would mean anything
+                    return Err(Error::invalid(
+                        "x",
+                        "differences between samples overflow float64 (values near ±1.8e308): rescale the data",
+                    ));
+                }
                 match algorithm {
                     Algorithm::One if eps.is_some() => {}
                     Algorithm::One => rad.fill(nbrs[k - 1].0),
@@ -699,10 +707,18 @@ fn hstack(parts: &[MatRef<'_>]) -> Result<(Vec<f64>, Vec<Range<usize>>)> {
         o += p.d;
     }
     let mut joint = Vec::with_capacity(n * d);
+    // NaN or inf would break the searches' ordering (the pipeline refuses
+    // them; a direct caller gets the error here)
+    let mut finite = vec![true; parts.len()];
     for i in 0..n {
-        for p in parts {
-            joint.extend_from_slice(p.row(i));
+        for (p, ok) in parts.iter().zip(finite.iter_mut()) {
+            let row = p.row(i);
+            *ok &= row.iter().fold(true, |a, v| a & v.is_finite());
+            joint.extend_from_slice(row);
         }
+    }
+    if let Some(bad) = finite.iter().position(|ok| !ok) {
+        return Err(Error::invalid(["x", "y", "z"].get(bad).unwrap_or(&"z"), "contains NaN or infinity"));
     }
     Ok((joint, groups))
 }
@@ -869,6 +885,7 @@ fn euclidean_safe() -> (f64, f64) {
 /// magnitude: the plain search, whose results stand for every distance
 /// that neither overflows nor (squared) underflows, else a search with
 /// rescaled coordinates.
+#[inline]
 fn kl_radius(tree: &KdTree, t: u32, k: usize, norm: Norm, nbrs: &mut Neighbours) -> Radius {
     use crate::search::kdtree::{EuclideanDown, EuclideanUp, MaxNormDown, RESCALE_LOG2};
     let skip = |u: u32| u == t;
