@@ -153,8 +153,12 @@ pub fn many_sources(
     let total = sources.len().checked_mul(per).ok_or_else(too_many)?;
     let mut values: Vec<f64> = Vec::new();
     values.try_reserve_exact(total).map_err(|_| too_many())?;
-    values.resize(total, f64::NAN);
-    interrupt.check()?;
+    // filled a slice at a time: a result of gigabytes takes seconds to write
+    while values.len() < total {
+        interrupt.check()?;
+        let more = (total - values.len()).min(1 << 22);
+        values.resize(values.len() + more, f64::NAN);
+    }
     // each source sorted once, for itself and all its surrogates
     let sorted: Vec<Option<Vec<u32>>> = sources.par_iter().map(|x| target.source_order(*x)).collect();
     let lists = (total >= LIST_MIN_TES && sources.iter().all(|x| target.lists_apply(*x, k, algorithm, exclusion)))
