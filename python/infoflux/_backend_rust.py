@@ -9,6 +9,7 @@ host (the array-API backend takes one trial per call).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, Union
 
@@ -24,6 +25,42 @@ Array = npt.NDArray[np.float64]
 Result = Union[float, Array]
 
 NAME = "rust"
+
+
+# Magnitudes that the computations take as they are: squares, sums of
+# squares and the noise then stay far from overflow and underflow.
+_SMALLEST, _LARGEST = 2.0**-400, 2.0**400
+
+
+def _magnitude(arrays: Sequence[Array]) -> float:
+    """The largest magnitude in the arrays."""
+    return max((max(float(np.max(a)), -float(np.min(a))) for a in arrays), default=0.0)
+
+
+def _common_scale(arrays: Sequence[Array], by: Sequence[Array] | None = None) -> tuple[list[Array], int]:
+    """The arrays of one computation times a common power of two, 2^-e,
+    when their largest magnitude lies outside [2^-400, 2^400]: above, the
+    least power that brings it to 2^400 (the fewest digits lost at the
+    other end of the range); below, into [1, 2). e = 0 and the arrays
+    unchanged otherwise. ``by``: the arrays whose magnitude decides (all of
+    them by default).
+
+    A power of two scales every difference exactly, so the neighbour
+    counts of the raw estimators (``normalize=False``), and with them every
+    mutual information and transfer entropy, are those of the data as
+    given; an entropy shifts by d e ln 2. Data at the edges of the float64
+    range are then computed without overflow (squares, the noise added to
+    values near the largest float) or lost digits (subnormal noise). With
+    normalisation each column is scaled on its own instead (in the core),
+    which keeps the digits of a column far smaller than the others.
+    """
+    big = _magnitude(arrays if by is None else by)
+    if big == 0.0 or _SMALLEST <= big <= _LARGEST:
+        return list(arrays), 0
+    e = math.frexp(big)[1] - 1
+    if big > _LARGEST:
+        e -= 400
+    return [np.ldexp(a, -e) for a in arrays], e
 
 
 def samples(objs: Sequence[Any], names: Sequence[str]) -> list[Array]:
@@ -77,7 +114,8 @@ def _finish(values: Array, local: bool, ln_base: float) -> Result:
 def knn(req: KnnRequest) -> Result:
     """A k-NN estimate (or its local values, or the MI matrix) in units of
     the request's base."""
-    arrays = _preprocess(req.arrays, req.prep, req.n_threads)
+    arrays, e = (list(req.arrays), 0) if req.prep.normalize else _common_scale(req.arrays)
+    arrays = _preprocess(arrays, req.prep, req.n_threads)
     if req.estimator == "mi_matrix":
         m = _core.mi_matrix(x=arrays[0], k=req.k, algorithm=req.algorithm, n_threads=req.n_threads)
         return m / req.ln_base if req.ln_base != 1.0 else m
@@ -89,6 +127,9 @@ def knn(req: KnnRequest) -> Result:
         values = _core.cmi_local(x=x, y=y, z=z, k=req.k, algorithm=req.algorithm, n_threads=req.n_threads)
     else:
         values = _core.entropy_local(x=arrays[0], k=req.k, metric=req.metric, n_threads=req.n_threads)
+        if e:
+            # the entropy of the data as given: h(2^e x) = h(x) + d e ln 2
+            values = values + arrays[0].shape[1] * e * math.log(2.0)
     return _finish(values, req.local, req.ln_base)
 
 
@@ -101,6 +142,16 @@ def te_blocks(
 ) -> Blocks:
     """Embedding, then preprocessing of the embedded blocks."""
     x, y, z, lengths = embed(source, target, conditions, emb, _concat)
+    if not req.prep.normalize:
+        # raw blocks at the edges of the float64 range: one power of two for
+        # the pair (see _common_scale), decided by the target side, which a
+        # network shares between the sources of one target
+        (x, y, z), _ = _common_scale([x, y, z], by=[y, z])
+        if _magnitude([x]) > 2.0**1000:
+            raise ValueError(
+                "source: values beyond 2^1000 times the target's magnitude cannot be compared without overflow "
+                "in the raw estimator; use normalize=True"
+            )
     x, y, z = _preprocess([x, y, z], req.prep, req.n_threads)
     return Blocks(x=x, y=y, z=z, lengths=tuple(lengths))
 
@@ -121,8 +172,8 @@ def transfer_entropy(req: TERequest, b: Blocks) -> Result:
     if not req.local:
         # the reduction of networks and surrogate tests, so a network entry
         # equals the single call bit for bit
-        est, _ = _core.te_many(xs=[b.x], y=b.y, z=b.z, **common)
-        return float(est[0]) / req.ln_base
+        est = _core.te_many(xs=[b.x], y=b.y, z=b.z, **common)
+        return float(est[0, 0]) / req.ln_base
     values = _core.te_local(x=b.x, y=b.y, z=b.z, **common)
     return values / req.ln_base if req.ln_base != 1.0 else values
 
@@ -135,7 +186,7 @@ def te_sources(
     of source r from stream r (S + 1) + s + 1). Returns (estimates (R,),
     surrogates (R, S)) in nats."""
     S = req.n_surrogates
-    est, surr = _core.te_many(
+    both = _core.te_many(
         xs=list(xs),
         y=y,
         z=z,
@@ -149,4 +200,5 @@ def te_sources(
         seed=seed if S else None,
         n_threads=req.n_threads,
     )
-    return est, surr
+    # views of the one (R, S + 1) result: nothing of size S is copied
+    return both[:, 0], both[:, 1:]

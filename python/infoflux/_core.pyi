@@ -96,7 +96,7 @@ def te_many(
     block_size: int | None = None,
     seed: int | None = None,
     n_threads: int | None = None,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+) -> npt.NDArray[np.float64]: ...
 def surrogate_orders(
     *,
     method: str,

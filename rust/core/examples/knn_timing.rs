@@ -128,7 +128,12 @@ fn te_profile(n: usize) {
             &Interrupt::new(),
         )
         .unwrap();
-        println!("te + {s} surrogates: {:?}, per TE {:?} ({})", t.elapsed(), t.elapsed() / (s as u32 + 1), r[0].0);
+        println!(
+            "te + {s} surrogates: {:?}, per TE {:?} ({})",
+            t.elapsed(),
+            t.elapsed() / (s as u32 + 1),
+            r.estimate(0)
+        );
         return;
     }
     let reps: usize = std::env::var("REPS").ok().and_then(|s| s.parse().ok()).unwrap_or(1);

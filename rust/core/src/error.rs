@@ -1,4 +1,4 @@
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Everything that can go wrong in the core. The bindings map
 /// `InvalidArgument` to `ValueError`, `Cancelled` to `KeyboardInterrupt` and
@@ -35,18 +35,27 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// A flag the bindings raise when Python receives a signal; long loops check
 /// it between chunks of work and return [`Error::Cancelled`].
+///
+/// It also tallies the k-NN queries whose k-th neighbour distance is zero
+/// (exact ties in the joint space, where the KSG estimators are undefined),
+/// and the queries made: the estimators count them in their radius pass,
+/// and the bindings report the tally (a `RuntimeWarning`).
 #[derive(Debug, Default)]
-pub struct Interrupt(AtomicBool);
+pub struct Interrupt {
+    raised: AtomicBool,
+    zero_radii: AtomicUsize,
+    queries: AtomicUsize,
+}
 
 impl Interrupt {
     pub fn new() -> Self {
-        Self(AtomicBool::new(false))
+        Self::default()
     }
     pub fn raise(&self) {
-        self.0.store(true, Ordering::Relaxed);
+        self.raised.store(true, Ordering::Relaxed);
     }
     pub fn is_raised(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.raised.load(Ordering::Relaxed)
     }
     pub fn check(&self) -> Result<()> {
         if self.is_raised() {
@@ -54,5 +63,16 @@ impl Interrupt {
         } else {
             Ok(())
         }
+    }
+    /// Add `zero` queries with a zero k-th neighbour distance out of `queries`.
+    pub fn tally_radii(&self, zero: usize, queries: usize) {
+        if zero > 0 {
+            self.zero_radii.fetch_add(zero, Ordering::Relaxed);
+        }
+        self.queries.fetch_add(queries, Ordering::Relaxed);
+    }
+    /// (queries with a zero k-th neighbour distance, queries) so far.
+    pub fn radii_tally(&self) -> (usize, usize) {
+        (self.zero_radii.load(Ordering::Relaxed), self.queries.load(Ordering::Relaxed))
     }
 }

@@ -512,6 +512,8 @@ where
         |(nbrs, rad, visit, cnt): &mut (Neighbours, Vec<f64>, Vec<u32>, Vec<usize>), (b, out)| -> Result<()> {
             interrupt.check()?;
             tree.visit(b, &cuts, visit);
+            // queries whose k-th neighbour is at distance 0 (exact ties)
+            let mut zero = 0usize;
             for &t in visit.iter() {
                 let o = &mut out[(t as usize - cuts[b]) * w..][..w];
                 let i = tree.original(t);
@@ -530,6 +532,15 @@ where
                     tree.knn(t, k, &|u| u == t, nbrs);
                 } else {
                     tree.knn(t, k, &|u| exclusion.excludes(i, tree.original(u)), nbrs);
+                }
+                let kth = eps.unwrap_or_else(|| nbrs[k - 1].0);
+                zero += (kth == 0.0) as usize;
+                if !kth.is_finite() {
+                    // |a - b| overflowed: no count would mean anything
+                    return Err(Error::invalid(
+                        "x",
+                        "differences between samples overflow float64 (values near ±1.8e308): rescale the data",
+                    ));
                 }
                 match algorithm {
                     Algorithm::One if eps.is_some() => {}
@@ -558,6 +569,7 @@ where
                     }
                 }
             }
+            interrupt.tally_radii(zero, visit.len());
             Ok(())
         },
     )?;
@@ -695,10 +707,18 @@ fn hstack(parts: &[MatRef<'_>]) -> Result<(Vec<f64>, Vec<Range<usize>>)> {
         o += p.d;
     }
     let mut joint = Vec::with_capacity(n * d);
+    // NaN or inf would break the searches' ordering (the pipeline refuses
+    // them; a direct caller gets the error here)
+    let mut finite = vec![true; parts.len()];
     for i in 0..n {
-        for p in parts {
-            joint.extend_from_slice(p.row(i));
+        for (p, ok) in parts.iter().zip(finite.iter_mut()) {
+            let row = p.row(i);
+            *ok &= row.iter().fold(true, |a, v| a & v.is_finite());
+            joint.extend_from_slice(row);
         }
+    }
+    if let Some(bad) = finite.iter().position(|ok| !ok) {
+        return Err(Error::invalid(["x", "y", "z"].get(bad).unwrap_or(&"z"), "contains NaN or infinity"));
     }
     Ok((joint, groups))
 }
@@ -808,37 +828,96 @@ pub fn entropy_local(x: MatRef<'_>, k: usize, norm: Norm, interrupt: &Interrupt)
             let range = c * CHUNK..((c + 1) * CHUNK).min(n);
             let mut out = Vec::with_capacity(range.len());
             for t in range {
-                let t = t as u32;
-                let rho = match norm {
-                    Norm::Max => {
-                        tree.knn_point::<MaxNorm, _>(t, k, &|u| u == t, &mut nbrs);
-                        MaxNorm::finish(nbrs[k - 1].0)
-                    }
-                    Norm::Euclidean => {
-                        tree.knn_point::<Euclidean, _>(t, k, &|u| u == t, &mut nbrs);
-                        Euclidean::finish(nbrs[k - 1].0)
-                    }
-                };
-                if rho == 0.0 {
-                    return Err(Error::invalid(
-                        "x",
-                        "duplicate samples: the distance to the k-th neighbour is 0, so the entropy is -inf; add noise (noise>0) or raise k",
-                    ));
-                }
-                out.push(base + d * (2.0 * rho).ln());
+                let rho = kl_radius(&tree, t as u32, k, norm, &mut nbrs);
+                out.push(match rho {
+                    Radius::Zero => f64::NAN,
+                    // the plain formula wherever 2ρ is a finite float
+                    Radius::Plain(rho) if (2.0 * rho).is_finite() => base + d * (2.0 * rho).ln(),
+                    Radius::Plain(rho) => base + d * (std::f64::consts::LN_2 + rho.ln()),
+                    Radius::Log(ln_rho) => base + d * (std::f64::consts::LN_2 + ln_rho),
+                });
             }
             Ok(out)
         })
         .collect();
+    let chunks: Vec<Vec<f64>> = chunks.into_iter().collect::<Result<_>>()?;
+    let zero = chunks.iter().flatten().filter(|v| v.is_nan()).count();
+    interrupt.tally_radii(zero, n);
+    if zero > 0 {
+        return Err(Error::invalid(
+            "x",
+            format!(
+                "duplicate samples: {zero} of {n} samples have a zero distance to their k-th neighbour (k={k}), \
+                 so the entropy is -inf; add noise (noise > 0) or raise k"
+            ),
+        ));
+    }
     let mut values = vec![0.0; n];
     let mut t = 0u32;
     for chunk in chunks {
-        for v in chunk? {
+        for v in chunk {
             values[tree.original(t)] = v;
             t += 1;
         }
     }
     Ok(values)
+}
+
+/// The distance from a sample to its k-th neighbour, for the
+/// Kozachenko–Leonenko entropy.
+enum Radius {
+    /// exact ties: the distance is 0
+    Zero,
+    Plain(f64),
+    /// the natural log of a distance outside the float range
+    Log(f64),
+}
+
+/// Squared Euclidean k-th distances outside [2^-900, 2^1000] may have lost
+/// digits to underflow (or overflowed): those queries are searched again
+/// with the differences rescaled (see `kdtree::EuclideanUp`). Inside, the
+/// terms that underflow are below the rounding of the sum.
+fn euclidean_safe() -> (f64, f64) {
+    (2f64.powi(-900), 2f64.powi(1000))
+}
+
+/// The k-th neighbour distance of tree position `t`, exact at any
+/// magnitude: the plain search, whose results stand for every distance
+/// that neither overflows nor (squared) underflows, else a search with
+/// rescaled coordinates.
+#[inline]
+fn kl_radius(tree: &KdTree, t: u32, k: usize, norm: Norm, nbrs: &mut Neighbours) -> Radius {
+    use crate::search::kdtree::{EuclideanDown, EuclideanUp, MaxNormDown, RESCALE_LOG2};
+    let skip = |u: u32| u == t;
+    let kth = |nbrs: &Neighbours| nbrs.get(k - 1).map_or(f64::INFINITY, |p| p.0);
+    let shift = RESCALE_LOG2 as f64 * std::f64::consts::LN_2;
+    match norm {
+        Norm::Max => {
+            tree.knn_point::<MaxNorm, _>(t, k, &skip, nbrs);
+            let r = kth(nbrs);
+            if r.is_finite() {
+                return if r == 0.0 { Radius::Zero } else { Radius::Plain(r) };
+            }
+            // a difference overflowed
+            tree.knn_point::<MaxNormDown, _>(t, k, &skip, nbrs);
+            Radius::Log(kth(nbrs).ln() + shift)
+        }
+        Norm::Euclidean => {
+            tree.knn_point::<Euclidean, _>(t, k, &skip, nbrs);
+            let s = kth(nbrs);
+            let (lo, hi) = euclidean_safe();
+            if s >= lo && s <= hi {
+                return Radius::Plain(Euclidean::finish(s));
+            }
+            if s < lo {
+                tree.knn_point::<EuclideanUp, _>(t, k, &skip, nbrs);
+                let s = kth(nbrs);
+                return if s == 0.0 { Radius::Zero } else { Radius::Log(0.5 * s.ln() - shift) };
+            }
+            tree.knn_point::<EuclideanDown, _>(t, k, &skip, nbrs);
+            Radius::Log(0.5 * kth(nbrs).ln() + shift)
+        }
+    }
 }
 
 /// KSG mutual information between every pair of columns of `data` (n × p),
@@ -851,9 +930,13 @@ pub fn mutual_info_matrix(data: MatRef<'_>, k: usize, algorithm: Algorithm, inte
     // one sorted copy per column, shared by the p - 1 pairs it appears in
     let counters: Vec<Counter> = cols.par_iter().map(|c| Counter::new(MatRef { data: c, n, d: 1 })).collect();
     let pairs: Vec<(usize, usize)> = (0..p).flat_map(|a| (a + 1..p).map(move |b| (a, b))).collect();
-    let vals: Vec<Result<f64>> = pairs
+    // a pair costs its joint copy and search structure before its passes
+    // check the interrupt: check it first, so that a stopped matrix does
+    // not build one for every remaining pair, and stop at the first error
+    let vals: Vec<f64> = pairs
         .par_iter()
         .map(|&(a, b)| {
+            interrupt.check()?;
             let joint: Vec<f64> = cols[a].iter().zip(&cols[b]).flat_map(|(u, v)| [*u, *v]).collect();
             let spec = KnnSpec {
                 joint: MatRef { data: &joint, n, d: 2 },
@@ -871,10 +954,9 @@ pub fn mutual_info_matrix(data: MatRef<'_>, k: usize, algorithm: Algorithm, inte
             )
             .map(|v| crate::mean(&v))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let mut m = vec![f64::NAN; p * p];
     for (&(a, b), v) in pairs.iter().zip(vals) {
-        let v = v?;
         m[a * p + b] = v;
         m[b * p + a] = v;
     }

@@ -72,11 +72,71 @@ fn column_stats(data: &[f64], n: usize, d: usize) -> (Vec<f64>, Vec<f64>) {
     (mean, std)
 }
 
+/// Whether column `c` holds one value only.
+fn column_constant(data: &[f64], d: usize, c: usize) -> bool {
+    data.iter().skip(c).step_by(d).all(|&v| v == data[c])
+}
+
+/// v 2^e, exact wherever the result is a normal float (two steps, since
+/// 2^e alone may not be a float for |e| > 1023).
+#[inline]
+pub fn ldexp(v: f64, e: i32) -> f64 {
+    let half = e / 2;
+    v * 2f64.powi(half) * 2f64.powi(e - half)
+}
+
+/// Mean and standard deviation of column `c` times 2^-e, where 2^e is the
+/// power of two at or below the column's largest magnitude, and -e: the
+/// column's statistics computed where no square can overflow or underflow
+/// (e = 0 when the column is all zeros).
+fn scaled_column_stats(data: &[f64], n: usize, d: usize, c: usize) -> (f64, f64, i32) {
+    let big = data.iter().skip(c).step_by(d).fold(0.0f64, |m, &v| m.max(v.abs()));
+    if big == 0.0 || !big.is_finite() {
+        return (0.0, 0.0, 0);
+    }
+    let e = -exponent(big);
+    let col = || data.iter().skip(c).step_by(d).map(move |&v| ldexp(v, e));
+    let mean = col().sum::<f64>() / n as f64;
+    let var = col().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
+    (mean, var.sqrt(), e)
+}
+
+/// e with 2^e <= |v| < 2^(e+1) for a finite non-zero v (subnormals included).
+pub fn exponent(v: f64) -> i32 {
+    let bits = v.abs().to_bits();
+    let biased = (bits >> 52) as i32;
+    if biased == 0 {
+        // subnormal: m 2^-1074 with the leading one of m at bit 63 - lz
+        63 - bits.leading_zeros() as i32 - 1074
+    } else {
+        biased - 1023
+    }
+}
+
+/// Smallest standard deviation trusted from the plain two-pass sums: below
+/// it the squared deviations may have underflowed (lost digits).
+fn smallest_plain_std() -> f64 {
+    2f64.powi(-450)
+}
+
+/// Largest noise amplitude: data and noise then stay far inside the float
+/// range.
+fn largest_amplitude() -> f64 {
+    2f64.powi(996)
+}
+
 /// Preprocess a (n, d) row-major array in place: with `normalize`, each
 /// column becomes (v − mean) / std (ddof = 1; a constant column is only
 /// centred); with `noise > 0`, N(0, 1) noise times `noise` times the
 /// column's standard deviation (1 after normalisation) is added, drawn from
 /// stream (`seed`, `stream`).
+///
+/// The mean and the standard deviation come from two plain passes, unless
+/// those overflow or underflow (a column beyond about 1e153 or below about
+/// 1e-135 in spread): such a column's statistics are computed on the
+/// column scaled by a power of two, so the normalised values and the noise
+/// amplitude are right at any magnitude. A noise amplitude beyond 2^996 is
+/// an error naming `noise`.
 pub fn preprocess(
     data: &mut [f64],
     n: usize,
@@ -92,8 +152,20 @@ pub fn preprocess(
     if !(noise_level >= 0.0 && noise_level.is_finite()) {
         return Err(Error::invalid("noise", "must be a finite non-negative number"));
     }
-    let (mean, std) =
+    let (mut mean, mut std) =
         if normalize || noise_level > 0.0 { column_stats(data, n, d) } else { (vec![0.0; d], vec![0.0; d]) };
+    // per column: the log2 of the scale its statistics are computed at (0: plain)
+    let mut scale = vec![0i32; d];
+    if (normalize || noise_level > 0.0) && n >= 2 {
+        for c in 0..d {
+            let plain = mean[c].is_finite()
+                && std[c].is_finite()
+                && (std[c] >= smallest_plain_std() || (std[c] == 0.0 && column_constant(data, d, c)));
+            if !plain {
+                (mean[c], std[c], scale[c]) = scaled_column_stats(data, n, d, c);
+            }
+        }
+    }
     let shift: Vec<f64> = if normalize { mean } else { vec![0.0; d] };
     let div: Vec<f64> =
         if normalize { std.iter().map(|&s| if s > 0.0 { s } else { 1.0 }).collect() } else { vec![1.0; d] };
@@ -106,17 +178,34 @@ pub fn preprocess(
             } else {
                 1.0
             };
-            noise_level * s
+            // a rescaled column's spread back in its own units
+            if !normalize && scale[c] != 0 && std[c] > 0.0 {
+                ldexp(noise_level * s, -scale[c])
+            } else {
+                noise_level * s
+            }
         })
         .collect();
+    if noise_level > 0.0 {
+        if let Some(c) = (0..d).find(|&c| !amp[c].is_finite() || amp[c] > largest_amplitude()) {
+            return Err(Error::invalid(
+                "noise",
+                format!("noise={noise_level} times the spread of column {c} is {:e}, beyond the float64 range", amp[c]),
+            ));
+        }
+    }
     let z = tables();
     data.par_chunks_mut(ROWS * d).enumerate().for_each(|(b, block)| {
         for c in 0..d {
             let mut rng =
                 SplitMix64::new(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15), ((c as u64) << 40) | b as u64);
-            let (sh, dv, am) = (shift[c], div[c], amp[c]);
+            let (sh, dv, am, sc) = (shift[c], div[c], amp[c], scale[c]);
+            let rescaled = normalize && sc != 0;
             for v in block.iter_mut().skip(c).step_by(d) {
                 let mut t = *v;
+                if rescaled {
+                    t = ldexp(t, sc);
+                }
                 if normalize {
                     t = (t - sh) / dv;
                 }

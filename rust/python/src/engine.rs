@@ -6,9 +6,8 @@
 
 use infoflux_core::{Error, Interrupt};
 use numpy::{PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
-use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError, PyRuntimeWarning, PyValueError};
 use pyo3::prelude::*;
-use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -21,13 +20,29 @@ pub fn to_py(e: Error) -> PyErr {
     }
 }
 
-/// Pools are cached per size: building one costs a thread spawn per worker.
+/// Pools cached at once, most recently used first; see [`pool`].
+const POOLS_KEPT: usize = 4;
+
+/// The threads a cached pool other than the newest may add to the cache:
+/// this many per core.
+const OLD_POOL_THREADS_PER_CORE: usize = 4;
+
+/// A pool of `n_threads` workers. Building one costs a thread spawn per
+/// worker, so recent pools are kept: at most [`POOLS_KEPT`] of them, and
+/// besides the newest at most 4 threads per core in all (a loop over many
+/// thread counts would otherwise keep every pool's threads alive). A pool
+/// dropped from the cache ends its threads once its last computation
+/// returns.
 fn pool(n_threads: usize) -> Result<Arc<rayon::ThreadPool>, Error> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+    type Cache = Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>>;
+    static POOLS: OnceLock<Cache> = OnceLock::new();
     let mut pools =
         POOLS.get_or_init(Default::default).lock().map_err(|_| Error::Internal("pool cache poisoned".into()))?;
-    if let Some(p) = pools.get(&n_threads) {
-        return Ok(p.clone());
+    if let Some(at) = pools.iter().position(|(n, _)| *n == n_threads) {
+        let hit = pools.remove(at);
+        let p = hit.1.clone();
+        pools.insert(0, hit);
+        return Ok(p);
     }
     let p = Arc::new(
         rayon::ThreadPoolBuilder::new()
@@ -36,7 +51,15 @@ fn pool(n_threads: usize) -> Result<Arc<rayon::ThreadPool>, Error> {
             .build()
             .map_err(|e| Error::Internal(format!("cannot start threads: {e}")))?,
     );
-    pools.insert(n_threads, p.clone());
+    pools.insert(0, (n_threads, p.clone()));
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mut budget = OLD_POOL_THREADS_PER_CORE * cores;
+    let mut kept = 1;
+    while kept < pools.len() && kept < POOLS_KEPT && pools[kept].0 <= budget {
+        budget -= pools[kept].0;
+        kept += 1;
+    }
+    pools.truncate(kept);
     Ok(p)
 }
 
@@ -56,14 +79,68 @@ where
     T: Send,
     F: FnOnce(&Interrupt) -> Result<T, Error> + Send,
 {
+    run_with(py, n_threads, &Interrupt::new(), f)
+}
+
+/// [`run`] for a k-NN estimate of the variables `names` (as the user knows
+/// them): a `RuntimeWarning` reports the samples whose k-th neighbour is
+/// at distance zero (exact ties, where the KSG estimators are undefined).
+/// `over` says what the count covers beyond one estimate, if anything.
+pub fn run_estimate<T, F>(py: Python<'_>, n_threads: Option<i64>, names: &str, over: &str, f: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce(&Interrupt) -> Result<T, Error> + Send,
+{
+    let interrupt = Interrupt::new();
+    let out = run_with(py, n_threads, &interrupt, f)?;
+    let (zero, queries) = interrupt.radii_tally();
+    if zero > 0 {
+        let msg = format!(
+            "{names}: {zero} of {queries} samples{over} have a zero distance to their k-th nearest neighbour \
+             (exact ties), where the KSG estimate is undefined, so the result is not meaningful; add noise \
+             (noise > 0, as by default) to break the ties"
+        );
+        let msg = std::ffi::CString::new(msg).unwrap_or_default();
+        let category = py.get_type::<PyRuntimeWarning>();
+        PyErr::warn(py, category.as_any(), &msg, user_stacklevel(py))?;
+    }
+    Ok(out)
+}
+
+/// The stack level of the innermost frame outside the infoflux package, so
+/// that a warning points at the user's call rather than at the pipeline.
+fn user_stacklevel(py: Python<'_>) -> i32 {
+    let level = || -> PyResult<i32> {
+        let mut frame = py.import("sys")?.call_method1("_getframe", (0,))?;
+        let mut level = 1;
+        loop {
+            let name: String = frame.getattr("f_globals")?.get_item("__name__")?.extract().unwrap_or_default();
+            if !(name == "infoflux" || name.starts_with("infoflux.")) {
+                return Ok(level);
+            }
+            let back = frame.getattr("f_back")?;
+            if back.is_none() {
+                return Ok(level);
+            }
+            frame = back;
+            level += 1;
+        }
+    };
+    level().unwrap_or(1)
+}
+
+fn run_with<T, F>(py: Python<'_>, n_threads: Option<i64>, interrupt: &Interrupt, f: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce(&Interrupt) -> Result<T, Error> + Send,
+{
     let nt = threads(n_threads)?;
     let pool = pool(nt).map_err(to_py)?;
-    let interrupt = Interrupt::new();
     std::thread::scope(|s| {
         let (tx, rx) = mpsc::channel();
         // Receiver is not Sync; the lock only satisfies `detach`'s bounds.
         let rx = Mutex::new(rx);
-        let irq = &interrupt;
+        let irq = interrupt;
         let pool = &pool;
         s.spawn(move || {
             let r = catch_unwind(AssertUnwindSafe(|| pool.install(|| f(irq))));
@@ -97,6 +174,28 @@ where
             }
         }
     })
+}
+
+/// The bytes of memory available to a new allocation, where the system
+/// says (Linux's `MemAvailable`); None elsewhere.
+pub fn memory_available() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+/// Refuse a result of `count` values of `bytes_each` bytes that cannot fit
+/// in the available memory, naming the argument that asks for it.
+pub fn check_result_size(count: Option<usize>, bytes_each: usize, arg: &str, what: &str) -> PyResult<()> {
+    let bytes = count.and_then(|c| c.checked_mul(bytes_each)).map(|b| b as u64);
+    match (bytes, memory_available()) {
+        (None, _) => Err(PyValueError::new_err(format!("{arg}: {what} would not fit in the address space"))),
+        (Some(b), Some(avail)) if b > avail => Err(PyValueError::new_err(format!(
+            "{arg}: {what} needs {b} bytes, more than the {avail} bytes of memory available"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// A contiguous float64 (n, d) NumPy array as a core matrix view.

@@ -2,7 +2,7 @@
 //! float64 from the Python pipeline (`infoflux._backend_rust`); outputs are
 //! local values (the Python side takes the mean and converts units).
 
-use crate::engine::{mat, run, to_py};
+use crate::engine::{mat, run, run_estimate, to_py};
 use infoflux_core::knn::{self, Algorithm, Exclusion, Norm};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
@@ -28,7 +28,7 @@ fn mi_local<'py>(
     let alg = parse_algorithm(algorithm)?;
     let (xm, ym) = (mat(&x, "x")?, mat(&y, "y")?);
     let exclusion = Exclusion { window: window.unwrap_or(0), trial: None };
-    let v = run(py, n_threads, |irq| knn::mutual_info_local(xm, ym, k, alg, exclusion, irq))?;
+    let v = run_estimate(py, n_threads, "x, y", "", |irq| knn::mutual_info_local(xm, ym, k, alg, exclusion, irq))?;
     Ok(v.into_pyarray(py))
 }
 
@@ -49,7 +49,9 @@ fn cmi_local<'py>(
     let alg = parse_algorithm(algorithm)?;
     let (xm, ym, zm) = (mat(&x, "x")?, mat(&y, "y")?, mat(&z, "z")?);
     let exclusion = Exclusion { window: window.unwrap_or(0), trial: None };
-    let v = run(py, n_threads, |irq| knn::conditional_mutual_info_local(xm, ym, zm, k, alg, exclusion, irq))?;
+    let v = run_estimate(py, n_threads, "x, y, z", "", |irq| {
+        knn::conditional_mutual_info_local(xm, ym, zm, k, alg, exclusion, irq)
+    })?;
     Ok(v.into_pyarray(py))
 }
 
@@ -88,7 +90,8 @@ fn mi_matrix<'py>(
     let alg = parse_algorithm(algorithm)?;
     let xm = mat(&x, "X")?;
     let p = xm.d;
-    let v = run(py, n_threads, |irq| knn::mutual_info_matrix(xm, k, alg, irq))?;
+    let v =
+        run_estimate(py, n_threads, "X", " (over all column pairs)", |irq| knn::mutual_info_matrix(xm, k, alg, irq))?;
     let arr = numpy::ndarray::Array2::from_shape_vec((p, p), v)
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
     Ok(arr.into_pyarray(py))

@@ -1,7 +1,7 @@
 //! Bindings of transfer entropy: the embedded blocks arrive from the Python
 //! pipeline (validated, contiguous float64); results go back as arrays.
 
-use crate::engine::{mat, run};
+use crate::engine::{check_result_size, mat, run, run_estimate};
 use crate::knn::parse_algorithm;
 use infoflux_core::knn::{self, Exclusion};
 use infoflux_core::te::{many_sources, surrogate_orders as core_surrogate_orders, SurrogateMethod, TargetSide};
@@ -62,16 +62,15 @@ fn te_local<'py>(
     let (xm, ym, zm) = (mat(&x, "source")?, mat(&y, "target")?, mat(&z, "target")?);
     let ids = trial_ids(&trial_lengths);
     let exclusion = Exclusion { window: window.unwrap_or(0), trial: Some(&ids) };
-    let v = run(py, n_threads, |irq| knn::conditional_mutual_info_local(xm, ym, zm, k, alg, exclusion, irq))?;
+    let v = run_estimate(py, n_threads, "source, target", "", |irq| {
+        knn::conditional_mutual_info_local(xm, ym, zm, k, alg, exclusion, irq)
+    })?;
     Ok(v.into_pyarray(py))
 }
 
-/// Per source: the estimate (p,) and its surrogate estimates (p, S).
-type Estimates<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>);
-
 /// TE from each source block in `xs` to one target (blocks y, z), each with
-/// `n_surrogates` surrogates (which need `method` and `seed`). Returns
-/// (estimates (p,), surrogate estimates (p, S)).
+/// `n_surrogates` surrogates (which need `method` and `seed`). Returns a
+/// (p, S + 1) array: per source its estimate, then its surrogate estimates.
 #[pyfunction]
 #[pyo3(signature = (
     *, xs, y, z, k, algorithm, trial_lengths, window = None, n_surrogates = 0, method = None, block_size = None,
@@ -92,7 +91,7 @@ fn te_many<'py>(
     block_size: Option<usize>,
     seed: Option<u64>,
     n_threads: Option<i64>,
-) -> PyResult<Estimates<'py>> {
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let alg = parse_algorithm(algorithm)?;
     let (m, seed) = if n_surrogates == 0 {
         // no surrogate is drawn: the method and the seed are not used
@@ -102,23 +101,26 @@ fn te_many<'py>(
         let seed = seed.ok_or_else(|| PyValueError::new_err("seed: required with n_surrogates > 0"))?;
         (parse_method(name, block_size)?, seed)
     };
+    let per = n_surrogates.checked_add(1);
+    check_result_size(
+        per.and_then(|p| p.checked_mul(xs.len())),
+        std::mem::size_of::<f64>(),
+        "n_surrogates",
+        &format!("the estimates of {n_surrogates} surrogates for {} source(s)", xs.len()),
+    )?;
     let (ym, zm) = (mat(&y, "target")?, mat(&z, "target")?);
     let sources = xs.iter().map(|a| mat(a, "source")).collect::<PyResult<Vec<_>>>()?;
     let ids = trial_ids(&trial_lengths);
     let ranges = trial_ranges(&trial_lengths);
     let exclusion = Exclusion { window: window.unwrap_or(0), trial: Some(&ids) };
-    let res = run(py, n_threads, |irq| {
+    let over = if n_surrogates > 0 { " (over the estimates and their surrogates)" } else { "" };
+    let res = run_estimate(py, n_threads, "source, target", over, |irq| {
         let target = TargetSide::new(ym, zm)?;
         many_sources(&target, &sources, k, alg, exclusion, &ranges, n_surrogates, m, seed, irq)
     })?;
-    let est: Vec<f64> = res.iter().map(|r| r.0).collect();
-    let mut surr = numpy::ndarray::Array2::<f64>::zeros((res.len(), n_surrogates));
-    for (i, r) in res.iter().enumerate() {
-        for (s, v) in r.1.iter().enumerate() {
-            surr[[i, s]] = *v;
-        }
-    }
-    Ok((est.into_pyarray(py), surr.into_pyarray(py)))
+    numpy::ndarray::Array2::from_shape_vec((sources.len(), res.per), res.values)
+        .map(|a| a.into_pyarray(py))
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
 }
 
 /// Row orders of `n_surrogates` surrogates as (S, n) int64 (surrogate s
@@ -144,6 +146,12 @@ fn surrogate_orders<'py>(
     if u32::try_from(n).is_err() {
         return Err(PyValueError::new_err(format!("trial_lengths: {n} rows is beyond the supported 2^32")));
     }
+    check_result_size(
+        n_surrogates.checked_mul(n),
+        std::mem::size_of::<u32>() + std::mem::size_of::<i64>(),
+        "n_surrogates",
+        &format!("the row orders of {n_surrogates} surrogates of {n} rows"),
+    )?;
     let orders = run(py, n_threads, |irq| core_surrogate_orders(m, &ranges, n_surrogates, seed, first_stream, irq))?;
     let wide: Vec<i64> = orders.into_iter().map(i64::from).collect();
     numpy::ndarray::Array2::from_shape_vec((n_surrogates, n), wide)

@@ -199,6 +199,126 @@ impl Metric for Euclidean {
     }
 }
 
+/// log2 of the scale of the rescaled metrics below: 2^600 brings the
+/// squares of differences down to 2^-1074 into the normal range, 2^-600
+/// the squares of differences up to 2^1024 below overflow.
+pub const RESCALE_LOG2: i32 = 600;
+
+#[inline(always)]
+fn up() -> f64 {
+    2f64.powi(RESCALE_LOG2)
+}
+#[inline(always)]
+fn down() -> f64 {
+    2f64.powi(-RESCALE_LOG2)
+}
+
+/// The Euclidean norm of differences scaled by 2^600 (compared squared):
+/// for a query whose k-th squared distance underflows. Every difference is
+/// the same float `fl(a − b)` the plain metric takes, times a power of two,
+/// so the order of the near points is exact; far ones overflow to +inf,
+/// which keeps them out of the k best.
+pub struct EuclideanUp;
+/// The Euclidean norm of coordinates scaled by 2^-600 (compared squared):
+/// for a query whose k-th squared distance overflows.
+pub struct EuclideanDown;
+/// The max norm of coordinates scaled by 2^-600: for a query whose k-th
+/// distance overflows.
+pub struct MaxNormDown;
+
+impl Metric for EuclideanUp {
+    #[inline(always)]
+    fn dist(a: &[f64], b: &[f64], _bound: f64, d: usize) -> f64 {
+        let mut s = 0.0;
+        for c in 0..d {
+            let t = (a[c] - b[c]) * up();
+            s += t * t;
+        }
+        s
+    }
+    #[inline(always)]
+    fn box_lower(q: &[f64], lo: &[f64], hi: &[f64], d: usize) -> f64 {
+        let mut s = 0.0;
+        for c in 0..d {
+            let t = gap(q[c], lo[c], hi[c]) * up();
+            s += t * t;
+        }
+        s * (1.0 - 1e-12)
+    }
+    #[inline(always)]
+    fn ball_inside(q: &[f64], w: f64, lo: &[f64], hi: &[f64], d: usize) -> bool {
+        let w = w * (1.0 + 1e-12);
+        (0..d).all(|c| {
+            let (a, b) = ((q[c] - lo[c]) * up(), (hi[c] - q[c]) * up());
+            a > 0.0 && b > 0.0 && a * a > w && b * b > w
+        })
+    }
+    #[inline(always)]
+    fn finish(d: f64) -> f64 {
+        d.sqrt()
+    }
+}
+
+impl Metric for EuclideanDown {
+    #[inline(always)]
+    fn dist(a: &[f64], b: &[f64], _bound: f64, d: usize) -> f64 {
+        let mut s = 0.0;
+        for c in 0..d {
+            let t = a[c] * down() - b[c] * down();
+            s += t * t;
+        }
+        s
+    }
+    #[inline(always)]
+    fn box_lower(q: &[f64], lo: &[f64], hi: &[f64], d: usize) -> f64 {
+        let mut s = 0.0;
+        for c in 0..d {
+            let t = gap(q[c] * down(), lo[c] * down(), hi[c] * down());
+            s += t * t;
+        }
+        s * (1.0 - 1e-12)
+    }
+    #[inline(always)]
+    fn ball_inside(q: &[f64], w: f64, lo: &[f64], hi: &[f64], d: usize) -> bool {
+        let w = w * (1.0 + 1e-12);
+        (0..d).all(|c| {
+            let (a, b) = (q[c] * down() - lo[c] * down(), hi[c] * down() - q[c] * down());
+            a > 0.0 && b > 0.0 && a * a > w && b * b > w
+        })
+    }
+    #[inline(always)]
+    fn finish(d: f64) -> f64 {
+        d.sqrt()
+    }
+}
+
+impl Metric for MaxNormDown {
+    #[inline(always)]
+    fn dist(a: &[f64], b: &[f64], _bound: f64, d: usize) -> f64 {
+        let mut m = 0.0f64;
+        for c in 0..d {
+            m = m.max((a[c] * down() - b[c] * down()).abs());
+        }
+        m
+    }
+    #[inline(always)]
+    fn box_lower(q: &[f64], lo: &[f64], hi: &[f64], d: usize) -> f64 {
+        let mut m = 0.0f64;
+        for c in 0..d {
+            m = m.max(gap(q[c] * down(), lo[c] * down(), hi[c] * down()));
+        }
+        m
+    }
+    #[inline(always)]
+    fn ball_inside(q: &[f64], w: f64, lo: &[f64], hi: &[f64], d: usize) -> bool {
+        (0..d).all(|c| q[c] * down() - lo[c] * down() > w && hi[c] * down() - q[c] * down() > w)
+    }
+    #[inline(always)]
+    fn finish(d: f64) -> f64 {
+        d
+    }
+}
+
 /// A k-d tree over the rows of a matrix, points stored in tree order.
 pub struct KdTree {
     d: usize,

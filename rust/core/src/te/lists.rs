@@ -165,12 +165,16 @@ impl TargetSide<'_> {
         };
         // out[i·LANES + s]: lane s's value at sample i
         let mut out = vec![0.0f64; n * LANES];
-        let misses: Vec<Vec<(usize, usize, f64)>> = out
+        // per chunk: its misses, and per lane the queries whose k-th
+        // neighbour is at distance 0 (exact ties)
+        type ChunkMisses = (Vec<(usize, usize, f64)>, [usize; LANES]);
+        let chunks: Vec<ChunkMisses> = out
             .par_chunks_mut(LIST_CHUNK * LANES)
             .enumerate()
-            .map(|(c, o)| -> Result<Vec<(usize, usize, f64)>> {
+            .map(|(c, o)| -> Result<ChunkMisses> {
                 interrupt.check()?;
                 let mut miss = Vec::new();
+                let mut zero = [0usize; LANES];
                 for (i, slots) in (c * LIST_CHUNK..).zip(o.chunks_exact_mut(LANES)) {
                     lists.prefetch(i + 4);
                     let answers = lists
@@ -178,25 +182,36 @@ impl TargetSide<'_> {
                         .ok_or_else(|| Error::Internal(format!("k = {k} past the list path's")))?;
                     for (s, (slot, a)) in slots.iter_mut().zip(answers).take(lanes).enumerate() {
                         match a {
-                            Ok((eps, nyz)) => *slot = value(s, i, eps, nyz),
+                            Ok((eps, nyz)) => {
+                                zero[s] += (eps == 0.0) as usize;
+                                *slot = value(s, i, eps, nyz)
+                            }
                             Err(bound) => miss.push((s, i, bound)),
                         }
                     }
                 }
-                Ok(miss)
+                Ok((miss, zero))
             })
             .collect::<Result<_>>()?;
-        let misses: Vec<(usize, usize, f64)> = misses.into_iter().flatten().collect();
+        let mut zero = [0usize; LANES];
+        for (_, z) in &chunks {
+            for (a, b) in zero.iter_mut().zip(z) {
+                *a += b;
+            }
+        }
+        let misses: Vec<(usize, usize, f64)> = chunks.into_iter().flat_map(|c| c.0).collect();
         let mut values: Vec<Vec<f64>> =
             (0..lanes).map(|s| out.iter().skip(s).step_by(LANES).copied().collect()).collect();
         drop(out);
         for (s, vs) in values.iter_mut().enumerate() {
             let lane_misses: Vec<(usize, f64)> = misses.iter().filter(|m| m.0 == s).map(|m| (m.1, m.2)).collect();
             if lane_misses.is_empty() {
+                interrupt.tally_radii(zero[s], n);
                 continue;
             }
             let src = &sources[s];
             let by_joint_grid = || {
+                // (which tallies its own queries)
                 self.local_values_sorted(
                     src.x,
                     src.order,
@@ -211,12 +226,6 @@ impl TargetSide<'_> {
                 *vs = by_joint_grid()?;
                 continue;
             }
-            // The few queries past their lists lie where the source is
-            // sparse (its tails): there a scan of the source's sorted values
-            // outward from the query, stopping once |x_j − x_i| reaches the
-            // k-th distance, meets few samples. The list's k-th distance
-            // bounds the scan from the start: samples at least that far
-            // cannot change ε.
             let xv = src.sorted.values();
             // the lane's ranks and sorted order (sample ids by rank)
             let rank: Vec<u32> = (0..n).map(|j| src.sorted.ranks()[row_of(s, j)]).collect();
@@ -225,16 +234,16 @@ impl TargetSide<'_> {
                 oxs[r as usize] = j as u32;
             }
             let (y, zc) = (self.y.data, self.z.data);
-            let fixed: Vec<Option<(usize, f64)>> = lane_misses
+            let fixed: Vec<Option<(usize, bool, f64)>> = lane_misses
                 .par_chunks(LIST_CHUNK)
-                .map(|chunk| -> Result<Vec<Option<(usize, f64)>>> {
+                .map(|chunk| -> Result<Vec<Option<(usize, bool, f64)>>> {
                     interrupt.check()?;
                     Ok(chunk
                         .iter()
                         .map(|&(i, bound)| {
                             let eps = source_scan(xv, rank[i] as usize, i, &oxs, rows[i].0[s], y, zc, bound, k)?;
                             let nyz = self.yz.count(self.yz.position(i), &[eps, eps], true);
-                            Some((i, value(s, i, eps, nyz)))
+                            Some((i, eps == 0.0, value(s, i, eps, nyz)))
                         })
                         .collect())
                 })
@@ -247,9 +256,12 @@ impl TargetSide<'_> {
                 *vs = by_joint_grid()?;
                 continue;
             }
-            for (i, v) in fixed.into_iter().flatten() {
+            let mut lane_zero = zero[s];
+            for (i, z, v) in fixed.into_iter().flatten() {
+                lane_zero += z as usize;
                 vs[i] = v;
             }
+            interrupt.tally_radii(lane_zero, n);
         }
         Ok(values)
     }

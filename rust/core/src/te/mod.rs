@@ -40,7 +40,7 @@ mod single;
 mod surrogates;
 
 pub use single::TargetSide;
-pub use surrogates::{many_sources, surrogate_order, surrogate_orders, SurrogateMethod};
+pub use surrogates::{many_sources, surrogate_order, surrogate_orders, SourceEstimates, SurrogateMethod};
 
 // `&[0..n]`: the trials of a series of one trial
 #[allow(clippy::single_range_in_vec_init)]

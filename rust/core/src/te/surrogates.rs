@@ -104,10 +104,32 @@ pub fn surrogate_orders(
     Ok(out)
 }
 
+/// Estimates of many sources against one target, each followed by its
+/// surrogate estimates: row-major (sources, S + 1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceEstimates {
+    /// values per source: the estimate and its S surrogates
+    pub per: usize,
+    pub values: Vec<f64>,
+}
+
+impl SourceEstimates {
+    /// The estimate of source `i`.
+    pub fn estimate(&self, i: usize) -> f64 {
+        self.values[i * self.per]
+    }
+    /// The surrogate estimates of source `i`.
+    pub fn surrogates(&self, i: usize) -> &[f64] {
+        &self.values[i * self.per + 1..(i + 1) * self.per]
+    }
+}
+
 /// Estimates for many sources against one target, each with `n_surrogates`
-/// surrogate estimates. Returns, per source, (estimate, surrogate estimates).
-/// Sources and surrogates run in parallel; surrogate s of source i draws its
-/// order from stream (seed, i·(S+1) + s), independent of scheduling.
+/// surrogate estimates. Sources and surrogates run in parallel; surrogate s
+/// of source i draws its order from stream (seed, i·(S+1) + s), independent
+/// of scheduling. The tasks are streamed (task t is source t / (S+1),
+/// surrogate t % (S+1)), so memory grows only by the result itself: a
+/// result that cannot be allocated is an error naming `n_surrogates`.
 #[allow(clippy::too_many_arguments)]
 pub fn many_sources(
     target: &TargetSide<'_>,
@@ -120,16 +142,30 @@ pub fn many_sources(
     method: SurrogateMethod,
     seed: u64,
     interrupt: &Interrupt,
-) -> Result<Vec<(f64, Vec<f64>)>> {
-    let per = n_surrogates + 1;
+) -> Result<SourceEstimates> {
+    let too_many = || {
+        Error::invalid(
+            "n_surrogates",
+            format!("{n_surrogates} surrogates for {} source(s) need more memory than can be allocated", sources.len()),
+        )
+    };
+    let per = n_surrogates.checked_add(1).ok_or_else(too_many)?;
+    let total = sources.len().checked_mul(per).ok_or_else(too_many)?;
+    let mut values: Vec<f64> = Vec::new();
+    values.try_reserve_exact(total).map_err(|_| too_many())?;
+    // filled a slice at a time: a result of gigabytes takes seconds to write
+    while values.len() < total {
+        interrupt.check()?;
+        let more = (total - values.len()).min(1 << 22);
+        values.resize(values.len() + more, f64::NAN);
+    }
     // each source sorted once, for itself and all its surrogates
     let sorted: Vec<Option<Vec<u32>>> = sources.par_iter().map(|x| target.source_order(*x)).collect();
-    let lists = (sources.len() * per >= LIST_MIN_TES
-        && sources.iter().all(|x| target.lists_apply(*x, k, algorithm, exclusion)))
-    .then(|| target.neighbour_lists(interrupt))
-    .transpose()?
-    .flatten();
-    let tasks: Vec<(usize, usize)> = (0..sources.len()).flat_map(|i| (0..per).map(move |s| (i, s))).collect();
+    let lists = (total >= LIST_MIN_TES && sources.iter().all(|x| target.lists_apply(*x, k, algorithm, exclusion)))
+        .then(|| target.neighbour_lists(interrupt))
+        .transpose()?
+        .flatten();
+    let task = |t: usize| (t / per, t % per);
     let surrogate = |i: usize, s: usize| -> Result<Option<Vec<u32>>> {
         if s == 0 {
             return Ok(None);
@@ -137,7 +173,7 @@ pub fn many_sources(
         let mut rng = SplitMix64::new(seed, (i * per + s) as u64);
         surrogate_order(method, trials, &mut rng).map(Some)
     };
-    let values: Vec<Result<f64>> = match &lists {
+    match &lists {
         // LANES tasks a batch, any sources: every lane is just a column
         // scanned against the same lists
         Some(l) => {
@@ -151,52 +187,40 @@ pub fn many_sources(
                         .ok_or_else(|| Error::Internal("list path without a source order".into()))
                 })
                 .collect::<Result<_>>()?;
-            tasks
-                .par_chunks(LANES)
-                .map(|batch| -> Result<Vec<Result<f64>>> {
-                    interrupt.check()?;
-                    let orders = batch.iter().map(|&(i, s)| surrogate(i, s)).collect::<Result<Vec<_>>>()?;
-                    let lanes: Vec<ListedSource<'_>> = batch
-                        .iter()
-                        .zip(&orders)
-                        .map(|(&(i, _), o)| ListedSource { x: sources[i], order: o.as_deref(), sorted: &sorted1d[i] })
-                        .collect();
-                    let loc = target.local_values_listed_lanes(l, &lanes, k, interrupt)?;
-                    Ok(loc.iter().map(|v| Ok(crate::mean(v))).collect())
-                })
-                .collect::<Result<Vec<_>>>()?
-                .into_iter()
-                .flatten()
-                .collect()
-        }
-        None => tasks
-            .par_iter()
-            .map(|&(i, s)| {
+            values.par_chunks_mut(LANES).enumerate().try_for_each(|(b, out)| -> Result<()> {
                 interrupt.check()?;
-                let order = surrogate(i, s)?;
-                let loc = target.local_values_sorted(
-                    sources[i],
-                    order.as_deref(),
-                    sorted[i].as_deref(),
-                    k,
-                    algorithm,
-                    exclusion,
-                    interrupt,
-                )?;
-                Ok(crate::mean(&loc))
-            })
-            .collect(),
-    };
-    let mut out = Vec::with_capacity(sources.len());
-    let mut it = values.into_iter();
-    for _ in 0..sources.len() {
-        let est = it.next().ok_or_else(|| Error::Internal("missing estimate".into()))??;
-        let surr = (0..n_surrogates)
-            .map(|_| it.next().ok_or_else(|| Error::Internal("missing surrogate".into()))?)
-            .collect::<Result<Vec<f64>>>()?;
-        out.push((est, surr));
+                let batch: Vec<(usize, usize)> = (b * LANES..b * LANES + out.len()).map(task).collect();
+                let orders = batch.iter().map(|&(i, s)| surrogate(i, s)).collect::<Result<Vec<_>>>()?;
+                let lanes: Vec<ListedSource<'_>> = batch
+                    .iter()
+                    .zip(&orders)
+                    .map(|(&(i, _), o)| ListedSource { x: sources[i], order: o.as_deref(), sorted: &sorted1d[i] })
+                    .collect();
+                let loc = target.local_values_listed_lanes(l, &lanes, k, interrupt)?;
+                for (o, v) in out.iter_mut().zip(&loc) {
+                    *o = crate::mean(v);
+                }
+                Ok(())
+            })?;
+        }
+        None => values.par_iter_mut().enumerate().try_for_each(|(t, out)| -> Result<()> {
+            interrupt.check()?;
+            let (i, s) = task(t);
+            let order = surrogate(i, s)?;
+            let loc = target.local_values_sorted(
+                sources[i],
+                order.as_deref(),
+                sorted[i].as_deref(),
+                k,
+                algorithm,
+                exclusion,
+                interrupt,
+            )?;
+            *out = crate::mean(&loc);
+            Ok(())
+        })?,
     }
-    Ok(out)
+    Ok(SourceEstimates { per, values })
 }
 
 // `&[0..n]`: the trials of a series of one trial
@@ -296,7 +320,7 @@ mod tests {
                         )
                         .unwrap(),
                 );
-                let have = if sidx == 0 { got[i].0 } else { got[i].1[sidx - 1] };
+                let have = if sidx == 0 { got.estimate(i) } else { got.surrogates(i)[sidx - 1] };
                 assert_eq!(have, want, "source {i} surrogate {sidx}");
             }
         }
