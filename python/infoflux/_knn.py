@@ -51,7 +51,12 @@ _COMMON = """
         normalisation, relative to the column's standard deviation, to break
         ties between repeated values (JIDT's ``NOISE_LEVEL_TO_ADD``). With
         ``noise=0, normalize=False`` the raw estimator runs on the data as
-        given.
+        given. Exact ties: where a sample's k-th neighbour is at distance
+        zero (possible with ``noise=0`` on discrete or repeated data) the
+        estimate is undefined; MI and CMI return the raw estimator's value
+        (as JIDT does) with a ``RuntimeWarning`` counting the samples
+        concerned, and entropy raises a ``ValueError`` (its value would be
+        -inf). The default noise avoids both.
     {seed}
     n_threads : int or None, default=None
         Threads to use; None or 0 means all cores, negative counts from the

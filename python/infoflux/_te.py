@@ -72,7 +72,10 @@ _TE_DOC_PARAMS = """
         (ddof=1) before the search, as JIDT does.
     noise : float, default=1e-8
         Gaussian noise (relative to each column's std) added after
-        normalisation to break ties; 0 disables it.
+        normalisation to break ties; 0 disables it. With ``noise=0``, samples
+        whose k-th neighbour in the joint space is at distance zero (exact
+        ties) make the estimate undefined: the raw estimator's value is
+        returned, as JIDT does, with a ``RuntimeWarning`` counting them.
     {seed}
     n_threads : int or None, default=None
         Threads (None or 0: all cores, negative as in joblib: -1 all, -2 all
