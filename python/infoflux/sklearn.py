@@ -271,22 +271,18 @@ def _sklearn_scale(a: np.ndarray) -> np.ndarray:
     return a / scale
 
 
-def _columns(X: Any, mask: np.ndarray, continuous: np.ndarray | None) -> Iterator[np.ndarray]:
-    """Each column of X as a 1-D array; the continuous ones (mask False)
-    from ``continuous``, the scaled and noisy copy, in order."""
-    j_cont = 0
-    for j in range(mask.shape[0]):
-        if not mask[j]:
-            assert continuous is not None
-            yield continuous[:, j_cont]
-            j_cont += 1
-        elif _is_sparse(X):
-            col = np.zeros(X.shape[0], dtype=X.data.dtype)
-            lo, hi = X.indptr[j], X.indptr[j + 1]
-            col[X.indices[lo:hi]] = X.data[lo:hi]
+def _columns(X: Any, continuous: np.ndarray | None) -> Iterator[np.ndarray]:
+    """Each column of X as a 1-D array, or of ``continuous``, the scaled and
+    noisy copy of an all-continuous X, where given."""
+    src: Any = X if continuous is None else continuous
+    for j in range(src.shape[1]):
+        if _is_sparse(src):
+            col = np.zeros(src.shape[0], dtype=src.data.dtype)
+            lo, hi = src.indptr[j], src.indptr[j + 1]
+            col[src.indices[lo:hi]] = src.data[lo:hi]
             yield col
         else:
-            yield X[:, j]
+            yield src[:, j]
 
 
 # ---------------------------------------------------------------- estimators
@@ -446,25 +442,34 @@ def _estimate(
             "X: a sparse matrix can't have continuous features (as in scikit-learn); declare all features "
             "discrete or pass a dense array"
         )
+    if n_cont and not discrete_target and k >= n:
+        raise InvalidParameterError(f"n_neighbors: must be smaller than the number of samples ({n}), got {k}")
     cont: np.ndarray | None = None
-    if n_cont:
-        Xf = np.ascontiguousarray(Xv, dtype=np.float64)
-        if n_cont == p:
-            cont = _sklearn_scale(Xf)
-        else:
-            cont = _sklearn_scale(Xf[:, ~discrete])
-            Xv = Xf  # discrete features are compared as float64 too, as scikit-learn does
+    if n_cont == p and not discrete_target:
+        # all features continuous, the regression: scaled as a C-ordered
+        # float64 copy, so the numbers do not depend on X's memory layout
+        # (they equal scikit-learn's to rounding: KSG is not sensitive to it)
+        cont = _sklearn_scale(np.ascontiguousarray(Xv, dtype=np.float64))
         means = np.maximum(1, np.mean(np.abs(cont), axis=0))
         cont = cont + 1e-10 * means * rng.standard_normal(size=(n, n_cont))
-        if not discrete_target and k >= n:
-            raise InvalidParameterError(f"n_neighbors: must be smaller than the number of samples ({n}), got {k}")
+    elif n_cont:
+        # scikit-learn's sequence of NumPy operations on an array of X's own
+        # memory layout: NumPy's reductions round differently along C- and
+        # F-ordered axes, and the brute-force neighbour distances of small
+        # classes in the Ross estimator can turn that last-bit difference
+        # into a different count
+        Xf = Xv.astype(np.float64)
+        Xf[:, ~discrete] = _sklearn_scale(Xf[:, ~discrete])
+        means = np.maximum(1, np.mean(np.abs(Xf[:, ~discrete]), axis=0))
+        Xf[:, ~discrete] += 1e-10 * means * rng.standard_normal(size=(n, n_cont))
+        Xv = Xf  # discrete features are compared as float64 too, as scikit-learn does
     ycol: np.ndarray | None = None
     if not discrete_target:
         yc = _sklearn_scale(np.ascontiguousarray(yv, dtype=np.float64))
         yc = yc + 1e-10 * np.maximum(1, np.mean(np.abs(yc))) * rng.standard_normal(size=n)
         ycol = np.ascontiguousarray(yc[:, None])
     out = np.empty(p)
-    for j, col in enumerate(_columns(Xv, discrete, cont)):
+    for j, col in enumerate(_columns(Xv, cont)):
         if discrete_target:
             if discrete[j]:
                 out[j] = _mi_discrete(_labels(col, "X"), yv)
