@@ -389,3 +389,56 @@ def test_all_continuous_regression_is_layout_independent():
     ref = mir(np.ascontiguousarray(X), y_reg, random_state=0)
     np.testing.assert_array_equal(mir(np.asfortranarray(X), y_reg, random_state=0), ref)
     np.testing.assert_array_equal(mir(np.repeat(X, 2, axis=0)[::2], y_reg, random_state=0), ref)
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1e100, 1e151, 1e200, 1e300, 1e307])
+def test_huge_magnitudes_scale_invariant(scale):
+    """Columns beyond 1e150, where scikit-learn's variance overflows (it
+    warns and then sees a constant column), give the values of the unscaled
+    data: MI does not depend on a feature's or the target's unit."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 2))
+    y = x[:, 0] + rng.standard_normal(300)
+    labels = (y > 0).astype(int)
+    np.testing.assert_allclose(mir(x * scale, y, random_state=0), mir(x, y, random_state=0), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(mir(x, y * scale, random_state=0), mir(x, y, random_state=0), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(mic(x * scale, labels, random_state=0), mic(x, labels, random_state=0), atol=1e-12)
+
+
+def _finite_arrays():
+    from hypothesis import strategies as st
+    from hypothesis.extra.numpy import arrays
+
+    values = st.one_of(
+        st.floats(min_value=-1e308, max_value=1e308, allow_nan=False, allow_infinity=False),
+        st.sampled_from([0.0, 1.0, -1.0, 5e-324, 1e-300, 1e300, -1e300, 1.7e308]),
+    )
+    return arrays(np.float64, st.tuples(st.integers(2, 40), st.integers(1, 3)), elements=values)
+
+
+def test_property_finite_or_clear_error():
+    """Arrays across the float64 range, subnormals and exact ties: a finite,
+    non-negative value for every feature or a ValueError/TypeError; never
+    another exception, a NaN or a RuntimeWarning."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(X=_finite_arrays(), data=st.data())
+    def check(X, data):
+        n = X.shape[0]
+        y = data.draw(st.lists(st.sampled_from([0.0, 1.0, 1e-300, 1e300, -2.5]), min_size=n, max_size=n))
+        y = np.asarray(y)
+        k = data.draw(st.integers(1, 4))
+        discrete = data.draw(st.sampled_from(["auto", True, [0]]))
+        for func, target in ((mir, y), (mic, np.sign(y))):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                try:
+                    out = func(X, target, discrete_features=discrete, n_neighbors=k, random_state=0)
+                except (ValueError, TypeError):
+                    continue
+            assert out.shape == (X.shape[1],)
+            assert np.all(np.isfinite(out)) and np.all(out >= 0)
+
+    check()

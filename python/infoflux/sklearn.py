@@ -263,12 +263,39 @@ def _discrete_mask(discrete_features: Any, p: int, sparse: bool, func: str) -> n
 # ------------------------------------------------------------- preprocessing
 
 
+# Above this magnitude the squares in a standard deviation and the sums in a
+# mean can overflow (1e150² = 1e300 leaves room for 1e8 samples).
+_HUGE = 1e150
+
+
+def _huge_columns(a: np.ndarray) -> np.ndarray | None:
+    """max|a| per column where some column exceeds ``_HUGE`` (1 elsewhere),
+    else None: ordinary data takes the plain NumPy expressions."""
+    top = np.max(np.abs(a), axis=0)
+    if not np.any(top > _HUGE):
+        return None
+    out: np.ndarray = np.where(top > _HUGE, top, 1.0)
+    return out
+
+
 def _sklearn_scale(a: np.ndarray) -> np.ndarray:
     # sklearn.preprocessing.scale(with_mean=False): divide by the population
     # std (nanstd), near-constant columns (std < 10 eps) left unscaled.
-    scale = np.nanstd(a, axis=0)
+    # Columns beyond 1e150 are divided by their largest magnitude first, where
+    # scikit-learn's variance overflows and its columns collapse to zero.
+    m = _huge_columns(a)
+    scale = np.nanstd(a, axis=0) if m is None else np.nanstd(a / m, axis=0) * m
     scale = np.where(scale < 10 * np.finfo(scale.dtype).eps, 1.0, scale)
     return a / scale
+
+
+def _noise_scale(a: np.ndarray) -> np.ndarray:
+    """max(1, mean|column|), the scale of each column's tie-breaking noise,
+    without the overflow of the sum on columns beyond 1e150."""
+    m = _huge_columns(a)
+    mean = np.mean(np.abs(a), axis=0) if m is None else np.mean(np.abs(a / m), axis=0) * m
+    out: np.ndarray = np.maximum(1, mean)
+    return out
 
 
 def _columns(X: Any, continuous: np.ndarray | None) -> Iterator[np.ndarray]:
@@ -351,6 +378,9 @@ def _small_class_distances(cs: np.ndarray, gs: np.ndarray, k: int, dist: np.ndar
         if kc < size // 2:
             continue
         idx = starts[sizes == size][:, None] + np.arange(size)
+        # classes beyond 1e150, where those squares overflow (and scikit-learn's
+        # distances are NaN), keep the exact distances
+        idx = idx[np.max(np.abs(cs[idx]), axis=1) <= _HUGE]
         v = cs[idx]
         sq = v * v
         m = (sq[:, :, None] + -2.0 * (v[:, :, None] * v[:, None, :])) + sq[:, None, :]
@@ -450,7 +480,7 @@ def _estimate(
         # float64 copy, so the numbers do not depend on X's memory layout
         # (they equal scikit-learn's to rounding: KSG is not sensitive to it)
         cont = _sklearn_scale(np.ascontiguousarray(Xv, dtype=np.float64))
-        means = np.maximum(1, np.mean(np.abs(cont), axis=0))
+        means = _noise_scale(cont)
         cont = cont + 1e-10 * means * rng.standard_normal(size=(n, n_cont))
     elif n_cont:
         # scikit-learn's sequence of NumPy operations on an array of X's own
@@ -460,13 +490,13 @@ def _estimate(
         # into a different count
         Xf = Xv.astype(np.float64)
         Xf[:, ~discrete] = _sklearn_scale(Xf[:, ~discrete])
-        means = np.maximum(1, np.mean(np.abs(Xf[:, ~discrete]), axis=0))
+        means = _noise_scale(Xf[:, ~discrete])
         Xf[:, ~discrete] += 1e-10 * means * rng.standard_normal(size=(n, n_cont))
         Xv = Xf  # discrete features are compared as float64 too, as scikit-learn does
     ycol: np.ndarray | None = None
     if not discrete_target:
         yc = _sklearn_scale(np.ascontiguousarray(yv, dtype=np.float64))
-        yc = yc + 1e-10 * np.maximum(1, np.mean(np.abs(yc))) * rng.standard_normal(size=n)
+        yc = yc + 1e-10 * _noise_scale(yc) * rng.standard_normal(size=n)
         ycol = np.ascontiguousarray(yc[:, None])
     out = np.empty(p)
     for j, col in enumerate(_columns(Xv, cont)):
