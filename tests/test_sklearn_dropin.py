@@ -442,3 +442,22 @@ def test_property_finite_or_clear_error():
             assert np.all(np.isfinite(out)) and np.all(out >= 0)
 
     check()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int64])
+@pytest.mark.parametrize("seed", range(8))
+def test_target_dtypes_with_discrete_features_equal_sklearn(dtype, seed):
+    """scikit-learn scales and noises a float32 (float16) target in its own
+    precision, and its brute-force search over small classes rounds float32
+    distances to float32: with discrete features, where the Ross estimator
+    sees these roundings, the drop-in does the same."""
+    rng = np.random.default_rng(200 + seed)
+    n = int(rng.integers(20, 400))
+    X = rng.standard_normal((n, 3))
+    y = (X[:, 0] + rng.standard_normal(n) * rng.uniform(0.01, 3)) * (10 if dtype is np.int64 else 1)
+    X[:, [0, 2]] = np.round(X[:, [0, 2]] * rng.uniform(0.5, 3))
+    for discrete in ([0, 2], [0]):
+        k = int(rng.integers(1, 8))
+        a = mir(X, y.astype(dtype), discrete_features=discrete, n_neighbors=k, random_state=seed)
+        b = sk_mir(X, y.astype(dtype), discrete_features=discrete, n_neighbors=k, random_state=seed)
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)

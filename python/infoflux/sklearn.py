@@ -215,7 +215,7 @@ def _class_labels(y: Any, n: int) -> np.ndarray:
         _check_finite(a, "y")
         if np.any(a != np.round(a)):
             raise ValueError(
-                "Unknown label type: continuous. Maybe you are trying to fit a classifier, which expects discrete "
+                "y: Unknown label type: continuous. Maybe you are trying to fit a classifier, which expects discrete "
                 "classes on a regression target with continuous values."
             )
     a = _column_or_1d(a, n)
@@ -263,26 +263,33 @@ def _discrete_mask(discrete_features: Any, p: int, sparse: bool, func: str) -> n
 # ------------------------------------------------------------- preprocessing
 
 
-# Above this magnitude the squares in a standard deviation and the sums in a
-# mean can overflow (1e150² = 1e300 leaves room for 1e8 samples).
-_HUGE = 1e150
+# Above these magnitudes the squares in a standard deviation and the sums in a
+# mean can overflow (1e150² = 1e300 leaves room for 1e8 samples in float64,
+# 1e15² = 1e30 as much in float32; float16 is reduced in float32 by NumPy).
+_HUGE = {np.dtype(np.float64): 1e150, np.dtype(np.float32): 1e15}
 
 
 def _huge_columns(a: np.ndarray) -> np.ndarray | None:
-    """max|a| per column where some column exceeds ``_HUGE`` (1 elsewhere),
-    else None: ordinary data takes the plain NumPy expressions."""
-    top = np.max(np.abs(a), axis=0)
-    if not np.any(top > _HUGE):
+    """max|a| per column where some column exceeds its dtype's ``_HUGE``
+    (1 elsewhere), else None: ordinary data takes the plain NumPy
+    expressions."""
+    limit = _HUGE.get(a.dtype)
+    if limit is None:
         return None
-    out: np.ndarray = np.where(top > _HUGE, top, 1.0)
+    top = np.max(np.abs(a), axis=0)
+    big = top > a.dtype.type(limit)
+    if not np.any(big):
+        return None
+    out: np.ndarray = np.where(big, top, 1.0)
     return out
 
 
 def _sklearn_scale(a: np.ndarray) -> np.ndarray:
     # sklearn.preprocessing.scale(with_mean=False): divide by the population
     # std (nanstd), near-constant columns (std < 10 eps) left unscaled.
-    # Columns beyond 1e150 are divided by their largest magnitude first, where
-    # scikit-learn's variance overflows and its columns collapse to zero.
+    # Columns beyond 1e150 (float32: 1e15) are divided by their largest
+    # magnitude first, where scikit-learn's variance overflows and its
+    # columns collapse to zero.
     m = _huge_columns(a)
     scale = np.nanstd(a, axis=0) if m is None else np.nanstd(a / m, axis=0) * m
     scale = np.where(scale < 10 * np.finfo(scale.dtype).eps, 1.0, scale)
@@ -362,7 +369,7 @@ class _Within:
         return out
 
 
-def _small_class_distances(cs: np.ndarray, gs: np.ndarray, k: int, dist: np.ndarray) -> None:
+def _small_class_distances(cs: np.ndarray, gs: np.ndarray, k: int, dist: np.ndarray, single: bool) -> None:
     """Within-class k-th neighbour distances of the small classes as
     scikit-learn computes them, in place (``cs`` sorted by class ``gs``).
 
@@ -371,7 +378,9 @@ def _small_class_distances(cs: np.ndarray, gs: np.ndarray, k: int, dist: np.ndar
     (x_i² + (-2 x_i x_j)) + x_j², whose rounding can put the k-th distance an
     ulp off the exact |x_i - x_j| and so decide whether that neighbour is
     counted in m_i. Only classes of at most 2k + 1 samples qualify, so the
-    all-pairs tables are small; classes of equal size are done together."""
+    all-pairs tables are small; classes of equal size are done together.
+    ``single``: the values came from float32 data, for which scikit-learn's
+    search keeps the squared distances, and takes their roots, in float32."""
     starts, sizes = np.unique(gs, return_index=True, return_counts=True)[1:]
     for size in np.unique(sizes):
         kc = min(k, int(size) - 1)
@@ -380,16 +389,17 @@ def _small_class_distances(cs: np.ndarray, gs: np.ndarray, k: int, dist: np.ndar
         idx = starts[sizes == size][:, None] + np.arange(size)
         # classes beyond 1e150, where those squares overflow (and scikit-learn's
         # distances are NaN), keep the exact distances
-        idx = idx[np.max(np.abs(cs[idx]), axis=1) <= _HUGE]
+        idx = idx[np.max(np.abs(cs[idx]), axis=1) <= _HUGE[np.dtype(np.float64)]]
         v = cs[idx]
         sq = v * v
         m = (sq[:, :, None] + -2.0 * (v[:, :, None] * v[:, None, :])) + sq[:, None, :]
         m = np.maximum(m, 0.0)
         m[:, np.arange(size), np.arange(size)] = np.inf  # the sample itself is no neighbour
-        dist[idx] = np.sqrt(np.partition(m, kc - 1, axis=2)[:, :, kc - 1])
+        kth = np.partition(m, kc - 1, axis=2)[:, :, kc - 1]
+        dist[idx] = np.sqrt(kth.astype(np.float32)).astype(np.float64) if single else np.sqrt(kth)
 
 
-def _mi_ross(c: np.ndarray, labels: np.ndarray, k: int, what: str) -> float:
+def _mi_ross(c: np.ndarray, labels: np.ndarray, k: int, what: str, single: bool = False) -> float:
     """MI, in nats, between a continuous 1-D variable ``c`` and discrete
     labels (0-based codes), by the nearest-neighbour estimator of Ross (2014):
 
@@ -425,7 +435,7 @@ def _mi_ross(c: np.ndarray, labels: np.ndarray, k: int, what: str) -> float:
         below = cs - cs[np.maximum(pos - a, 0)]
         above = cs[np.minimum(pos + np.maximum(b, 0), n - 1)] - cs
         dist = np.where(valid, np.minimum(dist, np.maximum(below, above)), dist)
-    _small_class_distances(cs, gs, k, dist)
+    _small_class_distances(cs, gs, k, dist, single)
     d = np.empty(n)
     d[order] = dist
     # "closer than d": at distance <= the largest float below d (0 for d = 0)
@@ -494,10 +504,19 @@ def _estimate(
         Xf[:, ~discrete] += 1e-10 * means * rng.standard_normal(size=(n, n_cont))
         Xv = Xf  # discrete features are compared as float64 too, as scikit-learn does
     ycol: np.ndarray | None = None
+    y_single = False
     if not discrete_target:
-        yc = _sklearn_scale(np.ascontiguousarray(yv, dtype=np.float64))
-        yc = yc + 1e-10 * _noise_scale(yc) * rng.standard_normal(size=n)
-        ycol = np.ascontiguousarray(yc[:, None])
+        if n_cont < p and yv.dtype in (np.float32, np.float16):
+            # with discrete features, a float32 (float16) target is scaled and
+            # noised in its own precision, as scikit-learn does: the Ross
+            # estimator's small classes are sensitive to the last bit
+            yc = _sklearn_scale(yv)
+            yc += 1e-10 * _noise_scale(yc) * rng.standard_normal(size=n)
+            y_single = yc.dtype == np.float32
+        else:
+            yc = _sklearn_scale(np.ascontiguousarray(yv, dtype=np.float64))
+            yc = yc + 1e-10 * _noise_scale(yc) * rng.standard_normal(size=n)
+        ycol = np.ascontiguousarray(yc[:, None], dtype=np.float64)
     out = np.empty(p)
     for j, col in enumerate(_columns(Xv, cont)):
         if discrete_target:
@@ -508,7 +527,7 @@ def _estimate(
         else:
             assert ycol is not None
             if discrete[j]:
-                out[j] = _mi_ross(ycol[:, 0], _labels(col, "X"), k, f"X: feature {j} (declared discrete)")
+                out[j] = _mi_ross(ycol[:, 0], _labels(col, "X"), k, f"X: feature {j} (declared discrete)", y_single)
             else:
                 xj = np.ascontiguousarray(col[:, None])
                 out[j] = max(0.0, float(np.mean(_core.mi_local(x=xj, y=ycol, k=k, algorithm=1, n_threads=threads))))
