@@ -461,3 +461,18 @@ def test_target_dtypes_with_discrete_features_equal_sklearn(dtype, seed):
         a = mir(X, y.astype(dtype), discrete_features=discrete, n_neighbors=k, random_state=seed)
         b = sk_mir(X, y.astype(dtype), discrete_features=discrete, n_neighbors=k, random_state=seed)
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("func", [mir, mic])
+def test_select_k_best_passes_check_estimator(func):
+    from functools import partial
+
+    from sklearn.utils.estimator_checks import check_estimator
+
+    est = SelectKBest(partial(func, random_state=0), k=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn's SkipTestWarning for checks that do not apply
+        results = check_estimator(est, on_fail=None)
+    failed = [(r["check_name"], str(r["exception"])) for r in results if r["status"] == "failed"]
+    assert failed == []
+    assert len(results) > 40

@@ -470,6 +470,8 @@ def _estimate(
     threads = _check_n_jobs(n_jobs, func)
     rng = _random_state(random_state, func)
     Xv, n, p = _check_X(X, func)
+    if n == 1:
+        raise ValueError("X: has 1 sample (n_samples = 1); mutual information needs at least 2")
     if discrete_target:
         yv = _class_labels(y, n)
     else:
