@@ -536,8 +536,7 @@ def _estimate(
     return out
 
 
-_SHARED_DOC = """
-    Parameters
+_SHARED_DOC = """Parameters
     ----------
     X : array-like or sparse matrix of shape (n_samples, n_features)
         Numbers: NumPy arrays, lists, pandas frames (nullable dtypes
@@ -557,8 +556,10 @@ _SHARED_DOC = """
     random_state : int, RandomState instance or None, default=None
         As in scikit-learn: seeds the noise added to continuous variables.
     n_jobs : int or None, default=None
-        Threads of the KSG core: None means all cores (scikit-learn's
-        default is 1), -1 all cores, -n all but n - 1; 0 is an error.
+        Threads of the KSG core (continuous features of the regression):
+        None means all cores (scikit-learn's default is 1), -1 all cores,
+        -n all but n - 1; 0 is an error. The Ross and contingency-table
+        estimators run in NumPy.
 
     Returns
     -------
@@ -609,6 +610,7 @@ def mutual_info_regression(
 
     a discrete feature the estimator of Ross (2014) with y; both are clipped
     at 0, exactly as scikit-learn does.
+
     {doc}
     References
     ----------
@@ -655,6 +657,7 @@ def mutual_info_classif(
     samples of any class closer than the k_i-th neighbour within the class;
     samples alone in their class left out), a discrete feature the plug-in
     MI of the contingency table; both are clipped at 0.
+
     {doc}
     References
     ----------
@@ -680,7 +683,10 @@ if mutual_info_regression.__doc__ is not None:  # None under python -OO
         "{doc}",
         _SHARED_DOC.format(
             target="Continuous target: numbers (object arrays and nullable pandas dtypes are converted).",
-            raises=", n_neighbors >= n_samples with continuous features",
+            raises=(
+                ", a single sample, n_neighbors >= n_samples with continuous features, a discrete feature whose "
+                "every value occurs once (the Ross estimator needs repeated values)"
+            ),
         ),
     )
 if mutual_info_classif.__doc__ is not None:
@@ -688,6 +694,6 @@ if mutual_info_classif.__doc__ is not None:
         "{doc}",
         _SHARED_DOC.format(
             target="Class labels: integers, strings or floats with integral values.",
-            raises=", a continuous (non-integral) y",
+            raises=", a single sample, a continuous (non-integral) y, a y whose every class has one sample",
         ),
     )
