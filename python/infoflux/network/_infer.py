@@ -180,6 +180,14 @@ def _run(
         raise TypeError(
             f"executor: expected a concurrent.futures.Executor or a distributed.Client, got {type(executor).__name__}"
         )
+    ctx = getattr(executor, "_mp_context", None)
+    if isinstance(executor, cf.ProcessPoolExecutor) and ctx is not None and ctx.get_start_method() == "fork":
+        # a forked child inherits the Rust thread pool's state without its
+        # threads, and its first estimate waits for them forever
+        raise ValueError(
+            "executor: a ProcessPoolExecutor that forks would hang in the Rust thread pool; create it with "
+            "mp_context=multiprocessing.get_context('spawn') or 'forkserver'"
+        )
     cfutures = {executor.submit(analyse_target, data, s, t, sources[t]): t for t in todo}
     for cfut in cf.as_completed(cfutures):
         t = cfutures[cfut]
