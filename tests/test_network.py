@@ -128,6 +128,23 @@ def _settings(X: np.ndarray) -> _algorithm.Settings:
     )
 
 
+def test_fast_engine_agrees_with_exact(var_result: NetworkResult) -> None:
+    # the same local values summed in another order: equal to ~1e-16, the same decisions here
+    fast = infer_network(var3(0), max_lag_sources=2, fdr_correction=False, n_threads=1, engine="fast", **FAST)
+    for t, r in var_result.targets.items():
+        f = fast[t]
+        assert f.selected_sources == r.selected_sources and f.selected_target_past == r.selected_target_past
+        assert [(a.kind, a.variable, a.p_value) for a in f.steps] == [(a.kind, a.variable, a.p_value) for a in r.steps]
+        np.testing.assert_allclose([a.statistic for a in f.steps], [a.statistic for a in r.steps], rtol=0, atol=1e-14)
+
+
+def test_fast_engine_threads_do_not_change_results() -> None:
+    X = var3(4, n=200)
+    one = infer_network(X, max_lag_sources=2, n_threads=1, engine="fast", **FAST)
+    two = infer_network(X, max_lag_sources=2, n_threads=2, engine="fast", **FAST)
+    assert one.to_dict() == two.to_dict()
+
+
 def test_p_value_and_fdr_rules() -> None:
     assert _algorithm.p_value_idtxl(1.0, np.array([0.0, 0.5, 2.0, 3.0])) == 0.5
     assert _algorithm.p_value_idtxl(9.0, np.zeros(20)) == 1 / 20  # never 0
@@ -371,6 +388,7 @@ GOOD = np.random.default_rng(0).standard_normal((100, 3))
         (GOOD, {"max_lag_sources": 1, "n_perm_max_seq": 10, "alpha_max_seq": 0.1}, ValueError, "n_perm_max_seq"),
         (GOOD, {"max_lag_sources": 1, "algorithm": "te"}, ValueError, "algorithm"),
         (GOOD, {"max_lag_sources": 1, "perm_type": "shuffle"}, ValueError, "perm_type"),
+        (GOOD, {"max_lag_sources": 1, "engine": "gpu"}, ValueError, "engine"),
         (GOOD, {"max_lag_sources": 1, "fdr_constant": 3}, ValueError, "fdr_constant"),
         (GOOD, {"max_lag_sources": 1, "targets": [3]}, ValueError, "targets"),
         (GOOD, {"max_lag_sources": 1, "sources": [0, 0]}, ValueError, "sources"),
