@@ -317,6 +317,18 @@ def test_failing_task_names_its_target(small_data: np.ndarray, monkeypatch: pyte
         infer_network(small_data, n_threads=1, **SMALL)
 
 
+def test_checkpoint_needs_a_fixed_seed(small_data: np.ndarray, tmp_path) -> None:
+    with pytest.raises(ValueError, match="checkpoint"):
+        infer_network(small_data, checkpoint=tmp_path, seed=None, **SMALL)
+
+
+def test_generator_seed_is_drawn_once(small_data: np.ndarray) -> None:
+    drawn = int(np.random.default_rng(3).integers(0, 2**63))
+    a = infer_network(small_data, seed=np.random.default_rng(3), n_threads=1, targets=[1], **SMALL)
+    b = infer_network(small_data, seed=drawn, n_threads=1, targets=[1], **SMALL)
+    assert a.to_dict() == b.to_dict()
+
+
 def test_executor_of_the_wrong_type(small_data: np.ndarray) -> None:
     with pytest.raises(TypeError, match="executor"):
         infer_network(small_data, executor=object(), **SMALL)
@@ -401,6 +413,8 @@ GOOD = np.random.default_rng(0).standard_normal((100, 3))
         (np.where(np.arange(300).reshape(100, 3) == 7, np.nan, GOOD), {"max_lag_sources": 1}, ValueError, "data"),
         (np.where(np.arange(300).reshape(100, 3) == 7, np.inf, GOOD), {"max_lag_sources": 1}, ValueError, "data"),
         ([GOOD, GOOD[:90]], {"max_lag_sources": 1}, ValueError, "data"),
+        ([[1.0, 2.0], [3.0]], {"max_lag_sources": 1}, ValueError, "data"),
+        ([], {"max_lag_sources": 1}, ValueError, "data"),
         (GOOD.astype(complex), {"max_lag_sources": 1}, TypeError, "data"),
         (GOOD[None, None], {"max_lag_sources": 1}, ValueError, "data"),
     ],

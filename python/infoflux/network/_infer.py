@@ -39,12 +39,13 @@ class TargetFailedError(RuntimeError):
 
 def _replications(data: Any) -> Array:
     """(R, T, P) float64 from a (T, P) array, an (R, T, P) array or a list of (T, P) arrays."""
-    if isinstance(data, (list, tuple)):
-        if not data:
-            raise ValueError("data: an empty list of replications")
+    if isinstance(data, (list, tuple)) and data and all(isinstance(t, np.ndarray) for t in data):
         trials = [as_samples(t, f"data[{i}]") for i, t in enumerate(data)]
     else:
-        a = np.asarray(data)
+        try:
+            a = np.asarray(data)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"data: not an array of samples ({e})") from None
         if a.ndim == 3:
             trials = [as_samples(a[i], f"data[{i}]") for i in range(a.shape[0])]
             if not trials:
@@ -507,6 +508,8 @@ def infer_network(
         n_threads=threads,
         engine=engine,
     )
+    if checkpoint is not None and seed is None:
+        raise ValueError("checkpoint: a resumable run needs a fixed seed (an int or a Generator), got seed=None")
     raw: dict[int, TargetResult] = {}
     fp = ""
     ckdir: str | None = None
