@@ -266,11 +266,11 @@ class _Analysis:
             selected.append(remaining.pop(best))
         return selected
 
-    def prune(self, target_past: Sequence[Var], chosen: list[Var], scope: Sequence[Var] | None = None) -> list[Var]:
+    def prune(self, target_past: Sequence[Var], chosen: list[Var]) -> list[Var]:
         """Pruning by the minimum statistic: the selected source variable of
-        the smallest I(v; current | all other selected) is removed while its
-        p against the minima of each surrogate round is >= alpha_min_stat.
-        ``scope`` limits the pruned variables (bivariate: one source's)."""
+        the smallest I(v; current | target past + the other ``chosen``) is
+        removed while its p against the minima of each surrogate round is >=
+        alpha_min_stat (bivariate: ``chosen`` is one source's selection)."""
         chosen = list(chosen)
         n_perm = self.s.n_perm_min_stat
         while chosen:
