@@ -374,8 +374,10 @@ def test_plot(var_result: NetworkResult) -> None:
     mpl.use("Agg")
     import matplotlib.pyplot as plt
 
-    ax = var_result.plot()
-    assert ax is not None
+    assert var_result.plot() is not None
+    assert var_result.plot("heatmap") is not None
+    with pytest.raises(ValueError, match="kind"):
+        var_result.plot("pie")
     plt.close("all")
 
 

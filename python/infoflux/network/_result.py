@@ -238,19 +238,33 @@ class NetworkResult:
             g.add_edge(s, t, lags=sorted(ls), te=float(te[s, t]), p_value=float(pv[s, t]), max_lag=int(lag[s, t]))
         return g
 
-    def plot(self, ax: Any = None) -> Any:
-        """Draw the network (needs matplotlib): processes on a circle, an
-        arrow per edge labelled with its lag and TE. Returns the axes."""
+    def plot(self, kind: str = "graph", ax: Any = None) -> Any:
+        """Draw the network (needs matplotlib) and return the axes.
+
+        ``kind="graph"``: processes on a circle, an arrow per edge labelled
+        with its lag u (of the largest TE) and TE; ``kind="heatmap"``: the
+        "te" adjacency matrix (rows sources, columns targets).
+        """
         import matplotlib.pyplot as plt  # optional dependency: imported only when asked for
 
+        if kind not in ("graph", "heatmap"):
+            raise ValueError(f"kind: must be 'graph' or 'heatmap', got {kind!r}")
         if ax is None:
             _, ax = plt.subplots(figsize=(5, 5))
         P = self.n_processes
+        te, lag = self.adjacency("te"), self.adjacency("max_lag")
+        if kind == "heatmap":
+            im = ax.imshow(te, cmap="viridis")
+            ax.set_xlabel("target")
+            ax.set_ylabel("source")
+            ax.set_xticks(range(P))
+            ax.set_yticks(range(P))
+            ax.figure.colorbar(im, ax=ax, label="TE (nats)")
+            return ax
         angle = 2 * np.pi * np.arange(P) / P
         xy = np.column_stack([np.cos(angle), np.sin(angle)])
         for i in range(P):
             ax.annotate(str(i), xy[i], ha="center", va="center", bbox={"boxstyle": "circle", "fc": "w"})
-        te, lag = self.adjacency("te"), self.adjacency("max_lag")
         for s, t in zip(*np.nonzero(self.adjacency("binary"))):
             ax.annotate("", xy=xy[t] * 0.85, xytext=xy[s] * 0.85, arrowprops={"arrowstyle": "->"})
             mid = (xy[s] + xy[t]) / 2 * 0.85
