@@ -377,8 +377,10 @@ def analyse_target(data: Array, s: Settings, target: int, sources: Sequence[int]
 def fdr_mask(p_values: Sequence[float], alpha: float, constant: int) -> npt.NDArray[np.bool_]:
     """Benjamini-Hochberg (``constant=1``) or Benjamini-Yekutieli
     (``constant=2``: thresholds divided by the harmonic sum 1 + 1/2 + ... + 1/n)
-    on the sorted p-values, as IDTxl applies them: the smallest p-values up to
-    the first one above its threshold i alpha / (n c) are significant."""
+    on the sorted p-values: the smallest p-values up to the first one above
+    its threshold i alpha / (n c) are significant (a scan that stops at the
+    first failure; the step-up rule of the papers would also accept a later
+    p-value below its threshold)."""
     p = np.asarray(p_values, dtype=np.float64)
     n = p.shape[0]
     mask = np.zeros(n, dtype=bool)

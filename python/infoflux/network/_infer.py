@@ -318,7 +318,8 @@ def infer_network(
     permutations act on the embedded rows (IDTxl permutes the raw samples
     and embeds again); the block and local schemes are simplified
     (``perm_range`` bounds no block swap distance). The FDR constant of
-    Benjamini-Yekutieli is the exact harmonic sum for any number of tests.
+    Benjamini-Yekutieli is the exact harmonic sum for any number of tests,
+    and the FDR scan over the sorted p-values stops at the first failure.
     In the bivariate algorithms the sequential test runs per source process.
     Unlike JIDT, noise is added once per estimate from ``seed``, so equal
     inputs give equal estimates.
