@@ -140,8 +140,8 @@ def test_fast_engine_agrees_with_exact(var_result: NetworkResult) -> None:
 
 def test_fast_engine_threads_do_not_change_results() -> None:
     X = var3(4, n=200)
-    one = infer_network(X, max_lag_sources=2, n_threads=1, engine="fast", **FAST)
-    two = infer_network(X, max_lag_sources=2, n_threads=2, engine="fast", **FAST)
+    one = infer_network(X, max_lag_sources=2, n_threads=1, engine="fast", fdr_correction=False, **FAST)
+    two = infer_network(X, max_lag_sources=2, n_threads=2, engine="fast", fdr_correction=False, **FAST)
     assert one.to_dict() == two.to_dict()
 
 
@@ -210,6 +210,17 @@ def test_fdr_by_target_keeps_strong_targets() -> None:
     assert [res[t].fdr_significant for t in range(3)] == [False, True, True]
 
 
+def test_fdr_needs_enough_permutations() -> None:
+    # 21 omnibus rounds: the smallest p-value 1/21 is above the smallest BY
+    # threshold 0.05 / 3 / 1.83, so the correction cannot pass anything; as
+    # IDTxl, the results come back uncorrected, with a warning
+    with pytest.warns(UserWarning, match="fdr_correction"):
+        res = infer_network(var3(0), max_lag_sources=2, n_threads=1, **FAST)
+    assert res.settings["fdr_applied"] is False
+    assert {e[:3] for e in res.edges()} == TRUE_EDGES
+    assert all(r.fdr_significant is None for r in res.targets.values())
+
+
 def test_replications_are_shuffled_whole() -> None:
     rng = np.random.default_rng(5)
     reps = [var3(int(s), n=60) for s in rng.integers(0, 1000, size=6)]
@@ -230,7 +241,14 @@ def test_time_permutation_schemes(perm_type: str) -> None:
 
 # ---------------------------------------------------------------- same answer everywhere
 
-SMALL = {"max_lag_sources": 1, "n_perm_max_stat": 21, "n_perm_min_stat": 21, "n_perm_omnibus": 21, "n_perm_max_seq": 21}
+# 200 omnibus rounds: enough for the FDR correction across 4 targets (smallest BY threshold 0.006)
+SMALL = {
+    "max_lag_sources": 1,
+    "n_perm_max_stat": 21,
+    "n_perm_min_stat": 21,
+    "n_perm_omnibus": 200,
+    "n_perm_max_seq": 21,
+}
 
 
 @pytest.fixture(scope="module")

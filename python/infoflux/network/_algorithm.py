@@ -374,6 +374,14 @@ def analyse_target(data: Array, s: Settings, target: int, sources: Sequence[int]
     return _Analysis(data, s, target, sources).run()
 
 
+def fdr_thresholds(n: int, alpha: float, constant: int) -> Array:
+    """The thresholds i alpha / (n c), i = 1..n, of the sorted p-values; c = 1
+    (Benjamini-Hochberg) or the harmonic sum 1 + 1/2 + ... + 1/n
+    (Benjamini-Yekutieli, ``constant=2``)."""
+    c = math.fsum(1.0 / i for i in range(1, n + 1)) if constant == 2 else 1.0
+    return np.arange(1, n + 1) / n * alpha / c
+
+
 def fdr_mask(p_values: Sequence[float], alpha: float, constant: int) -> npt.NDArray[np.bool_]:
     """Benjamini-Hochberg (``constant=1``) or Benjamini-Yekutieli
     (``constant=2``: thresholds divided by the harmonic sum 1 + 1/2 + ... + 1/n)
@@ -386,9 +394,8 @@ def fdr_mask(p_values: Sequence[float], alpha: float, constant: int) -> npt.NDAr
     mask = np.zeros(n, dtype=bool)
     if n == 0:
         return mask
-    c = math.fsum(1.0 / i for i in range(1, n + 1)) if constant == 2 else 1.0
     order = np.argsort(p, kind="stable")
-    thresh = np.arange(1, n + 1) / n * alpha / c
+    thresh = fdr_thresholds(n, alpha, constant)
     passed = p[order] <= thresh
     first_fail = int(np.argmin(passed)) if not passed.all() else n
     mask[order[:first_fail]] = True

@@ -10,6 +10,7 @@ import json
 import math
 import numbers
 import os
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy.typing as npt
 from infoflux._progress import reporter
 from infoflux._seeds import noise_seed, resolve_seed
 from infoflux._validation import as_samples, check_int, check_k, check_noise, check_normalize, check_threads
-from infoflux.network._algorithm import Settings, analyse_target, fdr_mask
+from infoflux.network._algorithm import Settings, analyse_target, fdr_mask, fdr_thresholds
 from infoflux.network._result import NetworkResult, TargetResult, Var
 
 Array = npt.NDArray[np.float64]
@@ -201,17 +202,24 @@ def _run(
         done_callback(r)
 
 
-def _apply_fdr(raw: dict[int, TargetResult], alpha: float, constant: int, by_target: bool) -> dict[int, TargetResult]:
+def _apply_fdr(
+    raw: dict[int, TargetResult], alpha: float, constant: int, by_target: bool, n_perm: int
+) -> dict[int, TargetResult] | None:
+    """The results after the FDR correction, or None when ``n_perm``
+    permutations cannot give a p-value below the smallest threshold."""
     targets = sorted(raw)
     if by_target:
         pvals = [1.0 if raw[t].omnibus_p is None or not raw[t].selected_sources else raw[t].omnibus_p for t in targets]
-        mask = fdr_mask([float(p) for p in pvals], alpha, constant)  # type: ignore[arg-type]
+    else:
+        pvals = [p for t in targets for p in raw[t].source_p]
+    if not pvals or 1.0 / n_perm > fdr_thresholds(len(pvals), alpha, constant)[0]:
+        return None
+    mask = fdr_mask([float(p) for p in pvals], alpha, constant)  # type: ignore[arg-type]
+    if by_target:
         return {
             t: raw[t].restricted(set(raw[t].selected_sources) if m else set(), bool(m)) for t, m in zip(targets, mask)
         }
     entries: list[tuple[int, Var]] = [(t, v) for t in targets for v in raw[t].selected_sources]
-    pv = [p for t in targets for p in raw[t].source_p]
-    mask = fdr_mask(pv, alpha, constant)
     keep: dict[int, set[Var]] = {t: set() for t in targets}
     for (t, v), m in zip(entries, mask):
         if m:
@@ -290,7 +298,11 @@ def infer_network(
        values and p-values.
     6. *FDR* across targets (``fdr_correction``): on the omnibus p-values
        (``correct_by_target=True``, a target that fails loses all its
-       sources) or on every selected variable's p-value.
+       sources) or on every selected variable's p-value. As in IDTxl, when
+       the permutations of those tests cannot give a p-value below the
+       smallest threshold (1/n_perm > alpha_fdr / (n c)), the results are
+       returned uncorrected with a warning (``settings["fdr_applied"]`` says
+       which happened).
 
     Every estimate is a Frenzel-Pompe (KSG algorithm 1) conditional MI, in
     nats, on the variables' realisations: rows t = L, ..., T-1 of every
@@ -531,9 +543,29 @@ def infer_network(
         report(len(raw))
 
     _run(arr, s, [t for t in tgt_list if t not in raw], src_of, executor, finished)
-    final = _apply_fdr(raw, a_fdr, int(fdr_constant), by_target) if fdr_on else dict(sorted(raw.items()))
+    final = dict(sorted(raw.items()))
+    fdr_applied = False
+    if fdr_on:
+        corrected = _apply_fdr(raw, a_fdr, int(fdr_constant), by_target, n_omni if by_target else n_seq)
+        if corrected is None:
+            if any(r.selected_sources for r in raw.values()):
+                warnings.warn(
+                    f"fdr_correction: {n_omni if by_target else n_seq} permutations cannot reach the smallest FDR "
+                    "threshold; the results are not corrected (raise n_perm_omnibus, or n_perm_max_seq with "
+                    "correct_by_target=False)",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        else:
+            final, fdr_applied = corrected, True
     settings = s.to_dict()
-    settings.update(fdr_correction=fdr_on, alpha_fdr=a_fdr, fdr_constant=int(fdr_constant), correct_by_target=by_target)
+    settings.update(
+        fdr_correction=fdr_on,
+        fdr_applied=fdr_applied,
+        alpha_fdr=a_fdr,
+        fdr_constant=int(fdr_constant),
+        correct_by_target=by_target,
+    )
     return NetworkResult(n_processes=P, targets=final, settings=settings)
 
 
