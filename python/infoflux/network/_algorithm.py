@@ -25,6 +25,8 @@ from infoflux.network._result import Step, TargetResult, Var
 
 Array = npt.NDArray[np.float64]
 
+# the request of an estimate on columns preprocessed already
+_RAW = Preprocessing(False, 0.0, 0)
 # rows of candidate and surrogate columns the fast engine hands to the core at once (160 MB)
 _FAST_BATCH_ROWS = 20_000_000
 # spawn key of the surrogate streams of a target (the target's index is appended),
@@ -130,7 +132,7 @@ class _Estimator:
     def _prep(self, arrays: Sequence[Array]) -> list[Array]:
         return preprocess_seeded(arrays, self.s.normalize, self.s.noise, self.s.noise_seed, self.s.n_threads)
 
-    def _knn(self, x: Array, y: Array, z: Array | None) -> float:
+    def _knn(self, x: Array, y: Array, z: Array | None, prep: Preprocessing = _RAW) -> float:
         self.n_calls += 1
         arrays = (x, y) if z is None else (x, y, z)
         req = KnnRequest(
@@ -141,7 +143,7 @@ class _Estimator:
             metric="chebyshev",
             ln_base=1.0,
             local=False,
-            prep=Preprocessing(False, 0.0, 0),
+            prep=prep,
             n_threads=self.s.n_threads,
             dtype="float64",
             tile_size=None,
@@ -195,8 +197,11 @@ class _Estimator:
                 obs[lo : lo + step] = vals[:, 0]
                 surr[lo : lo + step] = vals[:, 1:]
             return obs, surr
-        for i, (xp, o) in enumerate(zip(xps, orders)):
-            obs[i] = self._knn(xp, yp, zp)
+        # the observed values through the public path itself, preprocessing
+        # included; the surrogates on the columns it preprocesses the same way
+        prep = Preprocessing(self.s.normalize, self.s.noise, self.s.noise_seed)
+        for i, (x, xp, o) in enumerate(zip(xs, xps, orders)):
+            obs[i] = self._knn(x, self.real.current, z, prep)
             if o is not None:
                 surr[i] = [self._knn(np.ascontiguousarray(xp[r]), yp, zp) for r in o]
         return obs, surr
