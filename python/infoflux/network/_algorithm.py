@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from infoflux import _backend_rust, _core
-from infoflux._requests import KnnRequest, Preprocessing
+from infoflux import _backend_rust
+from infoflux._requests import KnnRequest, Preprocessing, TERequest
 from infoflux._validation import preprocess_seeded
 from infoflux.network._result import Step, TargetResult, Var
 
@@ -128,6 +128,24 @@ class _Estimator:
         self.real = real
         self.rng = rng
         self.n_calls = 0
+        # the fast engine's request of the core's many-sources path: the
+        # columns come preprocessed and reordered, so it draws nothing itself
+        self._te_request = TERequest(
+            k=s.k,
+            algorithm=1,
+            exclude=0,
+            ln_base=1.0,
+            local=False,
+            prep=_RAW,
+            n_surrogates=0,
+            method="permutation",
+            block_size=None,
+            surrogate_seed=None,
+            n_threads=s.n_threads,
+            dtype="float64",
+            tile_size=None,
+            batch_size=None,
+        )
 
     def _prep(self, arrays: Sequence[Array]) -> list[Array]:
         return preprocess_seeded(arrays, self.s.normalize, self.s.noise, self.s.noise_seed, self.s.n_threads)
@@ -184,15 +202,7 @@ class _Estimator:
                     block.append(xp)
                     block += [np.ascontiguousarray(xp[r]) for r in (o if o is not None else [])]
                 self.n_calls += len(block)
-                est, _ = _core.te_many(
-                    xs=block,
-                    y=yp,
-                    z=zp,
-                    k=self.s.k,
-                    algorithm=1,
-                    trial_lengths=[yp.shape[0]],
-                    n_threads=self.s.n_threads,
-                )
+                est, _ = _backend_rust.te_sources(self._te_request, block, yp, zp, [yp.shape[0]], None)
                 vals = est.reshape(-1, per)
                 obs[lo : lo + step] = vals[:, 0]
                 surr[lo : lo + step] = vals[:, 1:]
