@@ -6,7 +6,9 @@ minimum-entropy coupling and Markov-chain subset selection.
 Continuous estimators return nats by default; couplings return bits.
 """
 
-from infoflux import discrete  # noqa: F401  -- the discrete family, reached as infoflux.discrete.*
+# the discrete family and network inference, reached as infoflux.discrete.* and infoflux.network.*
+from infoflux import discrete as discrete
+from infoflux import network as network
 from infoflux._core import __version__
 from infoflux._knn import conditional_mutual_info, entropy, mutual_info, mutual_info_matrix
 from infoflux._results import Significance, TENetwork
