@@ -168,7 +168,7 @@ def _run(
 
         shared = executor.scatter(data, broadcast=True)
         futures = {executor.submit(analyse_target, shared, s, t, sources[t], pure=False): t for t in todo}
-        for fut in as_completed(list(futures)):  # type: ignore[no-untyped-call]
+        for fut in as_completed(list(futures)):
             t = futures[fut]
             try:
                 r = fut.result()
