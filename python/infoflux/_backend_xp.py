@@ -46,6 +46,7 @@ from infoflux import _array_api as A
 from infoflux import _core
 from infoflux._embedding import Embedding, block_size_for, embed
 from infoflux._requests import Blocks, KnnRequest, Preprocessing, TERequest
+from infoflux._validation import check_layout
 
 NAME = "array-api"
 
@@ -114,22 +115,9 @@ def _samples(xp: Any, a: Any, name: str, dtype: Any, n: int | None = None) -> An
         raise TypeError(f"{name}: expected real numbers, got an array of dtype complex")
     if not xp.isdtype(a.dtype, ("real floating", "integral", "bool")):
         raise TypeError(f"{name}: expected real numbers, got an array of dtype {a.dtype}")
+    check_layout(tuple(a.shape), name, n=n)
     if a.ndim == 1:
         a = xp.reshape(a, (a.shape[0], 1))
-    elif a.ndim != 2:
-        raise ValueError(
-            f"{name}: expected a 1-D array of samples or a 2-D (n_samples, n_dims) array, "
-            f"got {a.ndim}-D with shape {tuple(a.shape)}"
-        )
-    if a.shape[0] == 0:
-        raise ValueError(f"{name}: is empty (no samples)")
-    if a.shape[1] == 0:
-        raise ValueError(f"{name}: has no columns")
-    if n is not None and a.shape[0] != n:
-        raise ValueError(
-            f"{name}: has {a.shape[0]} samples but the first argument has {n}; "
-            "all variables need the same number of samples"
-        )
     a = xp.astype(a, dtype)
     finite = xp.isfinite(a)
     if not bool(xp.all(finite)):

@@ -26,6 +26,30 @@ from infoflux._seeds import check_seed as check_seed  # the seed check, beside t
 from infoflux._seeds import noise_seed, resolve_seed
 
 
+def check_layout(
+    shape: tuple[int, ...], name: str, *, n: int | None, first: str = "the first argument", columns: str = "n_dims"
+) -> None:
+    """The layout every family takes for one variable: a 1-D array of
+    samples (one column) or a 2-D (n_samples, ``columns``) array with at
+    least one sample and one column; ``n``: the samples it must have, those
+    of the argument ``first``. The checks only read ``shape``, so the host
+    and device paths share them."""
+    if len(shape) not in (1, 2):
+        raise ValueError(
+            f"{name}: expected a 1-D array of samples or a 2-D (n_samples, {columns}) array, "
+            f"got {len(shape)}-D with shape {shape}"
+        )
+    rows, cols = shape[0], shape[1] if len(shape) == 2 else 1
+    if rows == 0:
+        raise ValueError(f"{name}: is empty (no samples)")
+    if cols == 0:
+        raise ValueError(f"{name}: has no columns")
+    if n is not None and rows != n:
+        raise ValueError(
+            f"{name}: has {rows} samples but {first} has {n}; all variables need the same number of samples"
+        )
+
+
 def as_samples(obj: Any, name: str, *, n: int | None = None, first: str = "the first argument") -> np.ndarray:
     """Validate a sample array and return it as C-contiguous float64 (n, d).
 
@@ -37,21 +61,9 @@ def as_samples(obj: Any, name: str, *, n: int | None = None, first: str = "the f
     if a.dtype == object or a.dtype.kind not in "biuf":
         kind = "complex" if a.dtype.kind == "c" else str(a.dtype)
         raise TypeError(f"{name}: expected real numbers, got an array of dtype {kind}")
+    check_layout(tuple(a.shape), name, n=n, first=first)
     if a.ndim == 1:
         a = a[:, None]
-    elif a.ndim != 2:
-        raise ValueError(
-            f"{name}: expected a 1-D array of samples or a 2-D (n_samples, n_dims) array, "
-            f"got {a.ndim}-D with shape {a.shape}"
-        )
-    if a.shape[0] == 0:
-        raise ValueError(f"{name}: is empty (no samples)")
-    if a.shape[1] == 0:
-        raise ValueError(f"{name}: has no columns")
-    if n is not None and a.shape[0] != n:
-        raise ValueError(
-            f"{name}: has {a.shape[0]} samples but {first} has {n}; all variables need the same number of samples"
-        )
     a = np.ascontiguousarray(a, dtype=np.float64)
     if not np.isfinite(a).all():
         bad = np.argwhere(~np.isfinite(a))[0]

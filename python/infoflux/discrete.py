@@ -30,7 +30,7 @@ import numpy.typing as npt
 from infoflux import _core, _docs
 from infoflux._arrays import to_numpy
 from infoflux._embedding import Embedding, embed
-from infoflux._validation import check_int, check_threads, log_base
+from infoflux._validation import check_int, check_layout, check_threads, log_base
 
 __all__ = [
     "ESTIMATORS",
@@ -178,22 +178,9 @@ def _codes(obj: Any, name: str, n: int | None = None) -> Codes:
     a = to_numpy(obj, name)
     if a.ndim == 0:
         raise ValueError(f"{name}: expected a 1-D array of samples or a 2-D (n_samples, n_columns) array, got a scalar")
+    check_layout(tuple(a.shape), name, n=n, columns="n_columns")
     if a.ndim == 1:
         a = a[:, None]
-    elif a.ndim != 2:
-        raise ValueError(
-            f"{name}: expected a 1-D array of samples or a 2-D (n_samples, n_columns) array, "
-            f"got {a.ndim}-D with shape {a.shape}"
-        )
-    if a.shape[0] == 0:
-        raise ValueError(f"{name}: is empty (no samples)")
-    if a.shape[1] == 0:
-        raise ValueError(f"{name}: has no columns")
-    if n is not None and a.shape[0] != n:
-        raise ValueError(
-            f"{name}: has {a.shape[0]} samples but the first argument has {n}; "
-            "all variables need the same number of samples"
-        )
     kind = a.dtype.kind
     if kind == "c":
         raise TypeError(f"{name}: complex numbers are not symbols; pass integer codes or labels")
