@@ -69,22 +69,33 @@ def _per_condition(value: Any, name: str, n_cond: int, low: int) -> tuple[int, .
     return tuple(check_int(v, f"{name}[{i}]", low=low) for i, v in enumerate(vals))
 
 
+#: per_condition(value, name, low): one integer >= low for each condition column
+PerCondition = Callable[[Any, str, int], tuple[int, ...]]
+
+
+def embedding_of(args: EmbeddingArgs, per_condition: PerCondition) -> Embedding:
+    """The embedding of a call's keywords, checked in their order: integers
+    >= 1 for the target and source fields and the lag; each condition field
+    read by ``per_condition`` (condition lags may be 0)."""
+    return Embedding(
+        history=check_int(args.history, "history", low=1),
+        history_delay=check_int(args.history_delay, "history_delay", low=1),
+        source_history=check_int(args.source_history, "source_history", low=1),
+        source_delay=check_int(args.source_delay, "source_delay", low=1),
+        lag=check_int(args.lag, "lag", low=1),
+        condition_history=per_condition(args.condition_history, "condition_history", 1),
+        condition_delay=per_condition(args.condition_delay, "condition_delay", 1),
+        condition_lag=per_condition(args.condition_lag, "condition_lag", 0),
+    )
+
+
 def check_embedding(
     lengths: Sequence[int], n_cond: int, args: EmbeddingArgs, *, k: Any, exclude: int
 ) -> tuple[Embedding, int]:
     """Validate the embedding for trials of the given lengths and ``n_cond``
     condition columns; return (embedding, k). ``exclude`` is a validated
     Theiler window, which removes up to 2 * exclude candidates per point."""
-    emb = Embedding(
-        history=check_int(args.history, "history", low=1),
-        history_delay=check_int(args.history_delay, "history_delay", low=1),
-        source_history=check_int(args.source_history, "source_history", low=1),
-        source_delay=check_int(args.source_delay, "source_delay", low=1),
-        lag=check_int(args.lag, "lag", low=1),
-        condition_history=_per_condition(args.condition_history, "condition_history", n_cond, 1),
-        condition_delay=_per_condition(args.condition_delay, "condition_delay", n_cond, 1),
-        condition_lag=_per_condition(args.condition_lag, "condition_lag", n_cond, 0),
-    )
+    emb = embedding_of(args, lambda value, name, low: _per_condition(value, name, n_cond, low))
     n_rows = sum(emb.rows(T) for T in lengths)
     k = check_k(
         k,
@@ -94,6 +105,25 @@ def check_embedding(
         note=f" and exclude={exclude}" if exclude else "",
     )
     return emb, k
+
+
+def check_trials(source: Sequence[Any], target: Sequence[Any]) -> None:
+    """Source and target trials pair up: as many of each, of equal lengths."""
+    if len(source) != len(target):
+        raise ValueError(f"source and target: {len(source)} source trials but {len(target)} target trials")
+    for i, (a, b) in enumerate(zip(source, target)):
+        if a.shape[0] != b.shape[0]:
+            where = f" in trial {i}" if len(source) > 1 else ""
+            raise ValueError(f"source and target: series of different lengths{where} ({a.shape[0]} vs {b.shape[0]})")
+
+
+def check_condition_trials(conditions: Sequence[Any], target: Sequence[Any]) -> None:
+    """The conditions have a trial for each of the target's, of its length."""
+    if len(conditions) != len(target):
+        raise ValueError(f"conditions: {len(conditions)} trials but the target has {len(target)}")
+    for c, b in zip(conditions, target):
+        if c.shape[0] != b.shape[0]:
+            raise ValueError(f"conditions: length {c.shape[0]} differs from the target's {b.shape[0]}")
 
 
 def _columns(series: Any, start: int, stop: int, offsets: Sequence[int], concat: Concat) -> Any:

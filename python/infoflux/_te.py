@@ -21,9 +21,11 @@ from infoflux import _dispatch, _docs
 from infoflux._embedding import (
     Embedding,
     EmbeddingArgs,
+    check_condition_trials,
     check_embedding,
     check_exclude,
     check_method,
+    check_trials,
     conditioning_columns,
 )
 from infoflux._progress import reporter
@@ -165,19 +167,10 @@ def _pair(
     assert src is not None and tgt is not None  # only a None input gives None
     _same_width(src, "source")
     _same_width(tgt, "target")
-    if len(src) != len(tgt):
-        raise ValueError(f"source and target: {len(src)} source trials but {len(tgt)} target trials")
-    for i, (a, b) in enumerate(zip(src, tgt)):
-        if a.shape[0] != b.shape[0]:
-            where = f" in trial {i}" if len(src) > 1 else ""
-            raise ValueError(f"source and target: series of different lengths{where} ({a.shape[0]} vs {b.shape[0]})")
+    check_trials(src, tgt)
     n_cond = 0
     if cond is not None:
-        if len(cond) != len(tgt):
-            raise ValueError(f"conditions: {len(cond)} trials but the target has {len(tgt)}")
-        for c, b in zip(cond, tgt):
-            if c.shape[0] != b.shape[0]:
-                raise ValueError(f"conditions: length {c.shape[0]} differs from the target's {b.shape[0]}")
+        check_condition_trials(cond, tgt)
         _same_width(cond, "conditions")
         n_cond = cond[0].shape[1]
     emb, k = check_embedding([b.shape[0] for b in tgt], n_cond, args, k=k, exclude=exclude)

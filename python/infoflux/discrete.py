@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from infoflux import _core, _docs
 from infoflux._arrays import to_numpy
-from infoflux._embedding import Embedding, embed
+from infoflux._embedding import Embedding, EmbeddingArgs, check_condition_trials, check_trials, embed, embedding_of
 from infoflux._validation import check_int, check_layout, check_threads, log_base
 
 __all__ = [
@@ -499,16 +499,10 @@ def _embedding(
             raise ValueError(f"{name}: expected one value per condition column ({n_cond}), got {len(vals)}")
         return tuple(check_int(v, name, low=low) for v in vals)
 
-    emb = Embedding(
-        history=check_int(history, "history", low=1),
-        history_delay=check_int(history_delay, "history_delay", low=1),
-        source_history=check_int(source_history, "source_history", low=1),
-        source_delay=check_int(source_delay, "source_delay", low=1),
-        lag=check_int(lag, "lag", low=1),
-        condition_history=per(condition_history, "condition_history", 1),
-        condition_delay=per(condition_delay, "condition_delay", 1),
-        condition_lag=per(condition_lag, "condition_lag", 0),
+    args = EmbeddingArgs(
+        history, history_delay, source_history, source_delay, lag, condition_history, condition_delay, condition_lag
     )
+    emb = embedding_of(args, per)
     if sum(emb.rows(t) for t in lengths) == 0:
         raise ValueError(
             f"history/lag: the embedding needs series longer than {emb.first_index + 1} samples "
@@ -596,20 +590,11 @@ def transfer_entropy(
     """
     req = _request(estimator, alpha, base, n_threads)
     src, tgt = _series(source, "source"), _series(target, "target")
-    if len(src) != len(tgt):
-        raise ValueError(f"source and target: {len(src)} source trials but {len(tgt)} target trials")
-    for i, (a, b) in enumerate(zip(src, tgt)):
-        if a.shape[0] != b.shape[0]:
-            where = f" in trial {i}" if len(src) > 1 else ""
-            raise ValueError(f"source and target: series of different lengths{where} ({a.shape[0]} vs {b.shape[0]})")
+    check_trials(src, tgt)
     cond = None if conditions is None else _series(conditions, "conditions")
     n_cond = 0
     if cond is not None:
-        if len(cond) != len(tgt):
-            raise ValueError(f"conditions: {len(cond)} trials but the target has {len(tgt)}")
-        for c, b in zip(cond, tgt):
-            if c.shape[0] != b.shape[0]:
-                raise ValueError(f"conditions: length {c.shape[0]} differs from the target's {b.shape[0]}")
+        check_condition_trials(cond, tgt)
         n_cond = cond[0].shape[1]
     emb = _embedding(
         [b.shape[0] for b in tgt],
