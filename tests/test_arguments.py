@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +22,7 @@ import numpy as np
 import pytest
 
 import infoflux
+from _hostile import HOSTILE, names
 
 N = 120
 _rng = np.random.default_rng(7)
@@ -30,23 +30,6 @@ X1 = _rng.standard_normal(N)
 Y1 = X1 + _rng.standard_normal(N)
 Z1 = _rng.standard_normal(N)
 X3 = _rng.standard_normal((N, 3))
-
-HOSTILE: dict[str, Any] = {
-    "nan": math.nan,
-    "inf": math.inf,
-    "1e300": 1e300,
-    "-1": -1,
-    "0": 0,
-    "2**63": 2**63,
-    "2**64": 2**64,
-    "2**70": 2**70,
-    "1.5": 1.5,
-    "True": True,
-    "str": "a",
-    "None": None,
-    "empty": np.empty(0),
-    "3-D": np.zeros((2, 3, 4)),
-}
 
 # values only array arguments get: data of the wrong length or content, and a
 # list of trials whose arrays have different numbers of columns
@@ -142,10 +125,6 @@ def _floats(out: Any) -> np.ndarray:
     return a.ravel()
 
 
-def _names(message: str, arg: str) -> bool:
-    return re.search(rf"(?<![\w.]){re.escape(arg)}(?![\w])", message) is not None
-
-
 @pytest.mark.parametrize(("fname", "arg", "value"), _cases())
 def test_hostile_argument(fname: str, arg: str, value: str) -> None:
     hostile = HOSTILE[value] if value in HOSTILE else HOSTILE_ARRAYS[value]
@@ -153,7 +132,7 @@ def test_hostile_argument(fname: str, arg: str, value: str) -> None:
     try:
         out = _call(fname, arg, hostile)
     except (ValueError, TypeError) as e:
-        named = _names(str(e), arg)
+        named = names(str(e), arg)
         if not named and value == "short" and arg == next(iter(FUNCTIONS[fname][1])):
             # the first array sets the length: the message names the array
             # that differs from it and calls this one "the first argument"

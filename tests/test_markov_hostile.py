@@ -12,32 +12,15 @@ sequence".
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 
+from _hostile import HOSTILE, walk
 from infoflux.markov import MarkovChain, bernoulli_laplace, curie_weiss, kl_rate, select
 from infoflux.markov._chain import TOL_FLOOR, pi_tolerance, row_tolerance
-
-HOSTILE: dict[str, Any] = {
-    "nan": math.nan,
-    "inf": math.inf,
-    "1e300": 1e300,
-    "-1": -1,
-    "0": 0,
-    "2**63": 2**63,
-    "2**64": 2**64,
-    "2**70": 2**70,
-    "1.5": 1.5,
-    "True": True,
-    "str": "a",
-    "None": None,
-    "empty": np.empty(0),
-    "3-D": np.zeros((2, 3, 4)),
-}
 
 # rows of dyadic numbers: they sum to 1 exactly
 P1 = np.array([[0.75, 0.25], [0.5, 0.5]])
@@ -135,24 +118,11 @@ def _floats(obj: Any) -> list[float]:
     return []
 
 
-def _names(message: str, arg: str) -> bool:
-    return re.search(rf"(?<![\w.]){re.escape(arg)}(?![\w])", message) is not None
-
-
 @pytest.mark.parametrize("value", list(HOSTILE))
 @pytest.mark.parametrize("case", list(CASES))
 def test_hostile_argument(case: str, value: str) -> None:
     call, arg, accepted = CASES[case]
-    try:
-        out = call(HOSTILE[value])
-    except (ValueError, TypeError) as e:
-        assert _names(str(e), arg), f"{case}={value}: {type(e).__name__} does not name {arg!r}: {e}"
-        if value in accepted:
-            assert isinstance(e, ValueError), f"{case}={value} is a valid value, refused with {e!r}"
-        return
-    assert value in accepted, f"{case}={value} was accepted and returned {out!r}"
-    bad = [x for x in _floats(out) if math.isnan(x)]
-    assert not bad, f"{case}={value} returned NaN"
+    walk(case, value, call, arg, accepted, _floats)
 
 
 # --- tolerances ------------------------------------------------------------------

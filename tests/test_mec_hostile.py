@@ -10,14 +10,13 @@ OverflowError or a MemoryError (except ``to_dense`` refusing more cells than
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 
+from _hostile import HOSTILE, walk
 from infoflux.mec import (
     BottleneckCoupling,
     Coupling,
@@ -31,23 +30,6 @@ from infoflux.mec import (
     one_bit_coupling,
     sample_conditional,
 )
-
-HOSTILE: dict[str, Any] = {
-    "nan": math.nan,
-    "inf": math.inf,
-    "1e300": 1e300,
-    "-1": -1,
-    "0": 0,
-    "2**63": 2**63,
-    "2**64": 2**64,
-    "2**70": 2**70,
-    "1.5": 1.5,
-    "True": True,
-    "str": "a",
-    "None": None,
-    "empty": np.empty(0),
-    "3-D": np.zeros((2, 3, 4)),
-}
 
 p, q = [0.5, 0.5], [0.5, 0.25, 0.25]
 P2, Q2 = np.array([p, p]), np.array([q, q])
@@ -123,28 +105,15 @@ def _floats(obj: Any) -> list[float]:
     return []
 
 
-def _names(message: str, arg: str) -> bool:
-    return re.search(rf"(?<![\w.]){re.escape(arg)}(?![\w])", message) is not None
-
-
 @pytest.mark.parametrize("value", list(HOSTILE))
 @pytest.mark.parametrize("case", list(CASES))
 def test_hostile_argument(case: str, value: str) -> None:
     call, arg, accepted = CASES[case]
     try:
-        out = call(HOSTILE[value])
-    except (ValueError, TypeError) as e:
-        assert _names(str(e), arg), f"{case}={value}: {type(e).__name__} does not name {arg!r}: {e}"
-        if value in accepted:
-            assert isinstance(e, ValueError), f"{case}={value} is a valid value, refused with {e!r}"
-        return
+        walk(case, value, call, arg, accepted, _floats)
     except MemoryError as e:
         # the documented refusal of to_dense beyond max_size
         assert case == "Coupling.to_dense.max_size" and value in accepted and "max_size" in str(e)
-        return
-    assert value in accepted, f"{case}={value} was accepted and returned {out!r}"
-    bad = [x for x in _floats(out) if math.isnan(x)]
-    assert not bad, f"{case}={value} returned NaN"
 
 
 def test_batch_index_is_an_int_in_range() -> None:
