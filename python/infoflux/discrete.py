@@ -266,6 +266,12 @@ def _joint(alphabets: list[int] | None, parts: Sequence[tuple[int, int]], name: 
     return float(k)
 
 
+def _term(ks: list[int] | None, members: tuple[int, ...], parts: Sequence[tuple[int, int]], label: str) -> _Term:
+    """The entropy of the joint symbol of the variables ``members``, whose alphabet is that
+    of ``parts`` (see :func:`_joint`); ``label`` names it in messages."""
+    return _Term(members, _joint(ks, parts, label), label)
+
+
 def _entropies(req: DiscreteRequest, variables: Sequence[Codes], terms: Sequence[_Term]) -> npt.NDArray[np.float64]:
     """The entropy of each term in nats, computed in the Rust core."""
     out: npt.NDArray[np.float64] = _core.discrete_entropies(
@@ -332,18 +338,27 @@ def entropy(
     1.2897
     """
     req = _request(estimator, alpha, base, n_threads)
-    codes = _codes(x, "x")
-    ks = _alphabets(alphabet_size, ["x"])
-    h = _entropies(req, [codes], [_Term((0,), _joint(ks, [(0, 1)], "x"), "x")])
+    h = _group_entropies(req, [x], ["x"], alphabet_size, [(0,)])
     return _in_base(float(h[0]), req)
 
 
-def _mi_terms(ks: list[int] | None, names: Sequence[str], groups: Sequence[Sequence[int]]) -> list[_Term]:
-    out = []
+def _group_entropies(
+    req: DiscreteRequest,
+    objs: Sequence[ArrayLike],
+    names: Sequence[str],
+    alphabet_size: Any,
+    groups: Sequence[Sequence[int]],
+) -> npt.NDArray[np.float64]:
+    """The entropy of each group of the variables ``objs`` (named ``names``,
+    read in order, each with the samples of the first), in nats."""
+    codes = [_codes(objs[0], names[0])]
+    codes += [_codes(obj, name, n=codes[0].shape[0]) for obj, name in zip(objs[1:], names[1:])]
+    ks = _alphabets(alphabet_size, names)
+    terms = []
     for g in groups:
         label = names[g[0]] if len(g) == 1 else "(" + ", ".join(names[i] for i in g) + ")"
-        out.append(_Term(tuple(g), _joint(ks, [(i, 1) for i in g], label), label))
-    return out
+        terms.append(_term(ks, tuple(g), [(i, 1) for i in g], label))
+    return _entropies(req, codes, terms)
 
 
 @_docs.fill(params=_params(" (of a row of x, y)"), references=_REFERENCES)
@@ -393,10 +408,7 @@ def mutual_info(
     0.53
     """
     req = _request(estimator, alpha, base, n_threads)
-    cx = _codes(x, "x")
-    cy = _codes(y, "y", n=cx.shape[0])
-    ks = _alphabets(alphabet_size, ["x", "y"])
-    h = _entropies(req, [cx, cy], _mi_terms(ks, ["x", "y"], [(0,), (1,), (0, 1)]))
+    h = _group_entropies(req, [x, y], ["x", "y"], alphabet_size, [(0,), (1,), (0, 1)])
     return _in_base(float(h[0] + h[1] - h[2]), req)
 
 
@@ -443,12 +455,7 @@ def conditional_mutual_info(
     (0.0, 0.693147)
     """
     req = _request(estimator, alpha, base, n_threads)
-    cx = _codes(x, "x")
-    cy = _codes(y, "y", n=cx.shape[0])
-    cz = _codes(z, "z", n=cx.shape[0])
-    names = ["x", "y", "z"]
-    ks = _alphabets(alphabet_size, names)
-    h = _entropies(req, [cx, cy, cz], _mi_terms(ks, names, [(0, 2), (1, 2), (2,), (0, 1, 2)]))
+    h = _group_entropies(req, [x, y, z], ["x", "y", "z"], alphabet_size, [(0, 2), (1, 2), (2,), (0, 1, 2)])
     return _in_base(float(h[0] + h[1] - h[2] - h[3]), req)
 
 
@@ -614,22 +621,18 @@ def transfer_entropy(
     xp, yn, zp = (np.ascontiguousarray(a) for a in (xp, yn, zp))
     # the past of target and conditions: k target samples, m_c of condition c
     z_parts = [(1, emb.history)] + [(2 + j, m) for j, m in enumerate(emb.condition_history)]
-
-    def alphabet(parts: list[tuple[int, int]], label: str) -> float | None:
-        return _joint(ks, parts, label)
-
     x_part, y_part = (0, emb.source_history), (1, 1)
     # the raw series come first so a too-small alphabet is reported for them
     raw = [np.concatenate(src), np.concatenate(tgt)] + (
         [] if cond is None else [np.ascontiguousarray(np.concatenate(cond)[:, [j]]) for j in range(n_cond)]
     )
-    checks = [_Term((3 + i,), alphabet([(i, 1)], names[i]), names[i]) for i in range(len(raw))]
+    checks = [_term(ks, (3 + i,), [(i, 1)], names[i]) for i in range(len(raw))]
     terms = [
         *checks,
-        _Term((0, 2), alphabet([x_part, *z_parts], "(source past, target past)"), "(source past, target past)"),
-        _Term((1, 2), alphabet([y_part, *z_parts], "(target next, target past)"), "(target next, target past)"),
-        _Term((2,), alphabet(z_parts, "the target past"), "the target past"),
-        _Term((0, 1, 2), alphabet([x_part, y_part, *z_parts], "the joint embedding"), "the joint embedding"),
+        _term(ks, (0, 2), [x_part, *z_parts], "(source past, target past)"),
+        _term(ks, (1, 2), [y_part, *z_parts], "(target next, target past)"),
+        _term(ks, (2,), z_parts, "the target past"),
+        _term(ks, (0, 1, 2), [x_part, y_part, *z_parts], "the joint embedding"),
     ]
     h = _entropies(req, [xp, yn, zp, *raw], terms)[len(checks) :]
     return _in_base(float(h[0] + h[1] - h[2] - h[3]), req)
@@ -690,10 +693,10 @@ def active_information_storage(
     _, nxt, past, _ = embed(series, series, None, emb, _concat)
     past, nxt = np.ascontiguousarray(past), np.ascontiguousarray(nxt)
     terms = [
-        _Term((2,), _joint(ks, [(0, 1)], "x"), "x"),
-        _Term((0,), _joint(ks, [(0, emb.history)], "the past of x"), "the past of x"),
-        _Term((1,), _joint(ks, [(0, 1)], "the next sample of x"), "the next sample of x"),
-        _Term((0, 1), _joint(ks, [(0, emb.history + 1)], "(past, next) of x"), "(past, next) of x"),
+        _term(ks, (2,), [(0, 1)], "x"),
+        _term(ks, (0,), [(0, emb.history)], "the past of x"),
+        _term(ks, (1,), [(0, 1)], "the next sample of x"),
+        _term(ks, (0, 1), [(0, emb.history + 1)], "(past, next) of x"),
     ]
     h = _entropies(req, [past, nxt, np.concatenate(series)], terms)[1:]
     return _in_base(float(h[0] + h[1] - h[2]), req)
