@@ -58,7 +58,7 @@ class EmbeddingArgs:
     condition_lag: Any = 1
 
 
-def _per_condition(value: Any, name: str, n_cond: int, low: int) -> tuple[int, ...]:
+def per_condition(value: Any, name: str, n_cond: int, low: int) -> tuple[int, ...]:
     """One integer for every condition column, or a sequence of one per
     column; the single integer is checked even when there are no conditions."""
     if isinstance(value, str) or not isinstance(value, Iterable) or getattr(value, "ndim", 1) == 0:
@@ -95,7 +95,7 @@ def check_embedding(
     """Validate the embedding for trials of the given lengths and ``n_cond``
     condition columns; return (embedding, k). ``exclude`` is a validated
     Theiler window, which removes up to 2 * exclude candidates per point."""
-    emb = embedding_of(args, lambda value, name, low: _per_condition(value, name, n_cond, low))
+    emb = embedding_of(args, lambda value, name, low: per_condition(value, name, n_cond, low))
     n_rows = sum(emb.rows(T) for T in lengths)
     k = check_k(
         k,

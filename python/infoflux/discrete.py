@@ -29,7 +29,15 @@ import numpy.typing as npt
 
 from infoflux import _core, _docs
 from infoflux._arrays import to_numpy
-from infoflux._embedding import Embedding, EmbeddingArgs, check_condition_trials, check_trials, embed, embedding_of
+from infoflux._embedding import (
+    Embedding,
+    EmbeddingArgs,
+    check_condition_trials,
+    check_trials,
+    embed,
+    embedding_of,
+    per_condition,
+)
 from infoflux._validation import check_int, check_layout, check_threads, log_base
 
 __all__ = [
@@ -498,18 +506,10 @@ def _embedding(
     condition_delay: Any,
     condition_lag: Any,
 ) -> Embedding:
-    def per(value: Any, name: str, low: int) -> tuple[int, ...]:
-        if isinstance(value, numbers.Integral):
-            return (check_int(value, name, low=low),) * n_cond
-        vals = list(value)
-        if len(vals) != n_cond:
-            raise ValueError(f"{name}: expected one value per condition column ({n_cond}), got {len(vals)}")
-        return tuple(check_int(v, name, low=low) for v in vals)
-
     args = EmbeddingArgs(
         history, history_delay, source_history, source_delay, lag, condition_history, condition_delay, condition_lag
     )
-    emb = embedding_of(args, per)
+    emb = embedding_of(args, lambda value, name, low: per_condition(value, name, n_cond, low))
     if sum(emb.rows(t) for t in lengths) == 0:
         raise ValueError(
             f"history/lag: the embedding needs series longer than {emb.first_index + 1} samples "
