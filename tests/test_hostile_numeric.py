@@ -384,3 +384,45 @@ def test_hostile_cases_write_no_panic_to_stderr() -> None:
     r = subprocess.run([sys.executable, "-c", _HOSTILE], capture_output=True, text=True, timeout=300)
     assert "panicked" not in r.stderr, r.stderr
     assert r.returncode == 0 and "done" in r.stdout, r.stderr
+
+
+@st.composite
+def _continuous_at_any_magnitude(draw: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+    """A dependent continuous triple at a drawn magnitude, and two arbitrary (not power-of-two)
+    scale factors that keep every value a normal float: the rescaled data rounds differently, so
+    this checks invariance through the arithmetic, not only through exact scaling."""
+    n = draw(st.integers(20, 60))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    z = rng.standard_normal(n)
+    x = z + rng.standard_normal(n)
+    y = x + z + rng.standard_normal(n)
+    mag = 10.0 ** draw(st.integers(-290, 290))
+
+    def factor() -> float:
+        # the scaled data's magnitude is mag * factor: keep it within [1e-300, 1e300]
+        e = draw(st.integers(max(-300, -300 - round(math.log10(mag))), min(300, 300 - round(math.log10(mag)))))
+        return float(draw(st.floats(1.0, 10.0, exclude_max=True)) * 10.0**e)
+
+    return x * mag, y * mag, z * mag, factor(), factor()
+
+
+@_SETTINGS
+@given(_continuous_at_any_magnitude(), st.sampled_from([1, 2]))
+def test_estimators_invariant_under_arbitrary_rescaling(data: Any, algorithm: int) -> None:
+    x, y, z, sx, sy = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no tie warning either: the default noise breaks every tie
+        _same(
+            infoflux.mutual_info(x, y, algorithm=algorithm), infoflux.mutual_info(x * sx, y * sy, algorithm=algorithm)
+        )
+        _same(
+            infoflux.conditional_mutual_info(x, y, z, algorithm=algorithm),
+            infoflux.conditional_mutual_info(x * sx, y * sy, z * sx, algorithm=algorithm),
+        )
+        _same(
+            infoflux.transfer_entropy(x, y, algorithm=algorithm, k=2),
+            infoflux.transfer_entropy(x * sx, y * sy, algorithm=algorithm, k=2),
+        )
+        # entropy: H(s X) = H(X) + ln s (one column, max norm)
+        h, hs = infoflux.entropy(x, noise=1e-10), infoflux.entropy(x * sx, noise=1e-10)
+        assert math.isclose(hs - math.log(sx), h, rel_tol=1e-9, abs_tol=1e-9), (h, hs, sx)
