@@ -1,0 +1,291 @@
+//! Many candidate columns against one shared (Y, Z), each with explicit
+//! surrogate row orders: the statistical rounds of greedy network inference
+//! (the maximum and minimum statistics over candidates and surrogates).
+//!
+//! The target side (Y, Z and their counting structures, and the neighbour
+//! lists where they apply) is built once per call and shared by every
+//! candidate and surrogate; all C·(S + 1) estimates run in parallel. Each
+//! estimate is the mean of the same local values as the single estimators
+//! (`knn::conditional_mutual_info_local`, or `knn::mutual_info_local` with
+//! no Z), summed in NumPy's pairwise order ([`numpy_mean`]), so that it
+//! equals what the Python estimators return bit for bit, for any thread
+//! count.
+
+use super::lists::{ListedSource, LIST_MIN_TES};
+use super::single::TargetSide;
+use super::surrogates::SourceEstimates;
+use crate::knn::{knn_local_values_with, mi_local_formula, Algorithm, Counter, Exclusion, KnnSpec};
+use crate::search::nblists::LANES;
+use crate::search::sorted::Sorted1D;
+use crate::{Error, Interrupt, MatRef, Result};
+use rayon::prelude::*;
+
+/// The sum of `v` in the order of NumPy's pairwise summation of a
+/// contiguous float64 array (`np.add.reduce`): blocks of at most 128 values
+/// summed by eight interleaved accumulators, longer runs split in two at a
+/// multiple of eight.
+pub fn numpy_pairwise_sum(v: &[f64]) -> f64 {
+    let n = v.len();
+    if n < 8 {
+        // NumPy starts from -0.0, so that a sum of -0.0 stays -0.0
+        v.iter().fold(-0.0, |s, &x| s + x)
+    } else if n <= 128 {
+        let mut r = [0.0f64; 8];
+        r.copy_from_slice(&v[..8]);
+        let whole = n - n % 8;
+        for c in v[8..whole].chunks_exact(8) {
+            for (a, b) in r.iter_mut().zip(c) {
+                *a += b;
+            }
+        }
+        let mut s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for &x in &v[whole..] {
+            s += x;
+        }
+        s
+    } else {
+        let mut half = n / 2;
+        half -= half % 8;
+        numpy_pairwise_sum(&v[..half]) + numpy_pairwise_sum(&v[half..])
+    }
+}
+
+/// `np.mean` of a contiguous float64 array: the reduction (started from
+/// the additive identity 0) divided by the count.
+pub fn numpy_mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    (0.0 + numpy_pairwise_sum(v)) / v.len() as f64
+}
+
+/// Whether `order` is a permutation of 0..n.
+fn is_permutation(order: &[u32]) -> bool {
+    let mut seen = vec![false; order.len()];
+    order.iter().all(|&r| seen.get_mut(r as usize).is_some_and(|s| !std::mem::replace(s, true)))
+}
+
+/// I(X_c; Y | Z) of every candidate X_c (I(X_c; Y) when `z` is `None`),
+/// and of each of its `n_orders` surrogates: candidate c's rows reordered
+/// by row `s` of `orders[c]` (row-major (n_orders, n); surrogate row r
+/// takes candidate row `orders[c][s·n + r]`). Returns (C, n_orders + 1)
+/// row-major: per candidate its estimate, then its surrogates'. Every value
+/// is [`numpy_mean`] of the local values of the single estimator on the
+/// same (reordered) columns, with no Theiler window.
+#[allow(clippy::too_many_arguments)]
+pub fn cmi_candidates(
+    y: MatRef<'_>,
+    z: Option<MatRef<'_>>,
+    candidates: &[MatRef<'_>],
+    orders: &[&[u32]],
+    n_orders: usize,
+    k: usize,
+    algorithm: Algorithm,
+    interrupt: &Interrupt,
+) -> Result<SourceEstimates> {
+    let n = y.n;
+    if orders.len() != candidates.len() {
+        return Err(Error::invalid(
+            "orders",
+            format!("{} order sets for {} candidates", orders.len(), candidates.len()),
+        ));
+    }
+    if let Some(zm) = z {
+        if zm.n != n {
+            return Err(Error::invalid("z", format!("z has {} rows, y {n}", zm.n)));
+        }
+    }
+    let finite = |m: &MatRef<'_>| m.data.iter().all(|v| v.is_finite());
+    if !finite(&y) || !z.as_ref().map_or(true, finite) {
+        return Err(Error::invalid("y", "y or z contains NaN or infinity"));
+    }
+    for (c, (x, o)) in candidates.iter().zip(orders).enumerate() {
+        if x.n != n {
+            return Err(Error::invalid("xs", format!("candidate {c} has {} rows, y {n}", x.n)));
+        }
+        if !finite(x) {
+            return Err(Error::invalid("xs", format!("candidate {c} contains NaN or infinity")));
+        }
+        if o.len() != n_orders * n {
+            return Err(Error::invalid(
+                "orders",
+                format!("candidate {c}: {} entries, expected {n_orders} x {n}", o.len()),
+            ));
+        }
+        if n > 0 && !o.chunks_exact(n).all(is_permutation) {
+            return Err(Error::invalid("orders", format!("candidate {c}: a row order is not a permutation of 0..{n}")));
+        }
+    }
+    let per = n_orders + 1;
+    let total = candidates.len() * per;
+    let order_of = |t: usize| -> (usize, Option<&[u32]>) {
+        let (c, s) = (t / per, t % per);
+        (c, (s > 0).then(|| &orders[c][(s - 1) * n..s * n]))
+    };
+    let mut values = vec![f64::NAN; total];
+    let exclusion = Exclusion::default();
+    let Some(z) = z else {
+        // mutual information: Y's counter shared, the joint (X, Y) rows as
+        // `knn::mutual_info_local` lays them out
+        let yc = Counter::new(y);
+        let formula = mi_local_formula(k, algorithm, n);
+        values.par_iter_mut().enumerate().try_for_each(|(t, out)| -> Result<()> {
+            interrupt.check()?;
+            let (c, order) = order_of(t);
+            let x = candidates[c];
+            let mut joint = Vec::with_capacity(n * (x.d + y.d));
+            for r in 0..n {
+                joint.extend_from_slice(x.row(order.map_or(r, |o| o[r] as usize)));
+                joint.extend_from_slice(y.row(r));
+            }
+            let spec = KnnSpec {
+                joint: MatRef { data: &joint, n, d: x.d + y.d },
+                groups: vec![0..x.d, x.d..x.d + y.d],
+                spaces: vec![vec![0], vec![1]],
+                k,
+                algorithm,
+                exclusion,
+            };
+            let loc = knn_local_values_with(&spec, &[None, Some(&yc)], interrupt, &formula)?;
+            *out = numpy_mean(&loc);
+            Ok(())
+        })?;
+        return Ok(SourceEstimates { per, values });
+    };
+    let target = TargetSide::new(y, z)?;
+    // each candidate sorted once, for itself and all its surrogates
+    let sorted: Vec<Option<Vec<u32>>> = candidates.par_iter().map(|x| target.source_order(*x)).collect();
+    let lists = (total >= LIST_MIN_TES && candidates.iter().all(|x| target.lists_apply(*x, k, algorithm, exclusion)))
+        .then(|| target.neighbour_lists(interrupt))
+        .transpose()?
+        .flatten();
+    match &lists {
+        Some(l) => {
+            let sorted1d: Vec<Sorted1D> = candidates
+                .par_iter()
+                .zip(&sorted)
+                .map(|(x, o)| {
+                    o.as_ref()
+                        .map(|o| Sorted1D::from_order(x.data, o.clone()))
+                        .ok_or_else(|| Error::Internal("list path without a candidate order".into()))
+                })
+                .collect::<Result<_>>()?;
+            values.par_chunks_mut(LANES).enumerate().try_for_each(|(b, out)| -> Result<()> {
+                interrupt.check()?;
+                let lanes: Vec<ListedSource<'_>> = (b * LANES..b * LANES + out.len())
+                    .map(|t| {
+                        let (c, order) = order_of(t);
+                        ListedSource { x: candidates[c], order, sorted: &sorted1d[c] }
+                    })
+                    .collect();
+                let loc = target.local_values_listed_lanes(l, &lanes, k, interrupt)?;
+                for (o, v) in out.iter_mut().zip(&loc) {
+                    *o = numpy_mean(v);
+                }
+                Ok(())
+            })?;
+        }
+        None => values.par_iter_mut().enumerate().try_for_each(|(t, out)| -> Result<()> {
+            interrupt.check()?;
+            let (c, order) = order_of(t);
+            let loc = target.local_values_sorted(
+                candidates[c],
+                order,
+                sorted[c].as_deref(),
+                k,
+                algorithm,
+                exclusion,
+                interrupt,
+            )?;
+            *out = numpy_mean(&loc);
+            Ok(())
+        })?,
+    }
+    Ok(SourceEstimates { per, values })
+}
+
+// `&[0..n]`: the trials of a series of one trial
+#[allow(clippy::single_range_in_vec_init)]
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knn::{conditional_mutual_info_local, mutual_info_local};
+    use crate::random::SplitMix64;
+    use crate::te::surrogates::{surrogate_order, SurrogateMethod};
+
+    #[test]
+    fn pairwise_sum_splits_like_numpy() {
+        // exact small integers: the order cannot show, the value must
+        for n in [0usize, 1, 7, 8, 9, 127, 128, 129, 1000] {
+            let v: Vec<f64> = (0..n).map(|i| i as f64).collect();
+            assert_eq!(numpy_pairwise_sum(&v), (n * n.saturating_sub(1) / 2) as f64);
+        }
+        // the order shows: 1e16 + 1 + 1 - 1e16 sequentially loses the ones,
+        // NumPy's eight accumulators keep them apart
+        let mut v = vec![0.0; 16];
+        v[0] = 1e16;
+        v[1] = 1.0;
+        v[8] = 1.0;
+        v[9] = -1e16;
+        assert_eq!(numpy_pairwise_sum(&v), ((1e16 + 1.0) + (1.0 - 1e16)));
+        assert_eq!(numpy_pairwise_sum(&[-0.0, -0.0]).to_bits(), (-0.0f64).to_bits());
+    }
+
+    #[test]
+    fn candidates_equal_the_single_estimators() {
+        let mut s = 23u64;
+        for &(n, dz) in &[(40usize, 0usize), (300, 0), (300, 1), (3000, 1), (300, 2), (500, 3)] {
+            let y: Vec<f64> = (0..n).map(|_| crate::testing::lcg(&mut s)).collect();
+            let z: Vec<f64> = (0..n * dz).map(|_| crate::testing::lcg(&mut s)).collect();
+            let xs: Vec<Vec<f64>> =
+                (0..3).map(|c| (0..n).map(|i| y[i] * c as f64 * 0.3 + crate::testing::lcg(&mut s)).collect()).collect();
+            let (ym, zm) = (MatRef { data: &y, n, d: 1 }, MatRef { data: &z, n, d: dz });
+            let cands: Vec<MatRef<'_>> = xs.iter().map(|x| MatRef { data: x, n, d: 1 }).collect();
+            let n_orders = 6;
+            let orders: Vec<Vec<u32>> = (0..3)
+                .map(|c| {
+                    (0..n_orders)
+                        .flat_map(|o| {
+                            let mut rng = SplitMix64::new(7, (c * 100 + o) as u64);
+                            surrogate_order(SurrogateMethod::Permutation, &[0..n], &mut rng).unwrap()
+                        })
+                        .collect()
+                })
+                .collect();
+            let refs: Vec<&[u32]> = orders.iter().map(|o| &o[..]).collect();
+            let irq = Interrupt::new();
+            for k in [1, 4] {
+                let zopt = (dz > 0).then_some(zm);
+                let got = cmi_candidates(ym, zopt, &cands, &refs, n_orders, k, Algorithm::One, &irq).unwrap();
+                for (c, x) in xs.iter().enumerate() {
+                    for sidx in 0..=n_orders {
+                        let xr: Vec<f64> = match sidx {
+                            0 => x.clone(),
+                            _ => orders[c][(sidx - 1) * n..sidx * n].iter().map(|&r| x[r as usize]).collect(),
+                        };
+                        let xm = MatRef { data: &xr, n, d: 1 };
+                        let ex = Exclusion::default();
+                        let loc = if dz == 0 {
+                            mutual_info_local(xm, ym, k, Algorithm::One, ex, &irq).unwrap()
+                        } else {
+                            conditional_mutual_info_local(xm, ym, zm, k, Algorithm::One, ex, &irq).unwrap()
+                        };
+                        let have = got.values[c * (n_orders + 1) + sidx];
+                        assert_eq!(have.to_bits(), numpy_mean(&loc).to_bits(), "n={n} dz={dz} k={k} c={c} s={sidx}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_orders_are_refused() {
+        let y = [0.1, 0.5, 0.3, 0.9, 0.2, 0.7];
+        let ym = MatRef { data: &y, n: 6, d: 1 };
+        let o = [0u32, 1, 2, 3, 4, 4];
+        let irq = Interrupt::new();
+        assert!(cmi_candidates(ym, None, &[ym], &[&o], 1, 1, Algorithm::One, &irq).is_err());
+        assert!(cmi_candidates(ym, None, &[ym], &[&o[..5]], 1, 1, Algorithm::One, &irq).is_err());
+        assert!(cmi_candidates(ym, None, &[ym], &[], 1, 1, Algorithm::One, &irq).is_err());
+    }
+}
