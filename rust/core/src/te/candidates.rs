@@ -14,9 +14,10 @@
 use super::lists::{ListedSource, LIST_MIN_TES};
 use super::single::TargetSide;
 use super::surrogates::SourceEstimates;
-use crate::knn::{knn_local_values_with, mi_local_formula, Algorithm, Counter, Exclusion, KnnSpec};
+use crate::knn::{cmi_local_formula, knn_local_values_with, mi_local_formula, Algorithm, Counter, Exclusion, KnnSpec};
 use crate::search::nblists::LANES;
 use crate::search::sorted::Sorted1D;
+use crate::search::topk::{fmax, with_k, TopK, MAX_K};
 use crate::{Error, Interrupt, MatRef, Result};
 use rayon::prelude::*;
 
@@ -63,6 +64,115 @@ pub fn numpy_mean(v: &[f64]) -> f64 {
 fn is_permutation(order: &[u32]) -> bool {
     let mut seen = vec![false; order.len()];
     order.iter().all(|&r| seen.get_mut(r as usize).is_some_and(|s| !std::mem::replace(s, true)))
+}
+
+/// Most bytes the sorted distance tables of one round may take (two tables
+/// of n(n − 1) entries of 12 bytes): up to about 2,300 rows.
+const TABLE_BYTES: usize = 128 << 20;
+
+/// Every other sample of each query, sorted by its distance in the Y∪Z
+/// space and in the Z space (max norm), for a target side with several Z
+/// columns, where the neighbour lists of the one-column path do not apply.
+/// Shared by every candidate and surrogate of a round: with them an
+/// estimate needs no search structure of its own. Row i of a table holds
+/// the n − 1 other samples, ascending by (distance, id).
+struct DistanceTables {
+    n: usize,
+    yz_d: Vec<f64>,
+    yz_id: Vec<u32>,
+    z_d: Vec<f64>,
+    z_id: Vec<u32>,
+}
+
+/// The max-norm distance between rows i and j of `m`: the largest
+/// |m[j, c] − m[i, c]|, the distance every search structure compares.
+#[inline]
+fn row_dist(m: MatRef<'_>, i: usize, j: usize) -> f64 {
+    m.row(i).iter().zip(m.row(j)).fold(0.0, |d, (a, b)| fmax(d, (b - a).abs()))
+}
+
+impl DistanceTables {
+    /// The tables, `None` where they would exceed TABLE_BYTES.
+    fn new(y: MatRef<'_>, z: MatRef<'_>, interrupt: &Interrupt) -> Result<Option<Self>> {
+        let n = y.n;
+        let entries = n.saturating_mul(n.saturating_sub(1));
+        if n < 2 || entries.saturating_mul(24) > TABLE_BYTES || n > u32::MAX as usize {
+            return Ok(None);
+        }
+        let w = n - 1;
+        let (mut yz_d, mut yz_id, mut z_d, mut z_id) =
+            (vec![0.0f64; entries], vec![0u32; entries], vec![0.0f64; entries], vec![0u32; entries]);
+        let rows =
+            yz_d.par_chunks_mut(w).zip(yz_id.par_chunks_mut(w)).zip(z_d.par_chunks_mut(w).zip(z_id.par_chunks_mut(w)));
+        rows.enumerate().try_for_each(|(i, ((yzd, yzi), (zd, zi)))| -> Result<()> {
+            if i % 256 == 0 {
+                interrupt.check()?;
+            }
+            let mut by_z: Vec<(f64, u32)> = (0..n).filter(|&j| j != i).map(|j| (row_dist(z, i, j), j as u32)).collect();
+            let mut by_yz: Vec<(f64, u32)> =
+                by_z.iter().map(|&(dz, j)| (fmax(dz, row_dist(y, i, j as usize)), j)).collect();
+            let key = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+            by_z.sort_unstable_by(key);
+            by_yz.sort_unstable_by(key);
+            for (t, (d, j)) in by_z.into_iter().enumerate() {
+                zd[t] = d;
+                zi[t] = j;
+            }
+            for (t, (d, j)) in by_yz.into_iter().enumerate() {
+                yzd[t] = d;
+                yzi[t] = j;
+            }
+            Ok(())
+        })?;
+        Ok(Some(DistanceTables { n, yz_d, yz_id, z_d, z_id }))
+    }
+
+    /// Local values of I(X; Y | Z), KSG algorithm 1, for the candidate
+    /// rows `x` (row j of the estimate is row `order[j]` of `x`): per
+    /// query, the k-th joint distance ε from a scan of its Y∪Z row (a
+    /// sample's joint distance is at least its Y∪Z distance, so the scan
+    /// stops at the first entry not closer than the current k-th); n_yz and
+    /// n_z by bisection of its rows; n_xz by a scan of the Z row's first
+    /// n_z entries. The distances are those the joint search compares, so
+    /// the counts, and the values, are the joint search's.
+    fn local_values<const K: usize>(
+        &self,
+        x: MatRef<'_>,
+        order: Option<&[u32]>,
+        formula: &(impl Fn(&[usize]) -> f64 + Sync),
+        interrupt: &Interrupt,
+    ) -> Result<Vec<f64>> {
+        let (n, w, dx) = (self.n, self.n - 1, x.d);
+        let mut xv = Vec::with_capacity(n * dx);
+        for r in 0..n {
+            xv.extend_from_slice(x.row(order.map_or(r, |o| o[r] as usize)));
+        }
+        let xm = MatRef { data: &xv, n, d: dx };
+        let mut zero = 0usize;
+        let mut out = vec![0.0f64; n];
+        for (i, o) in out.iter_mut().enumerate() {
+            if i % 4096 == 0 {
+                interrupt.check()?;
+            }
+            let (yzd, yzi) = (&self.yz_d[i * w..(i + 1) * w], &self.yz_id[i * w..(i + 1) * w]);
+            let mut top = TopK::<K>::new(f64::INFINITY);
+            for (&d, &j) in yzd.iter().zip(yzi) {
+                if d >= top.kth() {
+                    break;
+                }
+                top.push(fmax(d, row_dist(xm, i, j as usize)));
+            }
+            let eps = top.kth();
+            zero += (eps == 0.0) as usize;
+            let nyz = yzd.partition_point(|&d| d < eps);
+            let (zd, zi) = (&self.z_d[i * w..(i + 1) * w], &self.z_id[i * w..(i + 1) * w]);
+            let nz = zd.partition_point(|&d| d < eps);
+            let nxz = zi[..nz].iter().filter(|&&j| row_dist(xm, i, j as usize) < eps).count();
+            *o = formula(&[nxz, nyz, nz]);
+        }
+        interrupt.tally_radii(zero, n);
+        Ok(out)
+    }
 }
 
 /// I(X_c; Y | Z) of every candidate X_c (I(X_c; Y) when `z` is `None`),
@@ -152,6 +262,20 @@ pub fn cmi_candidates(
         })?;
         return Ok(SourceEstimates { per, values });
     };
+    if z.d >= 2 && algorithm == Algorithm::One && k <= MAX_K && k < n {
+        if let Some(tables) = DistanceTables::new(y, z, interrupt)? {
+            let formula = cmi_local_formula(k, algorithm, n);
+            values.par_iter_mut().enumerate().try_for_each(|(t, out)| -> Result<()> {
+                let (c, order) = order_of(t);
+                let x = candidates[c];
+                let loc =
+                    with_k!(k, K => tables.local_values::<K>(x, order, &formula, interrupt), else unreachable!())?;
+                *out = numpy_mean(&loc);
+                Ok(())
+            })?;
+            return Ok(SourceEstimates { per, values });
+        }
+    }
     let target = TargetSide::new(y, z)?;
     // each candidate sorted once, for itself and all its surrogates
     let sorted: Vec<Option<Vec<u32>>> = candidates.par_iter().map(|x| target.source_order(*x)).collect();
@@ -234,7 +358,8 @@ mod tests {
     #[test]
     fn candidates_equal_the_single_estimators() {
         let mut s = 23u64;
-        for &(n, dz) in &[(40usize, 0usize), (300, 0), (300, 1), (3000, 1), (300, 2), (500, 3)] {
+        // (2400, 2): past the distance tables' memory, the joint search
+        for &(n, dz) in &[(40usize, 0usize), (300, 0), (300, 1), (3000, 1), (300, 2), (500, 3), (2400, 2)] {
             let y: Vec<f64> = (0..n).map(|_| crate::testing::lcg(&mut s)).collect();
             let z: Vec<f64> = (0..n * dz).map(|_| crate::testing::lcg(&mut s)).collect();
             let xs: Vec<Vec<f64>> =
@@ -254,7 +379,8 @@ mod tests {
                 .collect();
             let refs: Vec<&[u32]> = orders.iter().map(|o| &o[..]).collect();
             let irq = Interrupt::new();
-            for k in [1, 4] {
+            // k = 9: past the tables' and the lists' top-k, the joint search
+            for k in [1, 4, 9] {
                 let zopt = (dz > 0).then_some(zm);
                 let got = cmi_candidates(ym, zopt, &cands, &refs, n_orders, k, Algorithm::One, &irq).unwrap();
                 for (c, x) in xs.iter().enumerate() {
