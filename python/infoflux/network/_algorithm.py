@@ -169,8 +169,9 @@ class _Estimator:
         candidates go to the core in one call (:func:`infoflux._core.cmi_candidates`),
         which builds the structures of (current, z) once, shares them with
         every candidate and surrogate, and averages each estimate's local
-        values in NumPy's order, so that every surrogate equals the public
-        estimator on the reordered preprocessed columns bit for bit."""
+        values in NumPy's order, so that every value equals the public
+        estimator on the same preprocessed (and reordered) columns bit for
+        bit."""
         prepared = self._prep([xs[0], self.real.current] if z is None else [xs[0], self.real.current, z])
         yp = prepared[1]
         zp = None if z is None else prepared[2]
@@ -178,37 +179,44 @@ class _Estimator:
         n_perm = max((0 if o is None else o.shape[0]) for o in orders)
         obs = np.empty(len(xs))
         surr = np.empty((len(xs), n_perm))
-        # the observed values through the public path itself, preprocessing
-        # included (it may scale raw data by a power of two before the noise)
+        # the public path's preprocessing, for observed values off the shared call
         prep = Preprocessing(self.s.normalize, self.s.noise, self.s.noise_seed)
-        for i, x in enumerate(xs):
-            obs[i] = self._knn(x, self.real.current, z, prep)
-        if n_perm == 0:
-            return obs, surr
+        cond = [] if z is None else [z]
         tail = [yp] if zp is None else [yp, zp]
         shared: list[int] = []
-        for i, (xp, o) in enumerate(zip(xps, orders)):
-            if o is None or o.shape[0] != n_perm or _common_scale([xp, *tail])[1] != 0:
-                # columns the public path would rescale (raw data at the
-                # float range's edges), or a ragged round: one call each
-                if o is not None:
-                    surr[i, : o.shape[0]] = [self._knn(np.ascontiguousarray(xp[r]), yp, zp) for r in o]
-            else:
+        for i, (x, xp, o) in enumerate(zip(xs, xps, orders)):
+            if (0 if o is None else o.shape[0]) == n_perm and _common_scale([xp, *tail])[1] == 0:
                 shared.append(i)
-        step = max(1, _BATCH_ROWS // (n_perm * yp.shape[0]))
+                continue
+            # columns the public path would rescale (raw data at the float
+            # range's edges), or a ragged round: one call each
+            obs[i] = self._knn(x, self.real.current, z, prep)
+            if o is not None:
+                surr[i, : o.shape[0]] = [self._knn(np.ascontiguousarray(xp[r]), yp, zp) for r in o]
+        n_rows = yp.shape[0]
+        step = max(1, _BATCH_ROWS // ((n_perm + 1) * n_rows))
         for lo in range(0, len(shared), step):
             idx = shared[lo : lo + step]
             self.n_calls += len(idx) * (n_perm + 1)
             vals = _core.cmi_candidates(
                 xs=[xps[i] for i in idx],
-                orders=[np.ascontiguousarray(orders[i], dtype=np.int64) for i in idx],
+                orders=[
+                    np.empty((0, n_rows), dtype=np.int64) if o is None else np.ascontiguousarray(o, dtype=np.int64)
+                    for o in (orders[i] for i in idx)
+                ],
                 y=yp,
                 z=zp,
                 k=self.s.k,
                 algorithm=1,
                 n_threads=self.s.n_threads,
             )
-            surr[idx] = vals[:, 1:]
+            for j, i in enumerate(idx):
+                surr[i] = vals[j, 1:]
+                if self.s.normalize or _common_scale([xs[i], self.real.current, *cond])[1] == 0:
+                    # the columns the public path would preprocess: its value
+                    obs[i] = vals[j, 0]
+                else:
+                    obs[i] = self._knn(xs[i], self.real.current, z, prep)
         return obs, surr
 
 
@@ -216,6 +224,11 @@ def surrogate_orders(s: Settings, R: int, rows: int, n_perm: int, rng: np.random
     """(n_perm, R * rows) row orders: replications shuffled as a whole, or
     rows reordered in time within each replication by ``s.perm_type``."""
     out = np.empty((n_perm, R * rows), dtype=np.intp)
+    if R == 1 and s.permute_in_time and s.perm_type == "random":
+        # the loop below's draws, without reindexing arange(rows) by each
+        for i in range(n_perm):
+            out[i] = rng.permutation(rows)
+        return out
     base = np.arange(R * rows).reshape(R, rows)
     for i in range(n_perm):
         if not s.permute_in_time:

@@ -111,9 +111,9 @@ impl DistanceTables {
             let mut by_z: Vec<(f64, u32)> = (0..n).filter(|&j| j != i).map(|j| (row_dist(z, i, j), j as u32)).collect();
             let mut by_yz: Vec<(f64, u32)> =
                 by_z.iter().map(|&(dz, j)| (fmax(dz, row_dist(y, i, j as usize)), j)).collect();
-            let key = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
-            by_z.sort_unstable_by(key);
-            by_yz.sort_unstable_by(key);
+            // distances are >= +0.0, whose bit patterns ascend with their values
+            by_z.sort_unstable_by_key(|&(d, j)| (d.to_bits(), j));
+            by_yz.sort_unstable_by_key(|&(d, j)| (d.to_bits(), j));
             for (t, (d, j)) in by_z.into_iter().enumerate() {
                 zd[t] = d;
                 zi[t] = j;
@@ -131,10 +131,11 @@ impl DistanceTables {
     /// rows `x` (row j of the estimate is row `order[j]` of `x`): per
     /// query, the k-th joint distance ε from a scan of its Y∪Z row (a
     /// sample's joint distance is at least its Y∪Z distance, so the scan
-    /// stops at the first entry not closer than the current k-th); n_yz and
-    /// n_z by bisection of its rows; n_xz by a scan of the Z row's first
-    /// n_z entries. The distances are those the joint search compares, so
-    /// the counts, and the values, are the joint search's.
+    /// stops at the first entry not closer than the current k-th), n_yz as
+    /// the entries of the row closer than ε (at most a few steps back from
+    /// where the scan stopped), n_z and n_xz from one scan of its Z row up
+    /// to ε. The distances are those the joint search compares, so the
+    /// counts, and the values, are the joint search's.
     fn local_values<const K: usize>(
         &self,
         x: MatRef<'_>,
@@ -142,12 +143,28 @@ impl DistanceTables {
         formula: &(impl Fn(&[usize]) -> f64 + Sync),
         interrupt: &Interrupt,
     ) -> Result<Vec<f64>> {
-        let (n, w, dx) = (self.n, self.n - 1, x.d);
+        let (n, dx) = (self.n, x.d);
         let mut xv = Vec::with_capacity(n * dx);
         for r in 0..n {
             xv.extend_from_slice(x.row(order.map_or(r, |o| o[r] as usize)));
         }
-        let xm = MatRef { data: &xv, n, d: dx };
+        if dx == 1 {
+            // one column (every candidate but the omnibus test's): its distance inlined
+            self.local_values_by::<K>(|i, j| (xv[j] - xv[i]).abs(), formula, interrupt)
+        } else {
+            let xm = MatRef { data: &xv, n, d: dx };
+            self.local_values_by::<K>(|i, j| row_dist(xm, i, j), formula, interrupt)
+        }
+    }
+
+    #[inline(always)]
+    fn local_values_by<const K: usize>(
+        &self,
+        xdist: impl Fn(usize, usize) -> f64,
+        formula: &(impl Fn(&[usize]) -> f64 + Sync),
+        interrupt: &Interrupt,
+    ) -> Result<Vec<f64>> {
+        let (n, w) = (self.n, self.n - 1);
         let mut zero = 0usize;
         let mut out = vec![0.0f64; n];
         for (i, o) in out.iter_mut().enumerate() {
@@ -156,18 +173,31 @@ impl DistanceTables {
             }
             let (yzd, yzi) = (&self.yz_d[i * w..(i + 1) * w], &self.yz_id[i * w..(i + 1) * w]);
             let mut top = TopK::<K>::new(f64::INFINITY);
-            for (&d, &j) in yzd.iter().zip(yzi) {
+            let mut stop = w;
+            for (t, (&d, &j)) in yzd.iter().zip(yzi).enumerate() {
                 if d >= top.kth() {
+                    stop = t;
                     break;
                 }
-                top.push(fmax(d, row_dist(xm, i, j as usize)));
+                top.push(fmax(d, xdist(i, j as usize)));
             }
             let eps = top.kth();
             zero += (eps == 0.0) as usize;
-            let nyz = yzd.partition_point(|&d| d < eps);
+            // entries before `stop` were closer than the k-th distance of
+            // their time, which may have shrunk since (the row ascends)
+            let mut nyz = stop;
+            while nyz > 0 && yzd[nyz - 1] >= eps {
+                nyz -= 1;
+            }
             let (zd, zi) = (&self.z_d[i * w..(i + 1) * w], &self.z_id[i * w..(i + 1) * w]);
-            let nz = zd.partition_point(|&d| d < eps);
-            let nxz = zi[..nz].iter().filter(|&&j| row_dist(xm, i, j as usize) < eps).count();
+            let (mut nz, mut nxz) = (0usize, 0usize);
+            for (&d, &j) in zd.iter().zip(zi) {
+                if d >= eps {
+                    break;
+                }
+                nz += 1;
+                nxz += (xdist(i, j as usize) < eps) as usize;
+            }
             *o = formula(&[nxz, nyz, nz]);
         }
         interrupt.tally_radii(zero, n);
