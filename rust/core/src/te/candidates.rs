@@ -14,7 +14,9 @@
 use super::lists::{ListedSource, LIST_MIN_TES};
 use super::single::TargetSide;
 use super::surrogates::SourceEstimates;
-use crate::knn::{cmi_local_formula, knn_local_values_with, mi_local_formula, Algorithm, Counter, Exclusion, KnnSpec};
+use crate::knn::{
+    cmi_local_formula, knn_local_values_with, mi_local_formula, self_inside, Algorithm, Counter, Exclusion, KnnSpec,
+};
 use crate::search::nblists::LANES;
 use crate::search::sorted::Sorted1D;
 use crate::search::topk::{fmax, with_k, TopK, MAX_K};
@@ -205,6 +207,85 @@ impl DistanceTables {
     }
 }
 
+/// Every other sample of each query sorted by its distance in Y, for the
+/// mutual information of one-column candidates against one Y column.
+struct YTable {
+    n: usize,
+    d: Vec<f64>,
+    id: Vec<u32>,
+}
+
+impl YTable {
+    fn new(y: &[f64], interrupt: &Interrupt) -> Result<Option<Self>> {
+        let n = y.len();
+        let entries = n.saturating_mul(n.saturating_sub(1));
+        if n < 2 || entries.saturating_mul(12) > TABLE_BYTES || n > u32::MAX as usize {
+            return Ok(None);
+        }
+        let w = n - 1;
+        let (mut d, mut id) = (vec![0.0f64; entries], vec![0u32; entries]);
+        d.par_chunks_mut(w).zip(id.par_chunks_mut(w)).enumerate().try_for_each(|(i, (dr, ir))| -> Result<()> {
+            if i % 256 == 0 {
+                interrupt.check()?;
+            }
+            let mut row: Vec<(f64, u32)> =
+                (0..n).filter(|&j| j != i).map(|j| ((y[j] - y[i]).abs(), j as u32)).collect();
+            // distances are >= +0.0, whose bit patterns ascend with their values
+            row.sort_unstable_by_key(|&(d, j)| (d.to_bits(), j));
+            for (t, (dv, j)) in row.into_iter().enumerate() {
+                dr[t] = dv;
+                ir[t] = j;
+            }
+            Ok(())
+        })?;
+        Ok(Some(YTable { n, d, id }))
+    }
+
+    /// Local values of I(X; Y), KSG algorithm 1, for the one-column
+    /// candidate `x` reordered by `order`: the k-th joint distance ε from a
+    /// scan of the query's Y row, n_y from where it stopped, n_x from the
+    /// candidate's sorted values (the same multiset for every reordering).
+    fn local_values<const K: usize>(
+        &self,
+        x: &[f64],
+        sorted: &Sorted1D,
+        order: Option<&[u32]>,
+        formula: &(impl Fn(&[usize]) -> f64 + Sync),
+        interrupt: &Interrupt,
+    ) -> Result<Vec<f64>> {
+        let (n, w) = (self.n, self.n - 1);
+        let xv: Vec<f64> = (0..n).map(|r| x[order.map_or(r, |o| o[r] as usize)]).collect();
+        let mut zero = 0usize;
+        let mut out = vec![0.0f64; n];
+        for (i, o) in out.iter_mut().enumerate() {
+            if i % 4096 == 0 {
+                interrupt.check()?;
+            }
+            let (yd, yi) = (&self.d[i * w..(i + 1) * w], &self.id[i * w..(i + 1) * w]);
+            let mut top = TopK::<K>::new(f64::INFINITY);
+            let mut stop = w;
+            for (t, (&d, &j)) in yd.iter().zip(yi).enumerate() {
+                if d >= top.kth() {
+                    stop = t;
+                    break;
+                }
+                top.push(fmax(d, (xv[j as usize] - xv[i]).abs()));
+            }
+            let eps = top.kth();
+            zero += (eps == 0.0) as usize;
+            let mut ny = stop;
+            while ny > 0 && yd[ny - 1] >= eps {
+                ny -= 1;
+            }
+            let own = self_inside(eps, true) as usize;
+            let (lo, hi) = sorted.range_value(xv[i], eps, true);
+            *o = formula(&[hi - lo - own, ny]);
+        }
+        interrupt.tally_radii(zero, n);
+        Ok(out)
+    }
+}
+
 /// I(X_c; Y | Z) of every candidate X_c (I(X_c; Y) when `z` is `None`),
 /// and of each of its `n_orders` surrogates: candidate c's rows reordered
 /// by row `s` of `orders[c]` (row-major (n_orders, n); surrogate row r
@@ -265,10 +346,25 @@ pub fn cmi_candidates(
     let mut values = vec![f64::NAN; total];
     let exclusion = Exclusion::default();
     let Some(z) = z else {
+        let formula = mi_local_formula(k, algorithm, n);
+        let one_column = y.d == 1 && candidates.iter().all(|x| x.d == 1);
+        if one_column && algorithm == Algorithm::One && k <= MAX_K && k < n {
+            if let Some(table) = YTable::new(y.data, interrupt)? {
+                let sorted: Vec<Sorted1D> = candidates.par_iter().map(|x| Sorted1D::from_slice(x.data)).collect();
+                values.par_iter_mut().enumerate().try_for_each(|(t, out)| -> Result<()> {
+                    let (c, order) = order_of(t);
+                    let (x, srt) = (candidates[c].data, &sorted[c]);
+                    let loc =
+                        with_k!(k, K => table.local_values::<K>(x, srt, order, &formula, interrupt), else unreachable!())?;
+                    *out = numpy_mean(&loc);
+                    Ok(())
+                })?;
+                return Ok(SourceEstimates { per, values });
+            }
+        }
         // mutual information: Y's counter shared, the joint (X, Y) rows as
         // `knn::mutual_info_local` lays them out
         let yc = Counter::new(y);
-        let formula = mi_local_formula(k, algorithm, n);
         values.par_iter_mut().enumerate().try_for_each(|(t, out)| -> Result<()> {
             interrupt.check()?;
             let (c, order) = order_of(t);
@@ -388,8 +484,8 @@ mod tests {
     #[test]
     fn candidates_equal_the_single_estimators() {
         let mut s = 23u64;
-        // (2400, 2): past the distance tables' memory, the joint search
-        for &(n, dz) in &[(40usize, 0usize), (300, 0), (300, 1), (3000, 1), (300, 2), (500, 3), (2400, 2)] {
+        // (2400, 2), (5000, 0): past the distance tables' memory, the joint search
+        for &(n, dz) in &[(40usize, 0usize), (300, 0), (300, 1), (3000, 1), (300, 2), (500, 3), (2400, 2), (5000, 0)] {
             let y: Vec<f64> = (0..n).map(|_| crate::testing::lcg(&mut s)).collect();
             let z: Vec<f64> = (0..n * dz).map(|_| crate::testing::lcg(&mut s)).collect();
             let xs: Vec<Vec<f64>> =
