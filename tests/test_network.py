@@ -97,6 +97,63 @@ def test_surrogates_are_the_cmi_of_reordered_preprocessed_columns() -> None:
         assert value == want
 
 
+@pytest.mark.parametrize("dz", [0, 1, 2, 3])
+@pytest.mark.parametrize("k", [1, 4, 9])
+def test_candidates_primitive_is_the_public_cmi_bit_for_bit(dz: int, k: int) -> None:
+    # every estimate and surrogate of the core's many-candidates call equals
+    # conditional_mutual_info (mutual_info with no z) on the same columns;
+    # 300 rows and >= 16 estimates with one z column take the neighbour-list
+    # path, several z columns the distance tables, k = 9 the joint search
+    rng = np.random.default_rng(100 * dz + k)
+    n = 300
+    y = rng.standard_normal((n, 1))
+    z = rng.standard_normal((n, dz)) if dz else None
+    if z is not None:
+        y = y + z[:, :1]
+    xs = [np.ascontiguousarray(0.4 * c * y + rng.standard_normal((n, 1))) for c in range(3)]
+    xs.append(np.ascontiguousarray(np.hstack([xs[0], xs[1]])))  # a two-column candidate (the omnibus test's)
+
+    def want(x: np.ndarray) -> float:
+        if z is None:
+            return infoflux.mutual_info(x, y, k=k, normalize=False, noise=0)
+        return infoflux.conditional_mutual_info(x, y, z, k=k, normalize=False, noise=0)
+
+    for n_perm in (0, 5):
+        orders = [np.array([rng.permutation(n) for _ in range(n_perm)], dtype=np.int64).reshape(n_perm, n) for _ in xs]
+        got = [
+            infoflux._core.cmi_candidates(xs=xs, orders=orders, y=y, z=z, k=k, algorithm=1, n_threads=t) for t in (1, 2)
+        ]
+        assert got[0].shape == (len(xs), n_perm + 1)
+        assert got[0].tobytes() == got[1].tobytes()
+        for c, x in enumerate(xs):
+            assert got[0][c, 0] == want(x)
+            for s, o in enumerate(orders[c]):
+                assert got[0][c, s + 1] == want(np.ascontiguousarray(x[o]))
+
+
+def test_candidates_primitive_refuses_bad_orders() -> None:
+    x = np.random.default_rng(0).standard_normal((50, 1))
+    call = infoflux._core.cmi_candidates
+    with pytest.raises(ValueError, match="permutation"):
+        call(xs=[x], orders=[np.zeros((1, 50), dtype=np.int64)], y=x, k=4, algorithm=1)
+    with pytest.raises(ValueError, match="orders"):
+        call(xs=[x], orders=[np.full((1, 50), 50, dtype=np.int64)], y=x, k=4, algorithm=1)
+    with pytest.raises(ValueError, match="orders"):
+        call(xs=[x], orders=[np.zeros((1, 49), dtype=np.int64)], y=x, k=4, algorithm=1)
+    with pytest.raises(ValueError, match="orders"):
+        call(xs=[x, x], orders=[np.arange(50, dtype=np.int64)[None]], y=x, k=4, algorithm=1)
+
+
+def test_shared_rounds_equal_one_call_per_surrogate(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the driver's shared call gives the network of one public call per surrogate
+    X = var3(5, n=200)
+    shared = infer_network(X, max_lag_sources=2, n_threads=2, fdr_correction=False, **FAST).to_dict()
+    # a nonzero scale sends every surrogate through its own public call
+    monkeypatch.setattr(_algorithm, "_common_scale", lambda arrays: (list(arrays), 1))
+    one_by_one = infer_network(X, max_lag_sources=2, n_threads=2, fdr_correction=False, **FAST).to_dict()
+    assert shared == one_by_one
+
+
 def _settings(X: np.ndarray) -> _algorithm.Settings:
     seq = infoflux._seeds.resolve_seed(7)
     return _algorithm.Settings(

@@ -17,6 +17,7 @@ __all__ = [  # noqa: RUF022  (grouped by family, as the sections below)
     "te_local",
     "te_many",
     "surrogate_orders",
+    "cmi_candidates",
     # minimum-entropy coupling
     "mec_greedy",
     "mec_bounds",
@@ -107,6 +108,18 @@ def surrogate_orders(
     block_size: int | None = None,
     n_threads: int | None = None,
 ) -> npt.NDArray[np.int64]: ...
+
+# --- many candidates against one (y, z) (rust/python/src/te.rs) ---
+def cmi_candidates(
+    *,
+    xs: list[npt.NDArray[np.float64]],
+    orders: list[npt.NDArray[np.int64]],
+    y: npt.NDArray[np.float64],
+    z: npt.NDArray[np.float64] | None = None,
+    k: int,
+    algorithm: int,
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...
 
 # --- minimum-entropy coupling (rust/python/src/mec.rs) ---
 # Entropies in bits; a coupling is (index arrays, masses, entropy); bounds are

@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from infoflux import _backend_rust
-from infoflux._requests import KnnRequest, Preprocessing, TERequest
+from infoflux import _backend_rust, _core
+from infoflux._backend_rust import _common_scale
+from infoflux._requests import KnnRequest, Preprocessing
 from infoflux._validation import preprocess_seeded
 from infoflux.network._result import Step, TargetResult, Var
 
@@ -27,8 +28,8 @@ Array = npt.NDArray[np.float64]
 
 # the request of an estimate on columns preprocessed already
 _RAW = Preprocessing(False, 0.0, 0)
-# rows of candidate and surrogate columns the fast engine hands to the core at once (160 MB)
-_FAST_BATCH_ROWS = 20_000_000
+# surrogate rows handed to the core at once (their orders: 160 MB in NumPy, 80 MB in the core)
+_BATCH_ROWS = 20_000_000
 # spawn key of the surrogate streams of a target (the target's index is appended),
 # apart from the noise's and the TE functions' streams
 _PERM_SPAWN_KEY = 0x4E7
@@ -128,24 +129,6 @@ class _Estimator:
         self.real = real
         self.rng = rng
         self.n_calls = 0
-        # the fast engine's request of the core's many-sources path: the
-        # columns come preprocessed and reordered, so it draws nothing itself
-        self._te_request = TERequest(
-            k=s.k,
-            algorithm=1,
-            exclude=0,
-            ln_base=1.0,
-            local=False,
-            prep=_RAW,
-            n_surrogates=0,
-            method="permutation",
-            block_size=None,
-            surrogate_seed=None,
-            n_threads=s.n_threads,
-            dtype="float64",
-            tile_size=None,
-            batch_size=None,
-        )
 
     def _prep(self, arrays: Sequence[Array]) -> list[Array]:
         return preprocess_seeded(arrays, self.s.normalize, self.s.noise, self.s.noise_seed, self.s.n_threads)
@@ -182,10 +165,13 @@ class _Estimator:
         self, xs: Sequence[Array], z: Array | None, orders: Sequence[npt.NDArray[np.intp] | None]
     ) -> tuple[Array, Array]:
         """:meth:`estimate` of every x in ``xs`` against one (current, z):
-        (estimates (C,), surrogates (C, S)). The fast engine computes each
-        batch in one call of the core's many-sources path, whose target-side
-        structures are built once and shared by every candidate and
-        surrogate."""
+        (estimates (C,), surrogates (C, S)). The surrogates of all
+        candidates go to the core in one call (:func:`infoflux._core.cmi_candidates`),
+        which builds the structures of (current, z) once, shares them with
+        every candidate and surrogate, and averages each estimate's local
+        values in NumPy's order, so that every value equals the public
+        estimator on the same preprocessed (and reordered) columns bit for
+        bit."""
         prepared = self._prep([xs[0], self.real.current] if z is None else [xs[0], self.real.current, z])
         yp = prepared[1]
         zp = None if z is None else prepared[2]
@@ -193,27 +179,44 @@ class _Estimator:
         n_perm = max((0 if o is None else o.shape[0]) for o in orders)
         obs = np.empty(len(xs))
         surr = np.empty((len(xs), n_perm))
-        if self.s.engine == "fast" and zp is not None:
-            per = n_perm + 1
-            step = max(1, _FAST_BATCH_ROWS // (per * yp.shape[0]))
-            for lo in range(0, len(xs), step):
-                block = []
-                for xp, o in zip(xps[lo : lo + step], orders[lo : lo + step]):
-                    block.append(xp)
-                    block += [np.ascontiguousarray(xp[r]) for r in (o if o is not None else [])]
-                self.n_calls += len(block)
-                est, _ = _backend_rust.te_sources(self._te_request, block, yp, zp, [yp.shape[0]], None)
-                vals = est.reshape(-1, per)
-                obs[lo : lo + step] = vals[:, 0]
-                surr[lo : lo + step] = vals[:, 1:]
-            return obs, surr
-        # the observed values through the public path itself, preprocessing
-        # included; the surrogates on the columns it preprocesses the same way
+        # the public path's preprocessing, for observed values off the shared call
         prep = Preprocessing(self.s.normalize, self.s.noise, self.s.noise_seed)
+        cond = [] if z is None else [z]
+        tail = [yp] if zp is None else [yp, zp]
+        shared: list[int] = []
         for i, (x, xp, o) in enumerate(zip(xs, xps, orders)):
+            if (0 if o is None else o.shape[0]) == n_perm and _common_scale([xp, *tail])[1] == 0:
+                shared.append(i)
+                continue
+            # columns the public path would rescale (raw data at the float
+            # range's edges), or a ragged round: one call each
             obs[i] = self._knn(x, self.real.current, z, prep)
             if o is not None:
-                surr[i] = [self._knn(np.ascontiguousarray(xp[r]), yp, zp) for r in o]
+                surr[i, : o.shape[0]] = [self._knn(np.ascontiguousarray(xp[r]), yp, zp) for r in o]
+        n_rows = yp.shape[0]
+        step = max(1, _BATCH_ROWS // ((n_perm + 1) * n_rows))
+        for lo in range(0, len(shared), step):
+            idx = shared[lo : lo + step]
+            self.n_calls += len(idx) * (n_perm + 1)
+            vals = _core.cmi_candidates(
+                xs=[xps[i] for i in idx],
+                orders=[
+                    np.empty((0, n_rows), dtype=np.int64) if o is None else np.ascontiguousarray(o, dtype=np.int64)
+                    for o in (orders[i] for i in idx)
+                ],
+                y=yp,
+                z=zp,
+                k=self.s.k,
+                algorithm=1,
+                n_threads=self.s.n_threads,
+            )
+            for j, i in enumerate(idx):
+                surr[i] = vals[j, 1:]
+                if self.s.normalize or _common_scale([xs[i], self.real.current, *cond])[1] == 0:
+                    # the columns the public path would preprocess: its value
+                    obs[i] = vals[j, 0]
+                else:
+                    obs[i] = self._knn(xs[i], self.real.current, z, prep)
         return obs, surr
 
 
@@ -221,6 +224,11 @@ def surrogate_orders(s: Settings, R: int, rows: int, n_perm: int, rng: np.random
     """(n_perm, R * rows) row orders: replications shuffled as a whole, or
     rows reordered in time within each replication by ``s.perm_type``."""
     out = np.empty((n_perm, R * rows), dtype=np.intp)
+    if R == 1 and s.permute_in_time and s.perm_type == "random":
+        # the loop below's draws, without reindexing arange(rows) by each
+        for i in range(n_perm):
+            out[i] = rng.permutation(rows)
+        return out
     base = np.arange(R * rows).reshape(R, rows)
     for i in range(n_perm):
         if not s.permute_in_time:

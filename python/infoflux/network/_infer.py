@@ -382,15 +382,14 @@ def infer_network(
         A directory: each finished target is saved there, and a rerun with
         the same data and settings skips the saved targets.
     engine : {"exact", "fast"}, default="exact"
-        "exact": every estimate through the public estimators' path (the
-        bit-for-bit equalities above). "fast": each round's candidates and
-        surrogates (with a non-empty conditioning set) in one parallel call
-        of the core path of :func:`infoflux.transfer_entropy_matrix`, which
-        builds the structures of (current value, conditioning set) once and
-        shares them; its estimates average the same local values in
-        another summation order, so they agree with the exact ones to about
-        1e-16 (decisions can differ only on a surrogate that ties the
-        statistic to that precision), and it is several times faster.
+        Both give the same results, bit for bit: each round's observed
+        values go through the public estimators' path, and the surrogates
+        of all its candidates through one parallel core call
+        (``infoflux._core.cmi_candidates``) that builds the structures of
+        (current value, conditioning set) once, shares them with every
+        candidate and surrogate, and averages each estimate as NumPy does.
+        ("fast" named an engine whose sums differed in the last bits; it is
+        kept so that calls naming it keep working.)
 
     Returns
     -------

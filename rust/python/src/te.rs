@@ -4,8 +4,11 @@
 use crate::engine::{check_result_size, mat, run, run_estimate};
 use crate::knn::parse_algorithm;
 use infoflux_core::knn::{self, Exclusion};
-use infoflux_core::te::{many_sources, surrogate_orders as core_surrogate_orders, SurrogateMethod, TargetSide};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
+use infoflux_core::te::{
+    cmi_candidates as core_cmi_candidates, many_sources, surrogate_orders as core_surrogate_orders, SurrogateMethod,
+    TargetSide,
+};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -159,9 +162,75 @@ fn surrogate_orders<'py>(
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
 }
 
+/// The conditional MI I(x; y | z) (I(x; y) when `z` is None) of every
+/// candidate column block in `xs` and of its surrogates, candidate c's rows
+/// reordered by each row of `orders[c]` ((S, n) int64, the same S for every
+/// candidate): one (C, S + 1) array, per candidate its estimate then its
+/// surrogates', each the mean of `cmi_local` (or `mi_local`) on the same
+/// columns summed as NumPy sums, so equal to it bit for bit.
+#[pyfunction]
+#[pyo3(signature = (*, xs, orders, y, z = None, k, algorithm, n_threads = None))]
+#[allow(clippy::too_many_arguments)] // one argument per keyword of the Python call
+fn cmi_candidates<'py>(
+    py: Python<'py>,
+    xs: Vec<PyReadonlyArray2<'py, f64>>,
+    orders: Vec<PyReadonlyArray2<'py, i64>>,
+    y: PyReadonlyArray2<'py, f64>,
+    z: Option<PyReadonlyArray2<'py, f64>>,
+    k: usize,
+    algorithm: u8,
+    n_threads: Option<i64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let alg = parse_algorithm(algorithm)?;
+    let ym = mat(&y, "y")?;
+    let zm = z.as_ref().map(|a| mat(a, "z")).transpose()?;
+    let cands = xs.iter().map(|a| mat(a, "xs")).collect::<PyResult<Vec<_>>>()?;
+    if orders.len() != cands.len() {
+        return Err(PyValueError::new_err(format!("orders: {} arrays for {} candidates", orders.len(), cands.len())));
+    }
+    let n = ym.n;
+    let n_orders = orders.first().map_or(0, |o| o.shape()[0]);
+    check_result_size(
+        n_orders.checked_mul(n).and_then(|c| c.checked_mul(cands.len())),
+        std::mem::size_of::<u32>(),
+        "orders",
+        &format!("the row orders of {} candidates", cands.len()),
+    )?;
+    let mut narrow: Vec<Vec<u32>> = Vec::with_capacity(orders.len());
+    for (c, o) in orders.iter().enumerate() {
+        let shape = o.shape();
+        if shape[0] != n_orders || shape[1] != n {
+            return Err(PyValueError::new_err(format!(
+                "orders[{c}]: expected shape ({n_orders}, {n}), got ({}, {})",
+                shape[0], shape[1]
+            )));
+        }
+        let contiguous = || PyValueError::new_err(format!("orders[{c}]: expected a C-contiguous int64 array"));
+        if !o.is_c_contiguous() {
+            return Err(contiguous());
+        }
+        let flat = o.as_slice().map_err(|_| contiguous())?;
+        let rows = flat
+            .iter()
+            .map(|&r| u32::try_from(r).ok().filter(|&r| (r as usize) < n))
+            .collect::<Option<Vec<u32>>>()
+            .ok_or_else(|| PyValueError::new_err(format!("orders[{c}]: row indices must lie in 0..{n}")))?;
+        narrow.push(rows);
+    }
+    let refs: Vec<&[u32]> = narrow.iter().map(|o| &o[..]).collect();
+    let over = if n_orders > 0 { " (over the estimates and their surrogates)" } else { "" };
+    let res = run_estimate(py, n_threads, "xs, y, z", over, |irq| {
+        core_cmi_candidates(ym, zm, &cands, &refs, n_orders, k, alg, irq)
+    })?;
+    numpy::ndarray::Array2::from_shape_vec((cands.len(), res.per), res.values)
+        .map(|a| a.into_pyarray(py))
+        .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(te_local, m)?)?;
     m.add_function(wrap_pyfunction!(te_many, m)?)?;
     m.add_function(wrap_pyfunction!(surrogate_orders, m)?)?;
+    m.add_function(wrap_pyfunction!(cmi_candidates, m)?)?;
     Ok(())
 }

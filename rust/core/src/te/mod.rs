@@ -35,10 +35,12 @@
 //! Front. Robot. AI 1, 11 (2014); surrogates: M. Lindner et al., "TRENTOOL",
 //! BMC Neurosci. 12, 119 (2011).
 
+mod candidates;
 mod lists;
 mod single;
 mod surrogates;
 
+pub use candidates::{cmi_candidates, numpy_mean, numpy_pairwise_sum};
 pub use single::TargetSide;
 pub use surrogates::{many_sources, surrogate_order, surrogate_orders, SourceEstimates, SurrogateMethod};
 
