@@ -15,7 +15,7 @@ import infoflux
 from infoflux import __main__ as demo_module
 from infoflux.__main__ import main
 
-UNITS = ("nats", "bits", "p-value", "prob.")
+UNITS = ("nats", "bits", "p-value", "prob.", "links")
 ROW = re.compile(rf"^(\S.*?)\s+(-?\d+\.\d+)\s.*\s({'|'.join(re.escape(u) for u in UNITS)})\s+\d+\.\d+ ms(  FAIL)?$")
 
 
@@ -44,6 +44,9 @@ def test_every_public_function_has_a_row(default_run: str) -> None:
     missing = [f for f in functions if not any(re.match(rf"{f}\b", row) for row in names)]
     assert not missing, f"the demo has no row for {missing}"
     assert any(row.startswith("sklearn.mutual_info_regression") for row in names)
+    # the families reached as submodules and the classification drop-in
+    for family in ("discrete.entropy", "discrete.mutual_info", "sklearn.mutual_info_classif", "network.infer_network"):
+        assert any(row.startswith(family) for row in names), family
 
 
 def test_every_row_states_its_unit(default_run: str) -> None:
