@@ -379,10 +379,10 @@ def test_checkpoint_resume_is_identical(small_data: np.ndarray, reference: dict[
 def test_failing_task_names_its_target(small_data: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
     real = _infer.analyse_target
 
-    def flaky(data, s, target, sources):  # type: ignore[no-untyped-def]
+    def flaky(data, s, target, sources, **kw):  # type: ignore[no-untyped-def]
         if target == 2:
             raise RuntimeError("worker lost")
-        return real(data, s, target, sources)
+        return real(data, s, target, sources, **kw)
 
     monkeypatch.setattr(_infer, "analyse_target", flaky)
     with cf.ThreadPoolExecutor(max_workers=2) as ex, pytest.raises(TargetFailedError, match="target 2") as info:

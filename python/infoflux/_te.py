@@ -11,13 +11,14 @@ result types are those of ``infoflux._results``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from infoflux import _dispatch, _docs
+from infoflux import _backend_rust, _dispatch, _docs
 from infoflux._embedding import (
     Embedding,
     EmbeddingArgs,
@@ -28,6 +29,7 @@ from infoflux._embedding import (
     check_trials,
     conditioning_columns,
 )
+from infoflux._executors import check_executor, run_tasks
 from infoflux._progress import reporter
 from infoflux._requests import Blocks, Preprocessing, TERequest
 from infoflux._results import Significance, TENetwork, p_value
@@ -416,6 +418,7 @@ def transfer_entropy_matrix(
     noise: float = 1e-8,
     seed: Any = 0,
     n_threads: int | None = None,
+    executor: Any = None,
 ) -> TENetwork:
     """Transfer entropy between every ordered pair of columns of ``X``.
 
@@ -445,7 +448,18 @@ def transfer_entropy_matrix(
     method, block_size : as in :func:`transfer_entropy_significance`
     progress : None, True or callable(done, total), default=None
         True shows a tqdm bar if tqdm is installed (else a line on stderr);
-        a callable is called after each batch with the pairs done so far.
+        a callable is called after each batch with the pairs done so far
+        (with an executor, as each target column finishes).
+    executor : concurrent.futures.Executor or distributed.Client, optional
+        Computes one task per target column there: any executor (a
+        ``ProcessPoolExecutor`` created with the "spawn" or "forkserver"
+        context, ``mpi4py.futures.MPIPoolExecutor``, Dask's
+        ``Client.get_executor()``), or a ``distributed.Client`` directly,
+        which gets the data scattered to every worker once. Each task uses
+        ``n_threads`` threads on its worker. The result is identical to the
+        call without an executor, bit for bit; a failing task raises
+        ``infoflux.network.TargetFailedError`` naming its target column.
+        Host (NumPy) arrays only.
     {params}
 
     Returns
@@ -508,30 +522,83 @@ def transfer_entropy_matrix(
         ) from None
     report = reporter(progress, p * (p - 1))
     done = 0
+    if executor is not None:
+        check_executor(executor)
+        if chosen.backend is not _backend_rust:
+            raise ValueError("executor: arrays on a GPU (the array-API backend) are computed in this process only")
+        # every pair's embedding is checked here, so that no task fails on it
+        inside = set() if cond_cols is None else set(cond_cols)
+        n_conds = {len(inside - {i, j}) for i in range(p) for j in range(p) if i != j}
+        for n_cond in sorted(n_conds):
+            check_embedding([t.shape[0] for t in trials], n_cond, args, k=req.k, exclude=exclude)
 
-    def column(j: int) -> list[Any]:
-        return [t[:, j : j + 1] for t in trials]
+    def group_done(n: int) -> None:
+        nonlocal done
+        done += n
+        report(done)
 
-    for j in range(p):
-        sources = [i for i in range(p) if i != j]
-        # pairwise: one shared target side for all sources; conditioned: the
-        # target side depends on the source (its conditions exclude it)
-        groups = [sources] if cond_cols is None else [[i] for i in sources]
-        for grp in groups:
-            xs = []
-            for i in grp:
-                ccols = [] if cond_cols is None else [c for c in cond_cols if c not in (i, j)]
-                conds = [chosen.backend.columns(t, ccols) for t in trials] if ccols else None
-                emb, _kk = check_embedding([t.shape[0] for t in trials], len(ccols), args, k=req.k, exclude=exclude)
-                b: Blocks = chosen.backend.te_blocks(req, emb, column(i), column(j), conds)
-                xs.append(b.x)  # b.y, b.z, b.lengths: identical for every source of the group
-            seed_j = None if req.surrogate_seed is None else target_seed(req.surrogate_seed, j)
-            est, surr = chosen.backend.te_sources(req, xs, b.y, b.z, b.lengths, seed_j)
-            for r, i in enumerate(grp):
-                values[i, j] = est[r] / req.ln_base
-                if surr_all is not None and pvals is not None:
-                    surr_all[i, j] = surr[r] / req.ln_base
-                    pvals[i, j] = p_value(est[r], surr[r])
-            done += len(grp)
-            report(done)
+    def target_done(col: tuple[int, Any, Any]) -> None:
+        j, est, surr = col
+        for i in range(p):
+            if i == j:
+                continue
+            values[i, j] = est[i] / req.ln_base
+            if surr_all is not None and pvals is not None:
+                surr_all[i, j] = surr[i] / req.ln_base
+                pvals[i, j] = p_value(est[i], surr[i])
+        if executor is not None:
+            group_done(p - 1)
+
+    task = _matrix_column
+    if executor is None:
+        task = functools.partial(_matrix_column, backend=chosen.backend, on_group=group_done)
+    tasks = [(j, (req, args, cond_cols, exclude, j)) for j in range(p)]
+    run_tasks(task, trials, tasks, executor, target_done, what="target column", wrap_local=False)
     return TENetwork(values=values, p_values=pvals, surrogates=surr_all)
+
+
+def _matrix_column(
+    trials: Sequence[Any],
+    req: TERequest,
+    args: EmbeddingArgs,
+    cond_cols: Sequence[int] | None,
+    exclude: int,
+    j: int,
+    backend: Any = None,
+    on_group: Any = None,
+) -> tuple[int, Any, Any]:
+    """The TE of every source into target column ``j`` of the network, in
+    nats, with the surrogates: (j, estimates (p,), surrogates (p, S) or
+    None), entry j unset. One task of :func:`transfer_entropy_matrix`: the
+    same numbers in this process and on any worker (``backend`` None: the
+    Rust backend); ``on_group(n)`` is called as each group of ``n`` sources
+    finishes."""
+    b_end = _backend_rust if backend is None else backend
+    p = trials[0].shape[1]
+    est_col = np.full(p, np.nan)
+    surr_col = np.full((p, req.n_surrogates), np.nan) if req.n_surrogates else None
+
+    def column(c: int) -> list[Any]:
+        return [t[:, c : c + 1] for t in trials]
+
+    sources = [i for i in range(p) if i != j]
+    # pairwise: one shared target side for all sources; conditioned: the
+    # target side depends on the source (its conditions exclude it)
+    groups = [sources] if cond_cols is None else [[i] for i in sources]
+    for grp in groups:
+        xs = []
+        for i in grp:
+            ccols = [] if cond_cols is None else [c for c in cond_cols if c not in (i, j)]
+            conds = [b_end.columns(t, ccols) for t in trials] if ccols else None
+            emb, _kk = check_embedding([t.shape[0] for t in trials], len(ccols), args, k=req.k, exclude=exclude)
+            b: Blocks = b_end.te_blocks(req, emb, column(i), column(j), conds)
+            xs.append(b.x)  # b.y, b.z, b.lengths: identical for every source of the group
+        seed_j = None if req.surrogate_seed is None else target_seed(req.surrogate_seed, j)
+        est, surr = b_end.te_sources(req, xs, b.y, b.z, b.lengths, seed_j)
+        for r, i in enumerate(grp):
+            est_col[i] = est[r]
+            if surr_col is not None:
+                surr_col[i] = surr[r]
+        if on_group is not None:
+            on_group(len(grp))
+    return j, est_col, surr_col

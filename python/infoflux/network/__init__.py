@@ -8,7 +8,8 @@ The entry point is :func:`infer_network`; it returns a
 :class:`NetworkResult` of one :class:`TargetResult` per target.
 """
 
-from infoflux.network._infer import ALGORITHMS, TargetFailedError, infer_network
+from infoflux._executors import TargetFailedError
+from infoflux.network._infer import ALGORITHMS, infer_network
 from infoflux.network._result import NetworkResult, Step, TargetResult
 
 __all__ = ["ALGORITHMS", "NetworkResult", "Step", "TargetFailedError", "TargetResult", "infer_network"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,8 @@ Array = npt.NDArray[np.float64]
 _RAW = Preprocessing(False, 0.0, 0)
 # surrogate rows handed to the core at once (their orders: 160 MB in NumPy, 80 MB in the core)
 _BATCH_ROWS = 20_000_000
+# the steps of a target analysis, in the order they run (progress reports name them)
+STAGES = ("target past", "sources", "pruning", "omnibus", "sequential")
 # spawn key of the surrogate streams of a target (the target's index is appended),
 # apart from the noise's and the TE functions' streams
 _PERM_SPAWN_KEY = 0x4E7
@@ -257,8 +259,16 @@ def target_rng(s: Settings, target: int) -> np.random.Generator:
 
 
 class _Analysis:
-    def __init__(self, data: Array, s: Settings, target: int, sources: Sequence[int]) -> None:
+    def __init__(
+        self,
+        data: Array,
+        s: Settings,
+        target: int,
+        sources: Sequence[int],
+        on_stage: Callable[[int, int], None] | None = None,
+    ) -> None:
         self.s = s
+        self.on_stage = on_stage
         self.target = target
         self.sources = list(sources)
         self.real = _Realisations(data, target, s.max_lag)
@@ -345,22 +355,31 @@ class _Analysis:
                 out[group[i]] = (float(obs[i]), p)
         return out
 
+    def stage(self, index: int) -> None:
+        """Report that step ``STAGES[index]`` starts."""
+        if self.on_stage is not None:
+            self.on_stage(self.target, index)
+
     def run(self) -> TargetResult:
         s = self.s
         target_past: list[Var] = []
         if s.is_te:
+            self.stage(0)
             cands = [(self.target, lag) for lag in range(1, s.max_lag_target + 1, s.tau_target)]
             target_past = self.include(cands, [], "target")
             if not target_past:
                 # a TE needs the target's past: its latest sample goes in untested
                 target_past = [(self.target, 1)]
         lags = range(s.min_lag_sources, s.max_lag_sources + 1, s.tau_sources)
+        self.stage(1)
         if s.is_multivariate:
             cands = [(p, lag) for p in self.sources for lag in lags]
             chosen = self.include(cands, target_past, "source")
+            self.stage(2)
             chosen = self.prune(target_past, chosen)
             groups = [chosen] if chosen else []
         else:
+            # each source's selection and pruning, one source after the other: one step
             groups = []
             for p in self.sources:
                 own = self.include([(p, lag) for lag in lags], target_past, "source")
@@ -373,8 +392,10 @@ class _Analysis:
         final: dict[Var, tuple[float, float]] = {}
         ok = False
         if chosen:
+            self.stage(3)
             omnibus_te, omnibus_p, ok = self.omnibus(target_past, chosen)
             if ok:
+                self.stage(4)
                 final = self.sequential(target_past, groups)
         kept = [v for v in chosen if v in final]
         return TargetResult(
@@ -392,9 +413,16 @@ class _Analysis:
         )
 
 
-def analyse_target(data: Array, s: Settings, target: int, sources: Sequence[int]) -> TargetResult:
-    """The full analysis of one target (the unit of work of an executor)."""
-    return _Analysis(data, s, target, sources).run()
+def analyse_target(
+    data: Array,
+    s: Settings,
+    target: int,
+    sources: Sequence[int],
+    on_stage: Callable[[int, int], None] | None = None,
+) -> TargetResult:
+    """The full analysis of one target (the unit of work of an executor),
+    calling ``on_stage(target, i)`` as step ``STAGES[i]`` starts."""
+    return _Analysis(data, s, target, sources, on_stage).run()
 
 
 def fdr_thresholds(n: int, alpha: float, constant: int) -> Array:

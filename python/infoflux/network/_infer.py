@@ -4,7 +4,7 @@ checkpoints, and the FDR correction across targets."""
 
 from __future__ import annotations
 
-import concurrent.futures as cf
+import functools
 import hashlib
 import json
 import math
@@ -17,25 +17,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from infoflux._executors import check_executor, run_tasks
 from infoflux._progress import reporter
 from infoflux._seeds import noise_seed, resolve_seed
 from infoflux._validation import as_samples, check_int, check_k, check_noise, check_normalize, check_threads
-from infoflux.network._algorithm import Settings, analyse_target, fdr_mask, fdr_thresholds
+from infoflux.network._algorithm import STAGES, Settings, analyse_target, fdr_mask, fdr_thresholds
 from infoflux.network._result import NetworkResult, TargetResult, Var
 
 Array = npt.NDArray[np.float64]
 
 ALGORITHMS = ("multivariate_te", "bivariate_te", "multivariate_mi", "bivariate_mi")
 PERM_TYPES = ("random", "circular", "block", "local")
-
-
-class TargetFailedError(RuntimeError):
-    """The task of one target failed (on a worker or in this process); the
-    original exception is chained as ``__cause__``."""
-
-    def __init__(self, target: int, cause: BaseException) -> None:
-        super().__init__(f"target {target}: its analysis failed: {type(cause).__name__}: {cause}")
-        self.target = target
 
 
 def _replications(data: Any) -> Array:
@@ -140,10 +132,6 @@ def _save_checkpoint(directory: str, r: TargetResult, fp: str) -> None:
     os.replace(tmp, path)  # atomic: a file is complete or absent
 
 
-def _is_dask_client(obj: Any) -> bool:
-    return type(obj).__module__.startswith("distributed") and hasattr(obj, "scatter") and hasattr(obj, "submit")
-
-
 def _run(
     data: Array,
     s: Settings,
@@ -151,55 +139,15 @@ def _run(
     sources: dict[int, list[int]],
     executor: Any,
     done_callback: Any,
+    on_stage: Any,
 ) -> None:
-    """Analyse the targets ``todo``, calling ``done_callback(result)`` as each finishes."""
-    if executor is None:
-        for t in todo:
-            try:
-                r = analyse_target(data, s, t, sources[t])
-            except (KeyboardInterrupt, MemoryError):
-                raise
-            except Exception as e:
-                raise TargetFailedError(t, e) from e
-            done_callback(r)
-        return
-    if _is_dask_client(executor):
-        from distributed import as_completed  # optional dependency: a Client was given
-
-        shared = executor.scatter(data, broadcast=True)
-        futures = {executor.submit(analyse_target, shared, s, t, sources[t], pure=False): t for t in todo}
-        for fut in as_completed(list(futures)):
-            t = futures[fut]
-            try:
-                r = fut.result()
-            except Exception as e:
-                for f in futures:
-                    f.cancel()
-                raise TargetFailedError(t, e) from e
-            done_callback(r)
-        return
-    if not isinstance(executor, cf.Executor):
-        raise TypeError(
-            f"executor: expected a concurrent.futures.Executor or a distributed.Client, got {type(executor).__name__}"
-        )
-    ctx = getattr(executor, "_mp_context", None)
-    if isinstance(executor, cf.ProcessPoolExecutor) and ctx is not None and ctx.get_start_method() == "fork":
-        # a forked child inherits the Rust thread pool's state without its
-        # threads, and its first estimate waits for them forever
-        raise ValueError(
-            "executor: a ProcessPoolExecutor that forks would hang in the Rust thread pool; create it with "
-            "mp_context=multiprocessing.get_context('spawn') or 'forkserver'"
-        )
-    cfutures = {executor.submit(analyse_target, data, s, t, sources[t]): t for t in todo}
-    for cfut in cf.as_completed(cfutures):
-        t = cfutures[cfut]
-        try:
-            r = cfut.result()
-        except Exception as e:
-            for f in cfutures:
-                f.cancel()
-            raise TargetFailedError(t, e) from e
-        done_callback(r)
+    """Analyse the targets ``todo``, calling ``done_callback(result)`` as each
+    finishes; a target analysed in this process also reports its steps to
+    ``on_stage(target, step)``."""
+    tasks = [(t, (s, t, sources[t])) for t in todo]
+    # looked up here, not bound at import, so that a test can replace it
+    fn = analyse_target if executor is not None else functools.partial(analyse_target, on_stage=on_stage)
+    run_tasks(fn, data, tasks, executor, done_callback)
 
 
 def _apply_fdr(
@@ -374,7 +322,14 @@ def infer_network(
     n_threads : int or None, default=None
         Threads of each estimate (per worker, with an executor).
     progress : None, True or callable(done, total)
-        Reported once per finished target.
+        Reported as each target finishes (``done`` the number of targets
+        finished, checkpoint included) and, for targets analysed in this
+        process, as each of its later steps starts: ``done`` is then the
+        targets finished plus 1/5 (sources), 2/5 (pruning), 3/5 (omnibus)
+        or 4/5 (sequential test), e.g. 2.4; the bar (True) also names the
+        target and the step. The bivariate algorithms select and prune
+        source by source, reported as one step (1/5). With an executor,
+        only finished targets are reported.
     executor : concurrent.futures.Executor or distributed.Client, optional
         Runs one task per target (a Client gets the data scattered to
         every worker once). Results are identical to the in-process run.
@@ -490,6 +445,7 @@ def infer_network(
     norm = check_normalize(normalize)
     level = check_noise(noise)
     threads = check_threads(n_threads)
+    check_executor(executor)
     report = reporter(progress, len(tgt_list), unit="target", desc="network inference")
     seq = resolve_seed(seed)
     s = Settings(
@@ -541,7 +497,12 @@ def infer_network(
             _save_checkpoint(ckdir, r, fp)
         report(len(raw))
 
-    _run(arr, s, [t for t in tgt_list if t not in raw], src_of, executor, finished)
+    def started(target: int, index: int) -> None:
+        # the first step starts as the previous target finishes: reported then
+        if index > 0:
+            report(len(raw) + index / len(STAGES), f"target {target}: {STAGES[index]}")
+
+    _run(arr, s, [t for t in tgt_list if t not in raw], src_of, executor, finished, started)
     final = dict(sorted(raw.items()))
     fdr_applied = False
     if fdr_on:
