@@ -14,6 +14,11 @@ import concurrent.futures as cf
 import json
 import math
 import multiprocessing as mp
+import os
+import signal
+import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -374,6 +379,86 @@ def test_checkpoint_resume_is_identical(small_data: np.ndarray, reference: dict[
     # the checkpoint of other settings is refused, naming the argument
     with pytest.raises(ValueError, match="checkpoint"):
         infer_network(small_data, n_threads=1, checkpoint=tmp_path, **{**SMALL, "k": 3})
+
+
+def test_keyboard_interrupt_keeps_the_finished_targets(
+    small_data: np.ndarray, reference: dict[str, object], tmp_path
+) -> None:
+    # Ctrl-C in the third target's pruning step (done = 2 + 2/5): the two
+    # finished targets stay saved, the interrupted one is not, and the
+    # resumed run gives the uninterrupted result
+    def interrupt(done: float, total: int) -> None:
+        if done == 2.4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        infer_network(small_data, n_threads=1, checkpoint=tmp_path, progress=interrupt, **SMALL)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["target_00000.json", "target_00001.json"]
+    assert infer_network(small_data, n_threads=1, checkpoint=tmp_path, **SMALL).to_dict() == reference
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to the own process is POSIX")
+def test_sigint_stops_a_run_promptly(tmp_path) -> None:
+    # a real Ctrl-C (SIGINT from another thread) 0.3 s into the second
+    # target's source selection, a step of about 2 s at 2,000 samples here:
+    # the run stops within the core's polling interval (20 ms) plus the
+    # estimate in progress, far sooner than the step would end, and the
+    # first target stays saved
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2000, 3))
+    X[1:, 1] += 0.5 * X[:-1, 0]
+    sent: list[float] = []
+
+    def kill() -> None:
+        sent.append(time.perf_counter())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    def progress(done: float, total: int) -> None:
+        if done == 1.2:
+            threading.Timer(0.3, kill).start()
+
+    perm = {"n_perm_max_stat": 200, "n_perm_min_stat": 200, "n_perm_omnibus": 200, "n_perm_max_seq": 200}
+    with pytest.raises(KeyboardInterrupt):
+        infer_network(
+            X, max_lag_sources=3, fdr_correction=False, n_threads=1, checkpoint=tmp_path, progress=progress, **perm
+        )
+    stopped = time.perf_counter()
+    assert sent, "the run ended before the signal"
+    assert stopped - sent[0] < 1.0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["target_00000.json"]
+
+
+def test_progress_reports_targets_and_steps(small_data: np.ndarray) -> None:
+    seen: list[float] = []
+    res = infer_network(small_data, n_threads=1, progress=lambda d, t: seen.append(d), **SMALL)
+    assert seen == sorted(seen) and seen[0] == 0 and seen[-1] == 4
+    assert [d for d in seen if float(d).is_integer()] == [0, 1, 2, 3, 4]
+    for t in range(4):
+        steps = [round(5 * (d - t)) for d in seen if t < d < t + 1]
+        # sources and pruning always; omnibus and the sequential test where sources remain
+        want = [1, 2, 3, 4] if res[t].omnibus_p is not None and res[t].omnibus_significant else [1, 2, 3]
+        assert steps == (want if res[t].omnibus_p is not None else [1, 2]), t
+    # with an executor, finished targets only
+    seen.clear()
+    with cf.ThreadPoolExecutor(max_workers=2) as ex:
+        infer_network(small_data, n_threads=1, executor=ex, progress=lambda d, t: seen.append(d), **SMALL)
+    assert seen == [0, 1, 2, 3, 4]
+
+
+def test_progress_line_names_the_step(small_data: np.ndarray, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    # without tqdm: a line on stderr that names the target and its step
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    infer_network(small_data, n_threads=1, targets=[1], progress=True, **SMALL)
+    err = capsys.readouterr().err
+    assert "infoflux: 0.2/1 targets (target 1: sources)" in err
+    assert "(target 1: sequential)" in err and err.endswith("infoflux: 1/1 targets\n")
+
+
+def test_progress_bar_names_the_step(small_data: np.ndarray, capsys) -> None:
+    pytest.importorskip("tqdm", reason="the progress bar needs tqdm")
+    infer_network(small_data, n_threads=1, targets=[1], progress=True, **SMALL)
+    err = capsys.readouterr().err
+    assert "network inference" in err and "target 1: omnibus" in err
 
 
 def test_failing_task_names_its_target(small_data: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:

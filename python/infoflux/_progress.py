@@ -54,7 +54,10 @@ def reporter(progress: Any, total: int, *, unit: str = "pair", desc: str = "tran
 
         def update(done: float, stage: str | None = None) -> None:
             bar.update(done - bar.n)
-            bar.set_postfix_str("" if stage is None else stage, refresh=False)
+            if float(done).is_integer():
+                bar.n = int(done)  # a whole count shown as one after fractional steps
+            # steps are seconds apart: each redraws the bar to show its name
+            bar.set_postfix_str("" if stage is None else stage, refresh=stage is not None)
             if done == total:
                 bar.close()
 
