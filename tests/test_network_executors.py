@@ -2,12 +2,14 @@
 this process, on a process pool (spawn and forkserver contexts) and on a Dask
 cluster (the Client directly, and its ``get_executor()``), every result
 identical bit for bit; a failing task names its target column; progress as
-each column finishes."""
+each column finishes. And ``infer_network`` on a process pool whose worker
+dies: the error names the target, the finished targets stay saved."""
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing as mp
+import os
 import sys
 
 import numpy as np
@@ -15,7 +17,7 @@ import pytest
 
 import infoflux
 from infoflux import _te
-from infoflux.network import TargetFailedError
+from infoflux.network import TargetFailedError, infer_network
 
 # distributed may warn about its own start-up (ports, memory limits, its
 # dependencies' deprecations) on some hosts, and a socket of the closed cluster
@@ -121,3 +123,34 @@ def test_bad_executors_are_refused() -> None:
     # an embedding too long for the series is refused before any task runs
     with cf.ThreadPoolExecutor(max_workers=1) as ex, pytest.raises(ValueError, match="history"):
         infoflux.transfer_entropy_matrix(data()[:20], history=30, executor=ex)
+
+
+class _DyingPool(cf.Executor):
+    """A spawn process pool of one worker that exits (as if killed) on the
+    task of target 2, after the tasks of targets 0 and 1 (run in order)."""
+
+    def __init__(self) -> None:
+        self.pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        if args[2] == 2:  # analyse_target(data, settings, target, sources)
+            return self.pool.submit(os._exit, 3)
+        return self.pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, **kwargs: object) -> None:
+        self.pool.shutdown(wait=wait)
+
+
+def test_a_dying_worker_names_its_target_and_keeps_the_finished(tmp_path) -> None:
+    X = data(3, 200)
+    # target 2 last: the one task that the worker's death breaks
+    kw = {"max_lag_sources": 1, "n_threads": 1, "fdr_correction": False, "checkpoint": tmp_path, "targets": [0, 1, 2]}
+    kw.update(n_perm_max_stat=21, n_perm_min_stat=21, n_perm_omnibus=21, n_perm_max_seq=21)
+    with _DyingPool() as ex, pytest.raises(TargetFailedError, match="target 2") as info:
+        infer_network(X, executor=ex, **kw)
+    assert isinstance(info.value.__cause__, cf.process.BrokenProcessPool)
+    saved = sorted(p.name for p in tmp_path.glob("target_*.json"))
+    assert saved == ["target_00000.json", "target_00001.json"]
+    # the rerun analyses the others and equals a run without interruption
+    resumed = infer_network(X, **kw).to_dict()
+    assert resumed == infer_network(X, **{**kw, "checkpoint": None}).to_dict()
