@@ -86,6 +86,7 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
     "block_size": ("None",),
     "progress": ("None", "True"),
     "conditioning": ("None", "empty"),
+    "executor": ("None",),
 }
 ACCEPTED_IN: dict[tuple[str, str], tuple[str, ...]] = {
     ("transfer_entropy_matrix", "n_surrogates"): ("0",),
