@@ -208,3 +208,30 @@ def discrete_entropies(
     alpha_rule: str | None = None,
     n_threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
+
+# --- feature-selection primitives (rust/python/src/select.rs) ---
+# One variable against the rows `index` of a C-contiguous (p, n) matrix; nats, unclipped.
+def ksg_mi_against_columns(
+    *,
+    x: npt.NDArray[np.float64],
+    columns: npt.NDArray[np.float64],
+    index: list[int],
+    k: int,
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...
+def ksg_cmi_against_columns(
+    *,
+    y: npt.NDArray[np.float64],
+    z: npt.NDArray[np.float64],
+    columns: npt.NDArray[np.float64],
+    index: list[int],
+    k: int,
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...
+def plugin_mi_against_columns(
+    *,
+    x: npt.NDArray[np.int64],
+    columns: npt.NDArray[np.int64],
+    index: list[int],
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...

@@ -27,6 +27,7 @@ pub mod mec;
 pub mod prep;
 pub mod random;
 pub(crate) mod search;
+pub mod select;
 pub(crate) mod special;
 pub mod te;
 
