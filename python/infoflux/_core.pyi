@@ -31,6 +31,10 @@ __all__ = [  # noqa: RUF022  (grouped by family, as the sections below)
     "MarkovRefiner",
     # discrete estimators
     "discrete_entropies",
+    # feature-selection primitives
+    "ksg_mi_against_columns",
+    "ksg_cmi_against_columns",
+    "plugin_mi_against_columns",
 ]
 
 # --- k-NN estimators (rust/python/src/knn.rs) ---

@@ -22,6 +22,7 @@ from infoflux._array_api import digamma
 from infoflux._arrays import to_numpy
 
 __all__ = ["InvalidParameterError", "mutual_info_classif", "mutual_info_regression"]
+__all__ += ["MRMRSelector"]
 
 # n_jobs is handed to the core as a 64-bit integer
 _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
@@ -697,3 +698,5 @@ if mutual_info_classif.__doc__ is not None:
             raises=", a single sample, a continuous (non-integral) y, a y whose every class has one sample",
         ),
     )
+
+from infoflux._mrmr import MRMRSelector  # noqa: E402  (re-exported from its own module)
