@@ -475,13 +475,14 @@ class MRMRSelector(SelectorMixin, BaseEstimator):  # type: ignore[misc]
       2004): min(I(f; y), min_{s∈S} I(f; y | s)).
 
     Ties go to the more relevant feature, then to the lower index. All
-    values are in nats. Relevance I(f; y) is exactly what
+    values are in nats. Relevance I(f; y) is what
     :func:`infoflux.sklearn.mutual_info_classif` (classification) or
     :func:`infoflux.sklearn.mutual_info_regression` (regression) returns
     for the same ``discrete_features``, ``n_neighbors`` and
-    ``random_state``; the pairwise terms use the same scaled and noised
-    data (the same random draws), and each is clipped at 0 as scikit-learn
-    clips its estimates:
+    ``random_state`` (the same estimators on the same scaled and noised
+    data, from the same random draws; equal to rounding). The pairwise
+    terms use that data too, and each estimate is clipped at 0 as
+    scikit-learn clips its estimates:
 
     - I(f; s): KSG algorithm 1 (Kraskov et al. 2004) for two continuous
       features, the plug-in estimate of the contingency table for two
@@ -564,10 +565,11 @@ class MRMRSelector(SelectorMixin, BaseEstimator):  # type: ignore[misc]
     Raises
     ------
     InvalidParameterError
-        (at fit) A parameter of the wrong type or range: an unknown
-        ``criterion`` or ``task``, ``n_features_to_select`` outside
+        (at fit; scikit-learn's, a ``ValueError`` and a ``TypeError``) A
+        parameter of the wrong type or range, named in the message: an
+        unknown ``criterion`` or ``task``, ``n_features_to_select`` outside
         [1, n_features], a bad ``n_neighbors``, ``random_state`` or
-        ``n_jobs``; a ``ValueError`` and a ``TypeError``.
+        ``n_jobs``.
     ValueError
         Bad data: NaN or infinity, fewer than 2 samples, X and y of
         different lengths, a classification target with a single class, a
