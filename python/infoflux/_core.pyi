@@ -31,6 +31,9 @@ __all__ = [  # noqa: RUF022  (grouped by family, as the sections below)
     "MarkovRefiner",
     # discrete estimators
     "discrete_entropies",
+    # mixed discrete-continuous k-NN estimators
+    "ross_mutual_info",
+    "ross_mutual_info_columns",
     # feature-selection primitives
     "ksg_mi_against_columns",
     "ksg_cmi_against_columns",
@@ -211,6 +214,15 @@ def discrete_entropies(
     alpha: float | None = None,
     alpha_rule: str | None = None,
     n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...
+
+# --- mixed discrete-continuous k-NN estimators (rust/python/src/knn.rs) ---
+# Ross (2014) MI in nats, not clipped; labels are class ids in 0..n_samples.
+def ross_mutual_info(
+    *, x: npt.NDArray[np.float64], labels: npt.NDArray[np.int64], k: int, n_threads: int | None = None
+) -> float: ...
+def ross_mutual_info_columns(
+    *, x: npt.NDArray[np.float64], labels: npt.NDArray[np.int64], k: int, n_threads: int | None = None
 ) -> npt.NDArray[np.float64]: ...
 
 # --- feature-selection primitives (rust/python/src/select.rs) ---
