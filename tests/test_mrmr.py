@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
@@ -387,6 +388,14 @@ def test_bad_input_names_the_argument():
         MRMRSelector(2, random_state="seed").fit(X, y_cls)
     with pytest.raises(ValueError, match="sparse matrix can't have continuous"):
         MRMRSelector(2, discrete_features=False).fit(sp.csr_matrix(X), y_cls)
+    with pytest.raises(ValueError, match="y: every class has a single sample"), warnings.catch_warnings():
+        # scikit-learn's target check warns that so many classes look like a regression target
+        warnings.simplefilter("ignore", UserWarning)
+        MRMRSelector(2).fit(X, np.arange(100))
+    Xd = X.copy()
+    Xd[:, 0] = np.arange(100)
+    with pytest.raises(ValueError, match=r"X: feature 0 \(declared discrete\): every value occurs once"):
+        MRMRSelector(2, discrete_features=[0]).fit(Xd, y)
     with pytest.raises(ValueError, match="y: MRMRSelector requires y to be passed"):
         MRMRSelector(2).fit(X, None)
     for bad in ([[1.0], [2.0]], np.empty((0, 3))):

@@ -315,6 +315,13 @@ class _Data:
         rel = np.empty(self.p)
         cont = ~self.discrete
         all_rows = self.pos
+        if self.classification and np.bincount(self.y_codes if self.y_codes is not None else [0]).max() < 2:
+            raise ValueError(f"y: every class has a single sample{_NO_NEIGHBOUR}")
+        if np.any(cont) or not self.classification:
+            # Ross's estimator takes the discrete features as labels somewhere
+            for j in np.flatnonzero(self.discrete).tolist():
+                if np.bincount(self.codes[self.pos[j]]).max() < 2:
+                    raise ValueError(f"X: feature {j} (declared discrete): every value occurs once{_NO_NEIGHBOUR}")
         if self.classification:
             y = self.y_codes
             assert y is not None
@@ -437,6 +444,12 @@ class _Data:
             loc = _core.mi_local(x=a, y=b, k=self.k, algorithm=1, n_threads=self.threads)
             total += m / self.n * float(np.mean(loc))
         return total
+
+
+_NO_NEIGHBOUR = (
+    ", so no sample has a neighbour with the same value (the estimator of Ross 2014 needs a value that occurs "
+    "at least twice); is it a continuous variable declared discrete?"
+)
 
 
 def _joint(a: np.ndarray, b: np.ndarray) -> np.ndarray:
