@@ -8,6 +8,7 @@ scikit-learn is needed to use the selector (it subclasses scikit-learn's
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from typing import Any
 
@@ -157,7 +158,10 @@ def _target(y: Any, n: int, task: str) -> tuple[np.ndarray, str]:
 
     if y is None:
         raise ValueError(f"y: {_NAME} requires y to be passed, but the target y is None")
-    a = check_array(y, ensure_2d=False, dtype=None, ensure_all_finite=True, input_name="y")
+    # scikit-learn < 1.6 calls the finiteness switch force_all_finite
+    new_name = "ensure_all_finite" in inspect.signature(check_array).parameters
+    finite = "ensure_all_finite" if new_name else "force_all_finite"
+    a = check_array(y, ensure_2d=False, dtype=None, input_name="y", **{finite: True})
     a = column_or_1d(a, warn=True)
     if a.shape[0] != n:
         raise ValueError(f"y: has {a.shape[0]} samples but X has {n}; both need the same number of samples")
