@@ -336,8 +336,10 @@ def test_feature_names_and_sparse():
 
 
 @pytest.mark.parametrize("criterion", CRITERIA)
-def test_thread_count_does_not_matter(criterion):
-    X, y, _ = _known(1500, seed=10)
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_thread_count_does_not_matter(criterion, task):
+    X, y_reg, y_cls = _known(1500, seed=10)
+    y = y_cls if task == "classification" else y_reg
     runs = [MRMRSelector(4, criterion=criterion, random_state=0, n_jobs=t).fit(X, y) for t in (1, 2, 3, None)]
     for r in runs[1:]:
         np.testing.assert_array_equal(r.order_, runs[0].order_)
