@@ -31,6 +31,13 @@ __all__ = [  # noqa: RUF022  (grouped by family, as the sections below)
     "MarkovRefiner",
     # discrete estimators
     "discrete_entropies",
+    # mixed discrete-continuous k-NN estimators
+    "ross_mutual_info",
+    "ross_mutual_info_columns",
+    # feature-selection primitives
+    "ksg_mi_against_columns",
+    "ksg_cmi_against_columns",
+    "plugin_mi_against_columns",
 ]
 
 # --- k-NN estimators (rust/python/src/knn.rs) ---
@@ -206,5 +213,41 @@ def discrete_entropies(
     estimator: str,
     alpha: float | None = None,
     alpha_rule: str | None = None,
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...
+
+# --- mixed discrete-continuous k-NN estimators (rust/python/src/knn.rs) ---
+# Ross (2014) MI in nats, not clipped; labels are class ids in 0..n_samples.
+def ross_mutual_info(
+    *, x: npt.NDArray[np.float64], labels: npt.NDArray[np.int64], k: int, n_threads: int | None = None
+) -> float: ...
+def ross_mutual_info_columns(
+    *, x: npt.NDArray[np.float64], labels: npt.NDArray[np.int64], k: int, n_threads: int | None = None
+) -> npt.NDArray[np.float64]: ...
+
+# --- feature-selection primitives (rust/python/src/select.rs) ---
+# One variable against the rows `index` of a C-contiguous (p, n) matrix; nats, unclipped.
+def ksg_mi_against_columns(
+    *,
+    x: npt.NDArray[np.float64],
+    columns: npt.NDArray[np.float64],
+    index: list[int],
+    k: int,
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...
+def ksg_cmi_against_columns(
+    *,
+    y: npt.NDArray[np.float64],
+    z: npt.NDArray[np.float64],
+    columns: npt.NDArray[np.float64],
+    index: list[int],
+    k: int,
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...
+def plugin_mi_against_columns(
+    *,
+    x: npt.NDArray[np.int64],
+    columns: npt.NDArray[np.int64],
+    index: list[int],
     n_threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...

@@ -22,6 +22,7 @@ from infoflux._array_api import digamma
 from infoflux._arrays import to_numpy
 
 __all__ = ["InvalidParameterError", "mutual_info_classif", "mutual_info_regression"]
+__all__ += ["MRMRSelector"]
 
 # n_jobs is handed to the core as a 64-bit integer
 _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
@@ -399,6 +400,12 @@ def _small_class_distances(cs: np.ndarray, gs: np.ndarray, k: int, dist: np.ndar
         dist[idx] = np.sqrt(kth.astype(np.float32)).astype(np.float64) if single else np.sqrt(kth)
 
 
+_ALL_SINGLE = (
+    "{what}: every value occurs once, so no sample has a neighbour with the same value (the estimator of "
+    "Ross 2014 needs a value that occurs at least twice); is it a continuous variable declared discrete?"
+)
+
+
 def _mi_ross(c: np.ndarray, labels: np.ndarray, k: int, what: str, single: bool = False) -> float:
     """MI, in nats, between a continuous 1-D variable ``c`` and discrete
     labels (0-based codes), by the nearest-neighbour estimator of Ross (2014):
@@ -413,10 +420,7 @@ def _mi_ross(c: np.ndarray, labels: np.ndarray, k: int, what: str, single: bool 
     counts = np.bincount(labels)[labels]
     keep = counts > 1
     if not keep.any():
-        raise ValueError(
-            f"{what}: every value occurs once, so no sample has a neighbour with the same value (the estimator of "
-            "Ross 2014 needs a value that occurs at least twice); is it a continuous variable declared discrete?"
-        )
+        raise ValueError(_ALL_SINGLE.format(what=what))
     c, labels, counts = c[keep], labels[keep], counts[keep]
     n = c.shape[0]
     kk = np.minimum(k, counts - 1)
@@ -520,7 +524,19 @@ def _estimate(
             yc = yc + 1e-10 * _noise_scale(yc) * rng.standard_normal(size=n)
         ycol = np.ascontiguousarray(yc[:, None], dtype=np.float64)
     out = np.empty(p)
+    if discrete_target and n_cont:
+        # every continuous feature against the labels in one call of the
+        # Rust core: the same numbers as _mi_ross, the columns in parallel
+        if np.bincount(yv).max() < 2:
+            raise ValueError(_ALL_SINGLE.format(what="y"))
+        xc = Xv if n_cont == p else Xv[:, ~discrete]
+        mi = _core.ross_mutual_info_columns(
+            x=np.ascontiguousarray(xc, dtype=np.float64), labels=yv.astype(np.int64), k=k, n_threads=threads
+        )
+        out[~discrete] = np.maximum(mi, 0.0)
     for j, col in enumerate(_columns(Xv, cont)):
+        if discrete_target and not discrete[j]:
+            continue  # done above
         if discrete_target:
             if discrete[j]:
                 out[j] = _mi_discrete(_labels(col, "X"), yv)
@@ -556,10 +572,11 @@ _SHARED_DOC = """Parameters
     random_state : int, RandomState instance or None, default=None
         As in scikit-learn: seeds the noise added to continuous variables.
     n_jobs : int or None, default=None
-        Threads of the KSG core (continuous features of the regression):
-        None means all cores (scikit-learn's default is 1), -1 all cores,
-        -n all but n - 1; 0 is an error. The Ross and contingency-table
-        estimators run in NumPy.
+        Threads of the Rust core (the continuous features: KSG against a
+        continuous y, Ross against class labels): None means all cores
+        (scikit-learn's default is 1), -1 all cores, -n all but n - 1; 0
+        is an error. Results do not depend on it. Discrete features (the
+        contingency table, and Ross against a continuous y) run in NumPy.
 
     Returns
     -------
@@ -697,3 +714,5 @@ if mutual_info_classif.__doc__ is not None:
             raises=", a single sample, a continuous (non-integral) y, a y whose every class has one sample",
         ),
     )
+
+from infoflux._mrmr import MRMRSelector  # noqa: E402  (re-exported from its own module)

@@ -26,7 +26,9 @@ pub mod markov;
 pub mod mec;
 pub mod prep;
 pub mod random;
+pub mod ross;
 pub(crate) mod search;
+pub mod select;
 pub(crate) mod special;
 pub mod te;
 

@@ -4,7 +4,8 @@
 
 use crate::engine::{mat, run, run_estimate, to_py};
 use infoflux_core::knn::{self, Algorithm, Exclusion, Norm};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
+use infoflux_core::ross;
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -97,10 +98,56 @@ fn mi_matrix<'py>(
     Ok(arr.into_pyarray(py))
 }
 
+/// Class ids (int64, each in 0..n) as the core's u32 labels.
+fn class_ids(labels: &PyReadonlyArray1<'_, i64>) -> PyResult<Vec<u32>> {
+    let ids = labels.as_slice().map_err(|_| PyValueError::new_err("labels: expected a contiguous int64 array"))?;
+    ids.iter()
+        .map(|&l| {
+            u32::try_from(l).map_err(|_| {
+                PyValueError::new_err(format!("labels: class ids must be integers in 0..n_samples, got {l}"))
+            })
+        })
+        .collect()
+}
+
+/// Ross (2014) mutual information (nats, not clipped) between the
+/// continuous samples `x` (n x d, max norm) and class ids `labels`.
+#[pyfunction]
+#[pyo3(signature = (*, x, labels, k, n_threads = None))]
+fn ross_mutual_info<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    labels: PyReadonlyArray1<'py, i64>,
+    k: usize,
+    n_threads: Option<i64>,
+) -> PyResult<f64> {
+    let xm = mat(&x, "x")?;
+    let ids = class_ids(&labels)?;
+    run(py, n_threads, |irq| ross::ross_mutual_info(xm, &ids, k, irq))
+}
+
+/// [`ross_mutual_info`] of each column of `x` (n x p) against the same labels.
+#[pyfunction]
+#[pyo3(signature = (*, x, labels, k, n_threads = None))]
+fn ross_mutual_info_columns<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    labels: PyReadonlyArray1<'py, i64>,
+    k: usize,
+    n_threads: Option<i64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let xm = mat(&x, "x")?;
+    let ids = class_ids(&labels)?;
+    let v = run(py, n_threads, |irq| ross::ross_mutual_info_columns(xm, &ids, k, irq))?;
+    Ok(v.into_pyarray(py))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mi_local, m)?)?;
     m.add_function(wrap_pyfunction!(cmi_local, m)?)?;
     m.add_function(wrap_pyfunction!(entropy_local, m)?)?;
     m.add_function(wrap_pyfunction!(mi_matrix, m)?)?;
+    m.add_function(wrap_pyfunction!(ross_mutual_info, m)?)?;
+    m.add_function(wrap_pyfunction!(ross_mutual_info_columns, m)?)?;
     Ok(())
 }

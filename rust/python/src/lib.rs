@@ -10,6 +10,7 @@ mod knn;
 mod markov;
 mod mec;
 mod prep;
+mod select;
 mod te;
 
 #[pymodule]
@@ -21,5 +22,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     markov::register(m)?;
     prep::register(m)?;
     discrete::register(m)?;
+    select::register(m)?;
     Ok(())
 }
