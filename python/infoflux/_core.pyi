@@ -34,6 +34,8 @@ __all__ = [  # noqa: RUF022  (grouped by family, as the sections below)
     # mixed discrete-continuous k-NN estimators
     "ross_mutual_info",
     "ross_mutual_info_columns",
+    "mixed_mi_local",
+    "mixed_cmi_local",
 ]
 
 # --- k-NN estimators (rust/python/src/knn.rs) ---
@@ -219,4 +221,17 @@ def ross_mutual_info(
 ) -> float: ...
 def ross_mutual_info_columns(
     *, x: npt.NDArray[np.float64], labels: npt.NDArray[np.int64], k: int, n_threads: int | None = None
+) -> npt.NDArray[np.float64]: ...
+
+# Local values (nats) of the mixed KSG of Gao et al. (2017) and its conditional analogue.
+def mixed_mi_local(
+    *, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], k: int, n_threads: int | None = None
+) -> npt.NDArray[np.float64]: ...
+def mixed_cmi_local(
+    *,
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    z: npt.NDArray[np.float64],
+    k: int,
+    n_threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...

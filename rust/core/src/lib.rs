@@ -24,6 +24,7 @@ pub mod error;
 pub mod knn;
 pub mod markov;
 pub mod mec;
+pub mod mixed;
 pub mod prep;
 pub mod random;
 pub mod ross;
