@@ -550,10 +550,11 @@ def conditional_mutual_info(
         I = ψ(k) - 2/k + <ψ(n_z) - ψ(n_xz) - ψ(n_yz) + 1/n_xz + 1/n_yz>.
 
     Discrete and mixed data (``discrete_x``, ``discrete_y``, ``discrete_z``,
-    ``estimator``): the estimator of Mesner & Shalizi (2021) for any
-    mixture. ρ_i is the k-th neighbour distance in the joint space
-    (X, Y, Z) (max norm), k̃_i = k if ρ_i > 0, else the number of samples at
-    distance 0 from sample i (as in the mixed KSG of Gao et al. 2017);
+    ``estimator``): the mixed KSG in its conditional form, built as
+    Mesner & Shalizi (2021) build theirs. ρ_i is the k-th neighbour
+    distance in the joint space (X, Y, Z) (max norm), k̃_i = k if ρ_i > 0,
+    else the number of samples at distance 0 from sample i (as in the
+    mixed KSG of Gao et al. 2017);
     n_xz, n_yz, n_z count the other samples within ρ_i (≤) in those
     spaces, and
 
@@ -561,7 +562,11 @@ def conditional_mutual_info(
 
     (the Frenzel-Pompe combination; Gao et al.'s logarithms in its place
     would leave a bias of about -1/(2n) per count). The data are taken as
-    they are: no noise. All variables discrete: the plug-in
+    they are: no noise. Like the mixed KSG it is consistent as k grows;
+    at small k a variable discrete given Z biases it downwards (by about
+    1/(2k): -0.19 nats at k = 3, -0.017 at k = 30, -0.005 at k = 100 for
+    a continuous and a binary variable independent given a 3-symbol Z),
+    so take k of 30 or more for such data. All variables discrete: the plug-in
     I = H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z), or the ``infoflux.discrete``
     estimator named.
 

@@ -14,10 +14,10 @@
 //! ξ_i = ψ(k̃_i) + ln N − ln(n_x(i) + 1) − ln(n_y(i) + 1).
 //! ```
 //!
-//! Conditional mutual information I(X;Y|Z), by the estimator of O. C.
-//! Mesner, C. R. Shalizi, "Conditional mutual information estimation for
-//! mixed, discrete and continuous data", IEEE Trans. Inf. Theory 67(1),
-//! 464–484 (2021): the same ρ_i and k̃_i in the joint space (X, Y, Z),
+//! Conditional mutual information I(X;Y|Z), built as O. C. Mesner and
+//! C. R. Shalizi build theirs ("Conditional mutual information estimation
+//! for mixed, discrete and continuous data", IEEE Trans. Inf. Theory 67(1),
+//! 464–484, 2021): the same ρ_i and k̃_i in the joint space (X, Y, Z),
 //! counts within ρ_i (≤, sample i excluded) in the (X,Z), (Y,Z) and Z
 //! spaces, and the Frenzel–Pompe combination
 //!
@@ -27,6 +27,10 @@
 //!
 //! (Digamma rather than Gao et al.'s logarithms: ψ(n + 1) − ln(n + 1) is
 //! about −1/(2n), a bias that does not cancel between the three counts.)
+//! Both estimators are consistent as k grows; at small k a discrete
+//! variable biases them downwards, since the k-th neighbour, at distance
+//! exactly ρ_i, is counted (≤) in the spaces where the discrete
+//! coordinates tie.
 //!
 //! The joint search is the crate's k-d tree under the max norm; counts are
 //! made in a sorted column for one-column spaces and in a k-d tree
@@ -170,8 +174,8 @@ pub fn mixed_mutual_info_local(x: MatRef<'_>, y: MatRef<'_>, k: usize, interrupt
     })
 }
 
-/// Local values of the mixed estimate of I(X;Y|Z) of Mesner & Shalizi
-/// (2021), nats (module docs).
+/// Local values of the mixed estimate of I(X;Y|Z), built as Mesner &
+/// Shalizi (2021) build theirs, nats (module docs).
 pub fn mixed_conditional_mutual_info_local(
     x: MatRef<'_>,
     y: MatRef<'_>,
