@@ -476,3 +476,45 @@ def test_select_k_best_passes_check_estimator(func):
     failed = [(r["check_name"], str(r["exception"])) for r in results if r["status"] == "failed"]
     assert failed == []
     assert len(results) > 40
+
+
+# ------------------------------------------------- the Rust core of the classification
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_classif_core_equals_the_numpy_estimator_bit_for_bit(seed):
+    """mutual_info_classif computes its continuous features in the Rust core
+    (one call for all columns); the NumPy estimator _mi_ross is the
+    reference: tiny and singleton classes, ties, scales from 1e-3 to 1e3."""
+    from infoflux import _core
+
+    rng = np.random.default_rng(1000 + seed)
+    n = int(rng.integers(4, 300))
+    d = rng.integers(0, int(rng.integers(1, 25)), size=n)
+    X = rng.standard_normal((n, 3)) * 10 ** rng.uniform(-3, 3)
+    if seed % 3 == 0:
+        X = np.round(X, 1)
+    k = int(rng.integers(1, 10))
+    labels = _labels(d, "y")
+    if np.bincount(labels).max() < 2:
+        with pytest.raises(ValueError, match="every class has a single sample"):
+            _core.ross_mutual_info_columns(x=X, labels=labels, k=k)
+        with pytest.raises(ValueError, match="occurs once"):
+            mic(X, d, n_neighbors=k, random_state=0)
+        return
+    cols = _core.ross_mutual_info_columns(x=X, labels=labels, k=k)
+    for j in range(3):
+        assert max(0.0, cols[j]) == _mi_ross(X[:, j].copy(), labels, k, "y")
+    np.testing.assert_allclose(
+        mic(X, d, n_neighbors=k, random_state=0), sk_mic(X, d, n_neighbors=k, random_state=0), rtol=0, atol=1e-12
+    )
+
+
+def test_classif_does_not_depend_on_n_jobs():
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 10, size=20_000)
+    X = y[:, None] * rng.uniform(0, 1, size=4) + rng.standard_normal((20_000, 4))
+    ref = mic(X, y, random_state=0, n_jobs=1)
+    for jobs in (2, 3, -1, None):
+        np.testing.assert_array_equal(mic(X, y, random_state=0, n_jobs=jobs), ref)
+    np.testing.assert_allclose(ref, sk_mic(X, y, random_state=0), rtol=0, atol=1e-12)

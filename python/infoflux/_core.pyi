@@ -38,6 +38,8 @@ __all__ = [  # noqa: RUF022  (grouped by family, as the sections below)
     "ksg_mi_against_columns",
     "ksg_cmi_against_columns",
     "plugin_mi_against_columns",
+    "mixed_mi_local",
+    "mixed_cmi_local",
 ]
 
 # --- k-NN estimators (rust/python/src/knn.rs) ---
@@ -249,5 +251,17 @@ def plugin_mi_against_columns(
     x: npt.NDArray[np.int64],
     columns: npt.NDArray[np.int64],
     index: list[int],
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...
+# Local values (nats) of the mixed KSG of Gao et al. (2017) and its conditional analogue.
+def mixed_mi_local(
+    *, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], k: int, n_threads: int | None = None
+) -> npt.NDArray[np.float64]: ...
+def mixed_cmi_local(
+    *,
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    z: npt.NDArray[np.float64],
+    k: int,
     n_threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...

@@ -1,5 +1,7 @@
 """k-nearest-neighbour estimators: KSG mutual information, Frenzel-Pompe
-conditional mutual information, Kozachenko-Leonenko entropy.
+conditional mutual information, Kozachenko-Leonenko entropy; for discrete
+and mixed data the estimators of Ross (2014) and Gao et al. (2017), and the
+plug-in (or any estimator of :mod:`infoflux.discrete`).
 
 All of them compute per-sample (local) values and return their mean, in
 nats unless ``base`` says otherwise. Each public function is a thin wrapper
@@ -17,20 +19,24 @@ from typing import Any, Union
 import numpy as np
 import numpy.typing as npt
 
-from infoflux import _dispatch, _docs
+from infoflux import _core, _dispatch, _docs
+from infoflux._arrays import to_numpy
 from infoflux._requests import KnnRequest, Preprocessing
 from infoflux._seeds import noise_seed, resolve_seed
 from infoflux._validation import (
+    as_samples,
     check_algorithm,
     check_dtype,
     check_flag,
     check_k,
+    check_layout,
     check_metric,
     check_noise,
     check_normalize,
     check_threads,
     check_tile_size,
     log_base,
+    preprocess_seeded,
 )
 
 ArrayLike = Any
@@ -129,7 +135,254 @@ def _estimate(
     return chosen.backend.knn(req)
 
 
-@_docs.fill(common=_common("True", "1e-8"))
+# ------------------------------------------------------- discrete and mixed data
+
+#: The estimators ``estimator=`` names in mutual_info and
+#: conditional_mutual_info besides those of infoflux.discrete ("ross": MI only).
+_KNN_ESTIMATORS = ("auto", "ksg", "ross", "mixed_ksg")
+
+_MIXED_DOC = """discrete_x, discrete_y : bool or array-like of bool, default=False
+        Which columns of the variable are discrete: all (True), none
+        (False), or a boolean mask with one entry per column. Discrete
+        columns hold integer codes (floats with integral values included;
+        NaN and fractions are refused); a variable discrete in all its
+        columns may hold any labels (strings, objects). Discrete variables
+        get no noise. The mixed KSG adds no noise to any column (exact
+        repeats are the discrete part it estimates); ``normalize`` scales
+        its columns all the same.
+    estimator : str, default="auto"
+        "auto" chooses by the data: KSG for continuous x and y (the
+        estimator above), Ross (2014) for a discrete and a continuous
+        variable, the plug-in for two discrete ones, and the mixed KSG of
+        Gao et al. (2017) for variables with discrete and continuous columns
+        together. "ksg" treats every column as continuous, "ross" and
+        "mixed_ksg" force those estimators, and a name of
+        :mod:`infoflux.discrete` ("plugin", "miller_madow", "grassberger",
+        "grassberger1988", "shrinkage", "chao_shen", "nsb") estimates two
+        discrete variables with it. Only KSG, Frenzel-Pompe and the mixed
+        KSG give local values."""
+
+_MIXED_FORMULAS = """Discrete and mixed data (``discrete_x``, ``discrete_y``, ``estimator``):
+
+    Ross (2014), a discrete and a continuous variable: N_i is the size of
+    sample i's class, k_i = min(k, N_i - 1), d_i the max-norm distance to
+    its k_i-th nearest neighbour within its class, m_i the samples of any
+    class (i included) at distance below d_i (at 0 when d_i = 0), and
+
+        I = ψ(N) + <ψ(k_i)> - <ψ(N_i)> - <ψ(m_i)>,
+
+    samples alone in their class left out; as scikit-learn's
+    ``mutual_info_classif`` computes it, to the last bits, but not clipped
+    at 0. Mixed KSG (Gao, Kannan, Oh & Viswanath 2017), any mixture: ρ_i is
+    the k-th neighbour distance in the joint space (max norm); k̃_i = k if
+    ρ_i > 0, else the number of samples at distance 0 from sample i; n_x,
+    n_y count the other samples within ρ_i (≤) in each marginal, and
+
+        I = <ψ(k̃_i) + ln N - ln(n_x + 1) - ln(n_y + 1)>,
+
+    on the data as they are (no noise: the repeats are the discrete part).
+    Gao et al. prove it consistent for k growing with N; at small k its
+    ln(n + 1) terms bias a discrete-continuous pair downwards (by about
+    1.5/n_x per sample), so "auto" takes Ross there and the mixed KSG only
+    for variables that mix discrete and continuous columns.
+
+    Two discrete variables: the plug-in I = Σ p(x,y) ln[p(x,y) / (p(x) p(y))]
+    (as scikit-learn), or the ``infoflux.discrete`` estimator named."""
+
+
+def _mask_flag(value: Any, name: str) -> Any:
+    """A bool, or a 1-D boolean mask (checked against the columns later)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if value is None or isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise TypeError(f"{name}: expected True, False or a boolean mask with one entry per column, got {value!r}")
+    m = np.asarray(value)
+    if m.ndim != 1 or m.dtype != bool:
+        raise TypeError(
+            f"{name}: expected True, False or a 1-D boolean mask with one entry per column, "
+            f"got an array of shape {m.shape} and dtype {m.dtype}"
+        )
+    return m
+
+
+def _estimator(value: Any, conditional: bool) -> str:
+    from infoflux.discrete import ESTIMATORS
+
+    names = _KNN_ESTIMATORS + tuple(e for e in ESTIMATORS if e != "bayes")
+    if not isinstance(value, str):
+        raise TypeError(f"estimator: expected a string, one of {', '.join(map(repr, names))}; got {value!r}")
+    if value == "bayes":
+        raise ValueError(
+            "estimator: 'bayes' needs a Dirichlet concentration; call infoflux.discrete.mutual_info or "
+            "conditional_mutual_info with alpha="
+        )
+    if value not in names:
+        raise ValueError(f"estimator: must be one of {', '.join(map(repr, names))}; got {value!r}")
+    if value == "ross" and conditional:
+        raise ValueError(
+            "estimator: 'ross' estimates the MI of a discrete and a continuous variable; for conditional MI "
+            "use 'mixed_ksg' (or 'auto')"
+        )
+    return value
+
+
+def _discrete_part(a: np.ndarray, mask: np.ndarray, name: str, flag: str) -> None:
+    """Check that the discrete columns ``mask`` of the finite float array
+    ``a`` hold integer values."""
+    part = a[:, mask]
+    frac = part != np.round(part)
+    if frac.any():
+        r, c = np.argwhere(frac)[0]
+        col = int(np.flatnonzero(mask)[c])
+        raise ValueError(
+            f"{name}: float values that are not integers in a column declared discrete by {flag} (first "
+            f"{part[r, c]!r} at row {r}, column {col}); discrete columns take integer codes: round or bin them"
+        )
+    if part.size and np.abs(part).max() >= 2.0**53:
+        raise ValueError(f"{name}: discrete codes beyond 2**53 in a column declared discrete by {flag}; renumber them")
+
+
+def _symbols(obj: Any, name: str, flag: str, n: int | None) -> npt.NDArray[np.int64]:
+    """The codes of a variable declared discrete in every column."""
+    from infoflux.discrete import _codes
+
+    try:
+        codes: npt.NDArray[np.int64] = _codes(obj, name, n)
+    except (ValueError, TypeError) as exc:
+        if "samples but" in str(exc) or "is empty" in str(exc):
+            raise
+        raise type(exc)(f"{exc} (declared discrete by {flag})") from None
+    return codes
+
+
+def _classes(codes: npt.NDArray[np.int64], name: str, flag: str) -> npt.NDArray[np.int64]:
+    """Class ids 0..c-1 of the joint symbols of a discrete variable, which
+    the estimator of Ross needs to be at least 2 classes with a repeat."""
+    if codes.shape[1] == 1:
+        _, inv = np.unique(codes[:, 0], return_inverse=True)
+    else:
+        _, inv = np.unique(codes, axis=0, return_inverse=True)
+    labels: npt.NDArray[np.int64] = inv.reshape(-1).astype(np.int64)
+    counts = np.bincount(labels)
+    if counts.shape[0] == 1:
+        raise ValueError(
+            f"{name}: a single class (every sample has the same value, declared discrete by {flag}); its mutual "
+            "information with any variable is 0 and the estimator of Ross (2014) needs at least 2 classes"
+        )
+    if counts.max() < 2:
+        raise ValueError(
+            f"{name}: every value occurs once ({counts.shape[0]} classes for as many samples, declared discrete by "
+            f"{flag}), so no sample has a neighbour in its class; is it a continuous variable?"
+        )
+    return labels
+
+
+def _mixed(
+    kind: str,
+    objs: Sequence[Any],
+    names: Sequence[str],
+    flags: Sequence[Any],
+    estimator: str,
+    **opts: Any,
+) -> Any:
+    """MI ("mi") or CMI ("cmi") with discrete or mixed variables, or with
+    an estimator other than KSG: validation, the choice of estimator by the
+    data, and the computation (on the host)."""
+    flagnames = [f"discrete_{nm}" for nm in names]
+    arrays = [to_numpy(o, nm) for o, nm in zip(objs, names)]
+    n: int | None = None
+    for a, nm in zip(arrays, names):
+        check_layout(tuple(a.shape), nm, n=n, first=names[0])
+        n = a.shape[0] if n is None else n
+    assert n is not None
+    masks = []
+    for a, f, fn in zip(arrays, flags, flagnames):
+        d = a.shape[1] if a.ndim == 2 else 1
+        if isinstance(f, bool):
+            masks.append(np.full(d, f))
+        elif f.shape[0] != d:
+            raise ValueError(f"{fn}: the mask has {f.shape[0]} entries but the variable has {d} columns")
+        else:
+            masks.append(f)
+    kinds = ["discrete" if m.all() else "continuous" if not m.any() else "mixed" for m in masks]
+    choice = estimator
+    if choice == "auto":
+        if all(kd == "continuous" for kd in kinds):
+            choice = "ksg"
+        elif all(kd == "discrete" for kd in kinds):
+            choice = "plugin"
+        elif kind == "mi" and sorted(kinds) == ["continuous", "discrete"]:
+            choice = "ross"
+        else:
+            choice = "mixed_ksg"
+    if choice == "ksg":
+        est = "mi" if kind == "mi" else "cmi"
+        return _estimate(est, objs, names, **opts)
+    ln_base = log_base(opts["base"])
+    local = check_flag(opts["local"], "local")
+    normalize = check_normalize(opts["normalize"])
+    noise = check_noise(opts["noise"])
+    threads = check_threads(opts["n_threads"])
+    check_algorithm(opts["algorithm"])
+    check_dtype(opts["dtype"])
+    check_tile_size(opts["tile_size"])
+    seed = noise_seed(resolve_seed(opts["seed"]))
+    listing = ", ".join(f"{nm} {kd}" for nm, kd in zip(names, kinds))
+    if choice not in ("ross", "mixed_ksg"):  # a discrete estimator
+        if any(kd != "discrete" for kd in kinds):
+            raise ValueError(
+                f"estimator: {choice!r} is a discrete estimator; every variable must be declared discrete "
+                f"(got {listing})"
+            )
+        if local:
+            raise ValueError(f"local: the discrete estimator {choice!r} gives no local values")
+        from infoflux import discrete
+
+        codes = [_symbols(o, nm, fn, n) for o, nm, fn in zip(objs, names, flagnames)]
+        if kind == "mi":
+            return discrete.mutual_info(codes[0], codes[1], estimator=choice, base=opts["base"], n_threads=threads)
+        return discrete.conditional_mutual_info(
+            codes[0], codes[1], codes[2], estimator=choice, base=opts["base"], n_threads=threads
+        )
+    if choice == "ross":
+        if sorted(kinds) != ["continuous", "discrete"]:
+            raise ValueError(
+                f"estimator: 'ross' needs one discrete and one continuous variable (got {listing}); "
+                "use 'mixed_ksg' for other mixtures"
+            )
+        if local:
+            raise ValueError("local: the estimator of Ross (2014) gives no local values; use estimator='mixed_ksg'")
+        di = kinds.index("discrete")
+        ci = 1 - di
+        labels = _classes(_symbols(objs[di], names[di], flagnames[di], n), names[di], flagnames[di])
+        k = check_k(opts["k"], n)
+        c = as_samples(objs[ci], names[ci], n=n, first=names[0])
+        c = preprocess_seeded([c], normalize, noise, seed, threads)[0]
+        value = float(_core.ross_mutual_info(x=c, labels=labels, k=k, n_threads=threads))
+        return value / ln_base
+    # the mixed KSG: the data as they are (normalised, never noised: its
+    # repeated values are the discrete part it estimates)
+    values = []
+    for o, nm, fn, m, kd in zip(objs, names, flagnames, masks, kinds):
+        if kd == "discrete":
+            a = _symbols(o, nm, fn, n).astype(np.float64)
+            _discrete_part(a, m, nm, fn)
+        else:
+            a = as_samples(o, nm, n=n, first=names[0])
+            _discrete_part(a, m, nm, fn)
+        values.append(a)
+    k = check_k(opts["k"], n)
+    ready = preprocess_seeded(values, normalize, 0.0, seed, threads)
+    if kind == "mi":
+        local_values = _core.mixed_mi_local(x=ready[0], y=ready[1], k=k, n_threads=threads)
+    else:
+        local_values = _core.mixed_cmi_local(x=ready[0], y=ready[1], z=ready[2], k=k, n_threads=threads)
+    if ln_base != 1.0:
+        local_values = local_values / ln_base
+    return local_values if local else float(np.mean(local_values))
+
+
+@_docs.fill(common=_common("True", "1e-8"), mixed=_MIXED_DOC, mixed_formulas=_MIXED_FORMULAS)
 def mutual_info(
     x: ArrayLike,
     y: ArrayLike,
@@ -144,6 +397,9 @@ def mutual_info(
     n_threads: int | None = None,
     dtype: str = "float64",
     tile_size: int | None = None,
+    discrete_x: Any = False,
+    discrete_y: Any = False,
+    estimator: str = "auto",
 ) -> Result:
     """Mutual information I(X;Y) by the Kraskov-Stögbauer-Grassberger estimator.
 
@@ -166,6 +422,8 @@ def mutual_info(
     on the float distances |a - b|, as in JIDT and scikit-learn (no radius
     shrinking). The neighbour search is a k-d tree: O(N log N).
 
+    {mixed_formulas}
+
     Parameters
     ----------
     x, y : array-like of shape (n_samples,) or (n_samples, n_dims)
@@ -178,6 +436,8 @@ def mutual_info(
     algorithm : {1, 2}, default=1
         KSG algorithm.
     {common}
+    {mixed}
+
     Returns
     -------
     float or ndarray
@@ -189,6 +449,10 @@ def mutual_info(
     ----------
     A. Kraskov, H. Stögbauer, P. Grassberger, "Estimating mutual information",
     Phys. Rev. E 69, 066138 (2004).
+    B. C. Ross, "Mutual information between discrete and continuous data
+    sets", PLoS ONE 9(2), e87357 (2014).
+    W. Gao, S. Kannan, S. Oh, P. Viswanath, "Estimating mutual information
+    for discrete-continuous mixtures", NeurIPS 30 (2017).
 
     Examples
     --------
@@ -198,7 +462,40 @@ def mutual_info(
     >>> y = 0.6 * x + 0.8 * rng.standard_normal(10_000)
     >>> round(infoflux.mutual_info(x, y), 2)   # true value -0.5 ln(1 - 0.36) = 0.223
     0.22
+
+    A class label and a continuous feature (Ross), and a zero-inflated
+    count (mixed KSG, the example of Gao et al. 2017):
+
+    >>> label = rng.integers(0, 2, 10_000)
+    >>> feature = label + rng.standard_normal(10_000)
+    >>> round(infoflux.mutual_info(feature, label, discrete_y=True), 2)
+    0.11
+    >>> t = rng.exponential(size=10_000)
+    >>> count = np.where(rng.random(10_000) < 0.15, 0, rng.poisson(t))
+    >>> round(infoflux.mutual_info(t, count, estimator="mixed_ksg", k=100), 1)   # true value 0.230
+    0.2
     """
+    flags = (_mask_flag(discrete_x, "discrete_x"), _mask_flag(discrete_y, "discrete_y"))
+    name = _estimator(estimator, conditional=False)
+    if name != "auto" or any(f is not False for f in flags):
+        mixed: Result = _mixed(
+            "mi",
+            (x, y),
+            ("x", "y"),
+            flags,
+            name,
+            k=k,
+            algorithm=algorithm,
+            base=base,
+            local=local,
+            normalize=normalize,
+            noise=noise,
+            seed=seed,
+            n_threads=n_threads,
+            dtype=dtype,
+            tile_size=tile_size,
+        )
+        return mixed
     result: Result = _estimate(
         "mi",
         (x, y),
@@ -217,7 +514,7 @@ def mutual_info(
     return result
 
 
-@_docs.fill(common=_common("True", "1e-8"))
+@_docs.fill(common=_common("True", "1e-8"), mixed=_MIXED_DOC)
 def conditional_mutual_info(
     x: ArrayLike,
     y: ArrayLike,
@@ -233,6 +530,10 @@ def conditional_mutual_info(
     n_threads: int | None = None,
     dtype: str = "float64",
     tile_size: int | None = None,
+    discrete_x: Any = False,
+    discrete_y: Any = False,
+    discrete_z: Any = False,
+    estimator: str = "auto",
 ) -> Result:
     """Conditional mutual information I(X;Y|Z) by the Frenzel-Pompe estimator.
 
@@ -248,6 +549,27 @@ def conditional_mutual_info(
 
         I = ψ(k) - 2/k + <ψ(n_z) - ψ(n_xz) - ψ(n_yz) + 1/n_xz + 1/n_yz>.
 
+    Discrete and mixed data (``discrete_x``, ``discrete_y``, ``discrete_z``,
+    ``estimator``): the mixed KSG in its conditional form, built as
+    Mesner & Shalizi (2021) build theirs. ρ_i is the k-th neighbour
+    distance in the joint space (X, Y, Z) (max norm), k̃_i = k if ρ_i > 0,
+    else the number of samples at distance 0 from sample i (as in the
+    mixed KSG of Gao et al. 2017);
+    n_xz, n_yz, n_z count the other samples within ρ_i (≤) in those
+    spaces, and
+
+        I = <ψ(k̃_i) - ψ(n_xz + 1) - ψ(n_yz + 1) + ψ(n_z + 1)>
+
+    (the Frenzel-Pompe combination; Gao et al.'s logarithms in its place
+    would leave a bias of about -1/(2n) per count). The data are taken as
+    they are: no noise. Like the mixed KSG it is consistent as k grows;
+    at small k a variable discrete given Z biases it downwards (by about
+    1/(2k): -0.19 nats at k = 3, -0.017 at k = 30, -0.005 at k = 100 for
+    a continuous and a binary variable independent given a 3-symbol Z),
+    so take k of 30 or more for such data. All variables discrete: the plug-in
+    I = H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z), or the ``infoflux.discrete``
+    estimator named.
+
     Parameters
     ----------
     x, y, z : array-like of shape (n_samples,) or (n_samples, n_dims)
@@ -256,6 +578,10 @@ def conditional_mutual_info(
         Number of nearest neighbours in the joint space.
     algorithm : {1, 2}, default=1
     {common}
+    {mixed}
+    discrete_z : bool or array-like of bool, default=False
+        As ``discrete_x``, for z.
+
     Returns
     -------
     float or ndarray
@@ -267,6 +593,11 @@ def conditional_mutual_info(
     of multivariate time series", Phys. Rev. Lett. 99, 204101 (2007).
     J. T. Lizier, "JIDT: an information-theoretic toolkit for studying the
     dynamics of complex systems", Front. Robot. AI 1, 11 (2014).
+    W. Gao, S. Kannan, S. Oh, P. Viswanath, "Estimating mutual information
+    for discrete-continuous mixtures", NeurIPS 30 (2017).
+    O. C. Mesner, C. R. Shalizi, "Conditional mutual information estimation
+    for mixed, discrete and continuous data", IEEE Trans. Inf. Theory 67(1),
+    464-484 (2021).
 
     Examples
     --------
@@ -277,7 +608,40 @@ def conditional_mutual_info(
     >>> y = z + rng.standard_normal(10_000)       # x and y share only z
     >>> abs(infoflux.conditional_mutual_info(x, y, z)) < 0.02
     True
+
+    A discrete condition (mixed KSG):
+
+    >>> c = rng.integers(0, 3, 10_000)
+    >>> u = c + rng.standard_normal(10_000)
+    >>> v = c + rng.standard_normal(10_000)       # u and v share only c
+    >>> abs(infoflux.conditional_mutual_info(u, v, c, discrete_z=True)) < 0.02
+    True
     """
+    flags = (
+        _mask_flag(discrete_x, "discrete_x"),
+        _mask_flag(discrete_y, "discrete_y"),
+        _mask_flag(discrete_z, "discrete_z"),
+    )
+    name = _estimator(estimator, conditional=True)
+    if name != "auto" or any(f is not False for f in flags):
+        mixed: Result = _mixed(
+            "cmi",
+            (x, y, z),
+            ("x", "y", "z"),
+            flags,
+            name,
+            k=k,
+            algorithm=algorithm,
+            base=base,
+            local=local,
+            normalize=normalize,
+            noise=noise,
+            seed=seed,
+            n_threads=n_threads,
+            dtype=dtype,
+            tile_size=tile_size,
+        )
+        return mixed
     result: Result = _estimate(
         "cmi",
         (x, y, z),

@@ -8,6 +8,8 @@
 //! - [`mec`]: minimum-entropy couplings and their lower bounds;
 //! - [`markov`]: Markov-chain subset selection;
 //! - [`prep`]: normalisation and tie-breaking noise;
+//! - [`ross`]: Ross's (2014) discrete–continuous mutual information;
+//! - [`mixed`]: the mixed KSG of Gao et al. (2017) for discrete–continuous mixtures;
 //!
 //! beside [`error`] and [`random`] (the seeded streams behind surrogates and
 //! noise). The neighbour-search structures live in the private `search`
@@ -24,6 +26,7 @@ pub mod error;
 pub mod knn;
 pub mod markov;
 pub mod mec;
+pub mod mixed;
 pub mod prep;
 pub mod random;
 pub mod ross;

@@ -4,7 +4,7 @@
 
 use crate::engine::{mat, run, run_estimate, to_py};
 use infoflux_core::knn::{self, Algorithm, Exclusion, Norm};
-use infoflux_core::ross;
+use infoflux_core::{mixed, ross};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -142,6 +142,37 @@ fn ross_mutual_info_columns<'py>(
     Ok(v.into_pyarray(py))
 }
 
+/// Local values of the mixed KSG mutual information (Gao et al. 2017), nats.
+#[pyfunction]
+#[pyo3(signature = (*, x, y, k, n_threads = None))]
+fn mixed_mi_local<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    y: PyReadonlyArray2<'py, f64>,
+    k: usize,
+    n_threads: Option<i64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (xm, ym) = (mat(&x, "x")?, mat(&y, "y")?);
+    let v = run(py, n_threads, |irq| mixed::mixed_mutual_info_local(xm, ym, k, irq))?;
+    Ok(v.into_pyarray(py))
+}
+
+/// Local values of the mixed KSG conditional mutual information, nats.
+#[pyfunction]
+#[pyo3(signature = (*, x, y, z, k, n_threads = None))]
+fn mixed_cmi_local<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    y: PyReadonlyArray2<'py, f64>,
+    z: PyReadonlyArray2<'py, f64>,
+    k: usize,
+    n_threads: Option<i64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (xm, ym, zm) = (mat(&x, "x")?, mat(&y, "y")?, mat(&z, "z")?);
+    let v = run(py, n_threads, |irq| mixed::mixed_conditional_mutual_info_local(xm, ym, zm, k, irq))?;
+    Ok(v.into_pyarray(py))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mi_local, m)?)?;
     m.add_function(wrap_pyfunction!(cmi_local, m)?)?;
@@ -149,5 +180,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mi_matrix, m)?)?;
     m.add_function(wrap_pyfunction!(ross_mutual_info, m)?)?;
     m.add_function(wrap_pyfunction!(ross_mutual_info_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(mixed_mi_local, m)?)?;
+    m.add_function(wrap_pyfunction!(mixed_cmi_local, m)?)?;
     Ok(())
 }
