@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from infoflux import _core
+from infoflux._sklearn_prep import noise_scale, sklearn_scale
 
 __all__ = ["MRMRSelector"]
 
@@ -188,46 +189,6 @@ def _labels(a: np.ndarray, name: str) -> np.ndarray:
     return out
 
 
-# --------------------------------------------- the preprocessing of scikit-learn
-#
-# The scaling and the tie-breaking noise of scikit-learn's mutual_info_*, in
-# the same operations as infoflux.sklearn applies them, so that relevance_
-# equals infoflux.sklearn.mutual_info_classif / mutual_info_regression for
-# the same random_state (tests/test_mrmr.py compares them).
-
-# magnitudes above which squares and sums can overflow (float64, float32)
-_HUGE = {np.dtype(np.float64): 1e150, np.dtype(np.float32): 1e15}
-
-
-def _huge_columns(a: np.ndarray) -> np.ndarray | None:
-    limit = _HUGE.get(a.dtype)
-    if limit is None:
-        return None
-    top = np.max(np.abs(a), axis=0)
-    big = top > a.dtype.type(limit)
-    if not np.any(big):
-        return None
-    out: np.ndarray = np.where(big, top, 1.0)
-    return out
-
-
-def _scale(a: np.ndarray) -> np.ndarray:
-    """Divide by the population std (columns with std < 10 eps unscaled)."""
-    m = _huge_columns(a)
-    scale = np.nanstd(a, axis=0) if m is None else np.nanstd(a / m, axis=0) * m
-    scale = np.where(scale < 10 * np.finfo(scale.dtype).eps, 1.0, scale)
-    out: np.ndarray = a / scale
-    return out
-
-
-def _noise_scale(a: np.ndarray) -> np.ndarray:
-    """max(1, mean|column|): the scale of each column's noise."""
-    m = _huge_columns(a)
-    mean = np.mean(np.abs(a), axis=0) if m is None else np.mean(np.abs(a / m), axis=0) * m
-    out: np.ndarray = np.maximum(1, mean)
-    return out
-
-
 # ------------------------------------------------------------ prepared data
 
 
@@ -259,14 +220,14 @@ class _Data:
         self.pos[disc_idx] = np.arange(disc_idx.shape[0])
         src: Any = X.tocsc() if _is_sparse(X) else X
         if n_cont and n_cont == p and not classification:
-            cont = _scale(np.ascontiguousarray(X, dtype=np.float64))
-            cont = cont + 1e-10 * _noise_scale(cont) * rng.standard_normal(size=(n, n_cont))
+            cont = sklearn_scale(np.ascontiguousarray(X, dtype=np.float64))
+            cont = cont + 1e-10 * noise_scale(cont) * rng.standard_normal(size=(n, n_cont))
             self.cont = np.ascontiguousarray(cont.T)
             del cont
         elif n_cont:
             Xf = X.astype(np.float64)
-            Xf[:, ~discrete] = _scale(Xf[:, ~discrete])
-            means = _noise_scale(Xf[:, ~discrete])
+            Xf[:, ~discrete] = sklearn_scale(Xf[:, ~discrete])
+            means = noise_scale(Xf[:, ~discrete])
             Xf[:, ~discrete] += 1e-10 * means * rng.standard_normal(size=(n, n_cont))
             self.cont = np.ascontiguousarray(Xf[:, cont_idx].T)
             src = Xf
@@ -283,12 +244,12 @@ class _Data:
             self.y_codes = np.ascontiguousarray(y, dtype=np.int64)
         elif n_cont < p and y.dtype in (np.float32, np.float16):
             # scaled and noised in its own precision, as mutual_info_regression does with discrete features
-            yc = _scale(y)
-            yc += 1e-10 * _noise_scale(yc) * rng.standard_normal(size=n)
+            yc = sklearn_scale(y)
+            yc += 1e-10 * noise_scale(yc) * rng.standard_normal(size=n)
             self.y_cont = np.ascontiguousarray(yc, dtype=np.float64)
         else:
-            yc = _scale(np.ascontiguousarray(y, dtype=np.float64))
-            self.y_cont = np.ascontiguousarray(yc + 1e-10 * _noise_scale(yc) * rng.standard_normal(size=n))
+            yc = sklearn_scale(np.ascontiguousarray(y, dtype=np.float64))
+            self.y_cont = np.ascontiguousarray(yc + 1e-10 * noise_scale(yc) * rng.standard_normal(size=n))
 
     # -- one variable as the estimators take it
 

@@ -20,6 +20,7 @@ import numpy as np
 from infoflux import _core
 from infoflux._array_api import digamma
 from infoflux._arrays import to_numpy
+from infoflux._sklearn_prep import HUGE, noise_scale, sklearn_scale
 
 __all__ = ["InvalidParameterError", "mutual_info_classif", "mutual_info_regression"]
 __all__ += ["MRMRSelector"]
@@ -264,48 +265,6 @@ def _discrete_mask(discrete_features: Any, p: int, sparse: bool, func: str) -> n
 # ------------------------------------------------------------- preprocessing
 
 
-# Above these magnitudes the squares in a standard deviation and the sums in a
-# mean can overflow (1e150² = 1e300 leaves room for 1e8 samples in float64,
-# 1e15² = 1e30 as much in float32; float16 is reduced in float32 by NumPy).
-_HUGE = {np.dtype(np.float64): 1e150, np.dtype(np.float32): 1e15}
-
-
-def _huge_columns(a: np.ndarray) -> np.ndarray | None:
-    """max|a| per column where some column exceeds its dtype's ``_HUGE``
-    (1 elsewhere), else None: ordinary data takes the plain NumPy
-    expressions."""
-    limit = _HUGE.get(a.dtype)
-    if limit is None:
-        return None
-    top = np.max(np.abs(a), axis=0)
-    big = top > a.dtype.type(limit)
-    if not np.any(big):
-        return None
-    out: np.ndarray = np.where(big, top, 1.0)
-    return out
-
-
-def _sklearn_scale(a: np.ndarray) -> np.ndarray:
-    # sklearn.preprocessing.scale(with_mean=False): divide by the population
-    # std (nanstd), near-constant columns (std < 10 eps) left unscaled.
-    # Columns beyond 1e150 (float32: 1e15) are divided by their largest
-    # magnitude first, where scikit-learn's variance overflows and its
-    # columns collapse to zero.
-    m = _huge_columns(a)
-    scale = np.nanstd(a, axis=0) if m is None else np.nanstd(a / m, axis=0) * m
-    scale = np.where(scale < 10 * np.finfo(scale.dtype).eps, 1.0, scale)
-    return a / scale
-
-
-def _noise_scale(a: np.ndarray) -> np.ndarray:
-    """max(1, mean|column|), the scale of each column's tie-breaking noise,
-    without the overflow of the sum on columns beyond 1e150."""
-    m = _huge_columns(a)
-    mean = np.mean(np.abs(a), axis=0) if m is None else np.mean(np.abs(a / m), axis=0) * m
-    out: np.ndarray = np.maximum(1, mean)
-    return out
-
-
 def _columns(X: Any, continuous: np.ndarray | None) -> Iterator[np.ndarray]:
     """Each column of X as a 1-D array, or of ``continuous``, the scaled and
     noisy copy of an all-continuous X, where given."""
@@ -390,7 +349,7 @@ def _small_class_distances(cs: np.ndarray, gs: np.ndarray, k: int, dist: np.ndar
         idx = starts[sizes == size][:, None] + np.arange(size)
         # classes beyond 1e150, where those squares overflow (and scikit-learn's
         # distances are NaN), keep the exact distances
-        idx = idx[np.max(np.abs(cs[idx]), axis=1) <= _HUGE[np.dtype(np.float64)]]
+        idx = idx[np.max(np.abs(cs[idx]), axis=1) <= HUGE[np.dtype(np.float64)]]
         v = cs[idx]
         sq = v * v
         m = (sq[:, :, None] + -2.0 * (v[:, :, None] * v[:, None, :])) + sq[:, None, :]
@@ -495,8 +454,8 @@ def _estimate(
         # all features continuous, the regression: scaled as a C-ordered
         # float64 copy, so the numbers do not depend on X's memory layout
         # (they equal scikit-learn's to rounding: KSG is not sensitive to it)
-        cont = _sklearn_scale(np.ascontiguousarray(Xv, dtype=np.float64))
-        means = _noise_scale(cont)
+        cont = sklearn_scale(np.ascontiguousarray(Xv, dtype=np.float64))
+        means = noise_scale(cont)
         cont = cont + 1e-10 * means * rng.standard_normal(size=(n, n_cont))
     elif n_cont:
         # scikit-learn's sequence of NumPy operations on an array of X's own
@@ -505,8 +464,8 @@ def _estimate(
         # classes in the Ross estimator can turn that last-bit difference
         # into a different count
         Xf = Xv.astype(np.float64)
-        Xf[:, ~discrete] = _sklearn_scale(Xf[:, ~discrete])
-        means = _noise_scale(Xf[:, ~discrete])
+        Xf[:, ~discrete] = sklearn_scale(Xf[:, ~discrete])
+        means = noise_scale(Xf[:, ~discrete])
         Xf[:, ~discrete] += 1e-10 * means * rng.standard_normal(size=(n, n_cont))
         Xv = Xf  # discrete features are compared as float64 too, as scikit-learn does
     ycol: np.ndarray | None = None
@@ -516,12 +475,12 @@ def _estimate(
             # with discrete features, a float32 (float16) target is scaled and
             # noised in its own precision, as scikit-learn does: the Ross
             # estimator's small classes are sensitive to the last bit
-            yc = _sklearn_scale(yv)
-            yc += 1e-10 * _noise_scale(yc) * rng.standard_normal(size=n)
+            yc = sklearn_scale(yv)
+            yc += 1e-10 * noise_scale(yc) * rng.standard_normal(size=n)
             y_single = yc.dtype == np.float32
         else:
-            yc = _sklearn_scale(np.ascontiguousarray(yv, dtype=np.float64))
-            yc = yc + 1e-10 * _noise_scale(yc) * rng.standard_normal(size=n)
+            yc = sklearn_scale(np.ascontiguousarray(yv, dtype=np.float64))
+            yc = yc + 1e-10 * noise_scale(yc) * rng.standard_normal(size=n)
         ycol = np.ascontiguousarray(yc[:, None], dtype=np.float64)
     out = np.empty(p)
     if discrete_target and n_cont:
