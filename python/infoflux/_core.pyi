@@ -31,6 +31,8 @@ __all__ = [  # noqa: RUF022  (grouped by family, as the sections below)
     "MarkovRefiner",
     # discrete estimators
     "discrete_entropies",
+    # local non-uniformity correction
+    "lnc_local",
 ]
 
 # --- k-NN estimators (rust/python/src/knn.rs) ---
@@ -206,5 +208,15 @@ def discrete_entropies(
     estimator: str,
     alpha: float | None = None,
     alpha_rule: str | None = None,
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...
+
+# --- local non-uniformity correction (rust/python/src/lnc.rs) ---
+def lnc_local(
+    *,
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    k: int,
+    alpha: float,
     n_threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...

@@ -17,7 +17,7 @@ from typing import Any, Union
 import numpy as np
 import numpy.typing as npt
 
-from infoflux import _dispatch, _docs
+from infoflux import _dispatch, _docs, _lnc
 from infoflux._requests import KnnRequest, Preprocessing
 from infoflux._seeds import noise_seed, resolve_seed
 from infoflux._validation import (
@@ -144,6 +144,7 @@ def mutual_info(
     n_threads: int | None = None,
     dtype: str = "float64",
     tile_size: int | None = None,
+    lnc_alpha: float | None = None,
 ) -> Result:
     """Mutual information I(X;Y) by the Kraskov-Stögbauer-Grassberger estimator.
 
@@ -166,6 +167,18 @@ def mutual_info(
     on the float distances |a - b|, as in JIDT and scikit-learn (no radius
     shrinking). The neighbour search is a k-d tree: O(N log N).
 
+    With ``lnc_alpha`` set, the local non-uniformity correction (LNC) of Gao,
+    Ver Steeg & Galstyan is added, for strongly dependent variables where
+    KSG falls far short of the truth. With u_1..u_k the offsets of sample
+    i's k joint neighbours from it, V(i) is the volume of the axis-aligned
+    box centred on i that holds them and V̄(i) that of the box aligned with
+    their principal axes (eigenvectors of Σ_j u_j u_jᵀ), and
+
+        I_LNC = I_KSG + 1/N Σ_{i: V̄(i) < α V(i)} (log V(i) - log V̄(i)).
+
+    Local values get the sample's term. It needs k >= the joint dimension
+    (the principal box is flat otherwise) and runs on the CPU path only.
+
     Parameters
     ----------
     x, y : array-like of shape (n_samples,) or (n_samples, n_dims)
@@ -178,6 +191,10 @@ def mutual_info(
     algorithm : {1, 2}, default=1
         KSG algorithm.
     {common}
+    lnc_alpha : float or None, default=None
+        Threshold α of the local non-uniformity correction, 0 < α < 1 (the
+        paper tunes it per k and dimension; smaller corrects fewer samples,
+        only the most non-uniform ones); None leaves it off.
     Returns
     -------
     float or ndarray
@@ -189,6 +206,8 @@ def mutual_info(
     ----------
     A. Kraskov, H. Stögbauer, P. Grassberger, "Estimating mutual information",
     Phys. Rev. E 69, 066138 (2004).
+    S. Gao, G. Ver Steeg, A. Galstyan, "Efficient estimation of mutual
+    information for strongly dependent variables", AISTATS 2015 (LNC).
 
     Examples
     --------
@@ -198,7 +217,26 @@ def mutual_info(
     >>> y = 0.6 * x + 0.8 * rng.standard_normal(10_000)
     >>> round(infoflux.mutual_info(x, y), 2)   # true value -0.5 ln(1 - 0.36) = 0.223
     0.22
+    >>> y = x + 1e-3 * rng.standard_normal(10_000)   # strong dependence: true value 6.91
+    >>> round(infoflux.mutual_info(x, y, k=10), 2), round(infoflux.mutual_info(x, y, k=10, lnc_alpha=0.5), 2)
+    (6.34, 6.6)
     """
+    if lnc_alpha is not None:
+        return _lnc.mutual_info(
+            x,
+            y,
+            lnc_alpha=_lnc.check_alpha(lnc_alpha),
+            k=k,
+            algorithm=algorithm,
+            base=base,
+            local=local,
+            normalize=normalize,
+            noise=noise,
+            seed=seed,
+            n_threads=n_threads,
+            dtype=dtype,
+            tile_size=tile_size,
+        )
     result: Result = _estimate(
         "mi",
         (x, y),

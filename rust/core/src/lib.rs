@@ -22,6 +22,7 @@
 pub mod discrete;
 pub mod error;
 pub mod knn;
+pub mod lnc;
 pub mod markov;
 pub mod mec;
 pub mod prep;

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 mod discrete;
 mod engine;
 mod knn;
+mod lnc;
 mod markov;
 mod mec;
 mod prep;
@@ -21,5 +22,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     markov::register(m)?;
     prep::register(m)?;
     discrete::register(m)?;
+    lnc::register(m)?;
     Ok(())
 }
