@@ -87,6 +87,7 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
     "progress": ("None", "True"),
     "conditioning": ("None", "empty"),
     "executor": ("None",),
+    "lnc_alpha": ("None",),
 }
 ACCEPTED_IN: dict[tuple[str, str], tuple[str, ...]] = {
     ("transfer_entropy_matrix", "n_surrogates"): ("0",),

@@ -40,6 +40,8 @@ __all__ = [  # noqa: RUF022  (grouped by family, as the sections below)
     "plugin_mi_against_columns",
     "mixed_mi_local",
     "mixed_cmi_local",
+    # local non-uniformity correction
+    "lnc_local",
 ]
 
 # --- k-NN estimators (rust/python/src/knn.rs) ---
@@ -263,5 +265,15 @@ def mixed_cmi_local(
     y: npt.NDArray[np.float64],
     z: npt.NDArray[np.float64],
     k: int,
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...
+
+# --- local non-uniformity correction (rust/python/src/lnc.rs) ---
+def lnc_local(
+    *,
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    k: int,
+    alpha: float,
     n_threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...

@@ -24,6 +24,7 @@
 pub mod discrete;
 pub mod error;
 pub mod knn;
+pub mod lnc;
 pub mod markov;
 pub mod mec;
 pub mod mixed;

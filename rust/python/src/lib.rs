@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 mod discrete;
 mod engine;
 mod knn;
+mod lnc;
 mod markov;
 mod mec;
 mod prep;
@@ -23,5 +24,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     prep::register(m)?;
     discrete::register(m)?;
     select::register(m)?;
+    lnc::register(m)?;
     Ok(())
 }
