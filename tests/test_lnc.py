@@ -161,3 +161,16 @@ def test_other_arguments_still_checked() -> None:
         infoflux.mutual_info(x, x, k=20, lnc_alpha=0.5)
     with pytest.raises(ValueError, match="y"):
         infoflux.mutual_info(x, x[:10], lnc_alpha=0.5)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"discrete_y": True}, {"estimator": "mixed_ksg"}, {"discrete_x": [True]}],
+    ids=["discrete", "mixed", "mask"],
+)
+def test_refused_with_mixed_data(kwargs: dict[str, object]) -> None:
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(200)
+    y = rng.integers(0, 3, 200)
+    with pytest.raises(ValueError, match="lnc_alpha"):
+        infoflux.mutual_info(x, y, lnc_alpha=0.5, **kwargs)  # type: ignore[arg-type]
