@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The estimator families: public, built on the rest.
-const FAMILIES: [&str; 5] = ["knn", "te", "mec", "markov", "prep"];
+const FAMILIES: [&str; 10] = ["knn", "te", "mec", "markov", "prep", "discrete", "ross", "mixed", "select", "lnc"];
 
 /// Modules that must not use any family.
 const FOUNDATIONS: [&str; 4] = ["search", "random", "special", "error"];
