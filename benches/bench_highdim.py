@@ -55,7 +55,8 @@ def sklearn_ksg(x: np.ndarray, y: np.ndarray, k: int = K) -> float:
 def npeet(x: np.ndarray, y: np.ndarray) -> float:
     import npeet_plus
 
-    return float(npeet_plus.mi(x, y, k=K))
+    # in nats (NPEET's default base is 2); NPEET adds its own 1e-10 jitter, hence a tiny |Δ|
+    return float(npeet_plus.mi(x, y, k=K, base=np.e))
 
 
 def ours(x: np.ndarray, y: np.ndarray, n_threads: int | None = None) -> float:

@@ -43,7 +43,8 @@ _CASES = textwrap.dedent(
     z = rng.standard_normal((n, 4))
     for alg in (1, 2):
         put(infoflux.conditional_mutual_info(x[:, :3], y[:, :3], z, k=4, algorithm=alg, local=True))
-        put(infoflux.conditional_mutual_info(xq[:, :3], yq[:, :3], np.round(z), k=4, algorithm=alg, noise=0.0, local=True))
+        zq = np.round(z)
+        put(infoflux.conditional_mutual_info(xq[:, :3], yq[:, :3], zq, k=4, algorithm=alg, noise=0.0, local=True))
     s = rng.standard_normal(800)
     t = np.zeros(800)
     for i in range(3, 800):
@@ -81,4 +82,6 @@ def test_searches_agree_bit_for_bit(tree_results: list[str], search: str) -> Non
     got = _run(search)
     assert len(got) == len(tree_results)
     diff = [i for i, (a, b) in enumerate(zip(got, tree_results)) if a != b]
-    assert not diff, f"{len(diff)} of {len(got)} values differ, first at {diff[0]}: {got[diff[0]]} vs {tree_results[diff[0]]}"
+    assert not diff, (
+        f"{len(diff)} of {len(got)} values differ, first at {diff[0]}: {got[diff[0]]} vs {tree_results[diff[0]]}"
+    )
