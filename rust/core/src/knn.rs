@@ -297,23 +297,25 @@ fn search_choice() -> SearchChoice {
 /// Whether the joint k-NN search of n samples in d columns is brute force.
 ///
 /// Measured (MI of two d/2-column Gaussians, k = 3, one thread, AMD EPYC
-/// Zen 5; seconds of the whole estimate, tree / brute):
+/// Zen 5; seconds of the whole estimate, tree / brute force):
 ///
-/// | n, d | 12 | 20 | 40 | 100 |
-/// |---|---|---|---|---|
-/// | 2 000 | 0.105 / 0.068 | 0.217 / 0.097 | 0.509 / 0.239 | 1.26 / 0.344 |
-/// | 10 000 | 1.41 / 2.14 | 3.99 / 2.56 | 16.2 / 11.2 | 163 / 19.5 |
+/// | n, d | 8 | 12 | 16 | 20 | 40 |
+/// |---|---|---|---|---|---|
+/// | 2 000 | 0.011 / 0.015 | 0.037 / 0.016 | 0.054 / 0.018 | 0.081 / 0.023 | 0.171 / 0.038 |
+/// | 10 000 | 0.108 / 0.231 | 0.369 / 0.283 | 0.738 / 0.357 | 1.27 / 0.485 | 3.94 / 0.798 |
+/// | 30 000 | | 1.77 / 2.14 | | 7.91 / 3.86 | |
+/// | 100 000, 2 threads | | | | 56.4 / 29.2 | |
 ///
 /// Brute force costs n² whatever the data; the tree's share of points a
-/// query must visit falls as n grows (at d = 20 it costs about 36× from
-/// n = 10⁴ to 10⁵, brute force 100×), so the crossover dimension rises
-/// with n. Above n = 10⁵ the tree stays (it also keeps memory at one copy
-/// of the points besides the tree's own).
+/// query must visit falls as n grows, so the crossover dimension rises
+/// with n. Above 3·10⁵ samples the tree stays whatever the dimension
+/// (brute force would take hours there, and the tree holds one copy of the
+/// points where brute force holds two).
 fn brute_joint(n: usize, d: usize) -> bool {
     match search_choice() {
         SearchChoice::Tree => false,
         SearchChoice::Brute => d >= 4,
-        SearchChoice::Measured => (d >= 12 && n <= 4_000) || (d >= 16 && n <= 30_000) || (d >= 40 && n <= 100_000),
+        SearchChoice::Measured => (d >= 12 && n <= 15_000) || (d >= 16 && n <= 100_000) || (d >= 32 && n <= 300_000),
     }
 }
 
