@@ -8,12 +8,14 @@
 //! - [`grid`], [`grid3`]: rank-quantile grids for k-NN search in 2-D / 3-D;
 //! - [`boxgrid`]: rank grid with a summed-area table (2-D box counts);
 //! - [`nblists`]: per-sample sorted neighbour lists in a fixed 2-D space;
+//! - [`brute`]: blocked brute force for many dimensions (k-NN and counts);
 //! - [`topk`]: the k smallest of a stream of distances, in registers.
 //!
 //! Every structure answers with the same floats and integers a brute-force
 //! loop over the same comparisons gives; each file says why.
 
 pub(crate) mod boxgrid;
+pub(crate) mod brute;
 pub(crate) mod grid;
 pub(crate) mod grid3;
 pub(crate) mod kdtree;
