@@ -65,7 +65,7 @@ def run_tasks(
     ``executor=None`` runs them here, one after the other (with
     ``wrap_local=False`` their exceptions propagate as they are). A Dask client gets
     ``shared`` scattered to every worker once (``broadcast=True``) and one
-    task per key; a ``concurrent.futures.Executor`` gets one task per key,
+    task per key, one per worker thread in flight at a time; a ``concurrent.futures.Executor`` gets one task per key,
     each with ``shared`` (the protocol has no broadcast). The first failure
     cancels the tasks not started and raises :class:`TargetFailedError`
     naming its key; a ``KeyboardInterrupt`` (or any other exception of this
@@ -91,14 +91,36 @@ def run_tasks(
         # its own, as the same data's key may still be in release from the
         # call before, and its tasks would lose it
         (remote,) = executor.scatter([shared], broadcast=True, hash=False)
-        dfutures = {executor.submit(fn, remote, *args, pure=False): key for key, args in tasks}
+        # Dask assigns a submitted task to a worker at once and evens out the
+        # load only by work stealing, so with targets of unequal cost one
+        # worker can be left holding the long ones. One task per worker
+        # thread in flight, the next submitted as one finishes, is greedy list
+        # scheduling: a worker never waits while a task is unstarted.
+        slots = max(1, sum(executor.nthreads().values()))
+        pending = iter(tasks)
+        dfutures: dict[Any, int] = {}
+
+        def submit_next() -> Any:
+            nxt = next(pending, None)
+            if nxt is None:
+                return None
+            key, args = nxt
+            fut = executor.submit(fn, remote, *args, pure=False)
+            dfutures[fut] = key
+            return fut
+
+        first = [f for f in (submit_next() for _ in range(slots)) if f is not None]
+        running = as_completed(first)
         try:
-            for fut in as_completed(list(dfutures)):
+            for fut in running:
                 key = dfutures[fut]
                 try:
                     r = fut.result()
                 except Exception as e:
                     raise TargetFailedError(key, e, what) from e
+                nxt = submit_next()
+                if nxt is not None:
+                    running.add(nxt)
                 done(r)
         finally:
             for f in dfutures:
