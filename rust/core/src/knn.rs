@@ -170,11 +170,7 @@ impl Counter {
             Counter::Sorted(s) => s.count_at_rank(pos, r[0], strict),
             Counter::Box(g) => g.count_at(pos, r, strict),
             Counter::Tree(t) => t.count_point(pos as u32, r, strict),
-            Counter::Brute(b) => {
-                let mut c = [0u32];
-                b.count_block(&[pos], r, strict, &mut c);
-                c[0] as usize
-            }
+            Counter::Brute(b) => brute_count_one(b, pos, r, strict),
         };
         with_self - r.iter().all(|&rc| self_inside(rc, strict)) as usize
     }
@@ -220,6 +216,16 @@ impl Counter {
             Counter::Brute(b) => (0..b.dim()).all(|c| cmp(b.coord(j, c), b.coord(i, c), r[c])),
         }
     }
+}
+
+/// One brute-force count, out of line: its scan of every point dwarfs a
+/// call, and kept out of `Counter::count` it lets the grid and tree counts
+/// inline there as they do without it.
+#[inline(never)]
+fn brute_count_one(b: &Blocked, pos: usize, r: &[f64], strict: bool) -> usize {
+    let mut c = [0u32];
+    b.count_block(&[pos], r, strict, &mut c);
+    c[0] as usize
 }
 
 /// Copy the given joint columns into their own row-major matrix.
