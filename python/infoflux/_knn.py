@@ -500,6 +500,19 @@ def mutual_info(
     >>> round(infoflux.mutual_info(x, y, k=10), 2), round(infoflux.mutual_info(x, y, k=10, lnc_alpha=0.5), 2)
     (6.34, 6.59)
     """
+    # the keywords every estimator path takes, passed through unchanged
+    opts: dict[str, Any] = {
+        "k": k,
+        "algorithm": algorithm,
+        "base": base,
+        "local": local,
+        "normalize": normalize,
+        "noise": noise,
+        "seed": seed,
+        "n_threads": n_threads,
+        "dtype": dtype,
+        "tile_size": tile_size,
+    }
     flags = (_mask_flag(discrete_x, "discrete_x"), _mask_flag(discrete_y, "discrete_y"))
     name = _estimator(estimator, conditional=False)
     mixed_data = name != "auto" or any(f is not False for f in flags)
@@ -513,16 +526,7 @@ def mutual_info(
             x,
             y,
             lnc_alpha=_lnc.check_alpha(lnc_alpha),
-            k=k,
-            algorithm=algorithm,
-            base=base,
-            local=local,
-            normalize=normalize,
-            noise=noise,
-            seed=seed,
-            n_threads=n_threads,
-            dtype=dtype,
-            tile_size=tile_size,
+            **opts,
         )
     if mixed_data:
         mixed: Result = _mixed(
@@ -531,32 +535,14 @@ def mutual_info(
             ("x", "y"),
             flags,
             name,
-            k=k,
-            algorithm=algorithm,
-            base=base,
-            local=local,
-            normalize=normalize,
-            noise=noise,
-            seed=seed,
-            n_threads=n_threads,
-            dtype=dtype,
-            tile_size=tile_size,
+            **opts,
         )
         return mixed
     result: Result = _estimate(
         "mi",
         (x, y),
         ("x", "y"),
-        k=k,
-        algorithm=algorithm,
-        base=base,
-        local=local,
-        normalize=normalize,
-        noise=noise,
-        seed=seed,
-        n_threads=n_threads,
-        dtype=dtype,
-        tile_size=tile_size,
+        **opts,
     )
     return result
 
@@ -664,6 +650,19 @@ def conditional_mutual_info(
     >>> abs(infoflux.conditional_mutual_info(u, v, c, discrete_z=True)) < 0.02
     True
     """
+    # the keywords every estimator path takes, passed through unchanged
+    opts: dict[str, Any] = {
+        "k": k,
+        "algorithm": algorithm,
+        "base": base,
+        "local": local,
+        "normalize": normalize,
+        "noise": noise,
+        "seed": seed,
+        "n_threads": n_threads,
+        "dtype": dtype,
+        "tile_size": tile_size,
+    }
     flags = (
         _mask_flag(discrete_x, "discrete_x"),
         _mask_flag(discrete_y, "discrete_y"),
@@ -677,32 +676,14 @@ def conditional_mutual_info(
             ("x", "y", "z"),
             flags,
             name,
-            k=k,
-            algorithm=algorithm,
-            base=base,
-            local=local,
-            normalize=normalize,
-            noise=noise,
-            seed=seed,
-            n_threads=n_threads,
-            dtype=dtype,
-            tile_size=tile_size,
+            **opts,
         )
         return mixed
     result: Result = _estimate(
         "cmi",
         (x, y, z),
         ("x", "y", "z"),
-        k=k,
-        algorithm=algorithm,
-        base=base,
-        local=local,
-        normalize=normalize,
-        noise=noise,
-        seed=seed,
-        n_threads=n_threads,
-        dtype=dtype,
-        tile_size=tile_size,
+        **opts,
     )
     return result
 
