@@ -255,6 +255,7 @@ def plugin_mi_against_columns(
     index: list[int],
     n_threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
+
 # Local values (nats) of the mixed KSG of Gao et al. (2017) and its conditional analogue.
 def mixed_mi_local(
     *, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], k: int, n_threads: int | None = None
