@@ -482,10 +482,13 @@ def test_select_k_best_passes_check_estimator(func):
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_classif_core_equals_the_numpy_estimator_bit_for_bit(seed):
+def test_classif_core_equals_the_numpy_estimator(seed):
     """mutual_info_classif computes its continuous features in the Rust core
     (one call for all columns); the NumPy estimator _mi_ross is the
-    reference: tiny and singleton classes, ties, scales from 1e-3 to 1e3."""
+    reference: tiny and singleton classes, ties, scales from 1e-3 to 1e3.
+    Bit for bit with NumPy 2.4; the NumPy releases for Python 3.9 round a
+    few last bits differently (their reductions and logarithms), hence the
+    1e-14 tolerance."""
     from infoflux import _core
 
     rng = np.random.default_rng(1000 + seed)
@@ -504,7 +507,7 @@ def test_classif_core_equals_the_numpy_estimator_bit_for_bit(seed):
         return
     cols = _core.ross_mutual_info_columns(x=X, labels=labels, k=k)
     for j in range(3):
-        assert max(0.0, cols[j]) == _mi_ross(X[:, j].copy(), labels, k, "y")
+        assert max(0.0, cols[j]) == pytest.approx(_mi_ross(X[:, j].copy(), labels, k, "y"), rel=0, abs=1e-14)
     np.testing.assert_allclose(
         mic(X, d, n_neighbors=k, random_state=0), sk_mic(X, d, n_neighbors=k, random_state=0), rtol=0, atol=1e-12
     )
