@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from infoflux import _core
-from infoflux._sklearn_prep import noise_scale, sklearn_scale
+from infoflux._sklearn_prep import discrete_mask, is_sparse, noise_scale, sklearn_scale
 
 __all__ = ["MRMRSelector"]
 
@@ -71,10 +71,6 @@ def _validate_data(est: Any, X: Any) -> Any:
     return validate_data(est, X, **kwargs)
 
 
-def _is_sparse(obj: Any) -> bool:
-    return hasattr(obj, "tocsc") and hasattr(obj, "nnz") and hasattr(obj, "shape")
-
-
 # ---------------------------------------------------------------- parameters
 
 
@@ -114,31 +110,6 @@ def _random_state(value: Any) -> np.random.RandomState:
 
     rng: np.random.RandomState = check_random_state(value)
     return rng
-
-
-def _discrete_mask(value: Any, p: int, sparse: bool) -> np.ndarray:
-    """The discrete features as a boolean mask, as scikit-learn's mutual_info_* read ``discrete_features``."""
-    if isinstance(value, str):
-        return np.full(p, sparse)
-    if isinstance(value, (bool, np.bool_)):
-        return np.full(p, bool(value))
-    d = np.asarray(value)
-    if d.ndim != 1 or d.size == 0:
-        raise ValueError(
-            f"discrete_features: expected a non-empty 1-D boolean mask or list of column indices, got shape {d.shape}"
-        )
-    if d.dtype == bool:
-        if d.shape[0] != p:
-            raise ValueError(f"discrete_features: the boolean mask has {d.shape[0]} entries but X has {p} features")
-        mask: np.ndarray = d.copy()
-        return mask
-    if d.dtype.kind not in "iu":
-        raise ValueError(f"discrete_features: column indices must be integers, got dtype {d.dtype}")
-    if np.any(d >= p) or np.any(d < -p):
-        raise ValueError(f"discrete_features: column index out of range for X with {p} features: {d.tolist()}")
-    mask = np.zeros(p, dtype=bool)
-    mask[d] = True
-    return mask
 
 
 def _infer_task(y: np.ndarray) -> str:
@@ -218,7 +189,7 @@ class _Data:
         self.pos = np.full(p, -1, dtype=np.intp)
         self.pos[cont_idx] = np.arange(n_cont)
         self.pos[disc_idx] = np.arange(disc_idx.shape[0])
-        src: Any = X.tocsc() if _is_sparse(X) else X
+        src: Any = X.tocsc() if is_sparse(X) else X
         if n_cont and n_cont == p and not classification:
             cont = sklearn_scale(np.ascontiguousarray(X, dtype=np.float64))
             cont = cont + 1e-10 * noise_scale(cont) * rng.standard_normal(size=(n, n_cont))
@@ -235,7 +206,7 @@ class _Data:
             self.cont = np.empty((0, n))
         codes = np.empty((disc_idx.shape[0], n), dtype=np.int64)
         for r, j in enumerate(disc_idx):
-            col = src[:, [j]].toarray()[:, 0] if _is_sparse(src) else src[:, j]
+            col = src[:, [j]].toarray()[:, 0] if is_sparse(src) else src[:, j]
             codes[r] = _labels(col, "X")
         self.codes = codes
         self.y_codes: np.ndarray | None = None
@@ -638,8 +609,8 @@ class MRMRSelector(SelectorMixin, BaseEstimator):  # type: ignore[misc]
         m = _n_select(self.n_features_to_select, p)
         yv, task = _target(y, n, self.task)
         classification = task == "classification"
-        sparse = _is_sparse(Xv)
-        discrete = _discrete_mask(self.discrete_features, p, sparse)
+        sparse = is_sparse(Xv)
+        discrete = discrete_mask(self.discrete_features, p, sparse, ValueError)
         if sparse and not discrete.all():
             raise ValueError(
                 "X: a sparse matrix can't have continuous features (as in scikit-learn); declare all features "

@@ -20,7 +20,7 @@ import numpy as np
 from infoflux import _core
 from infoflux._array_api import digamma
 from infoflux._arrays import to_numpy
-from infoflux._sklearn_prep import HUGE, noise_scale, sklearn_scale
+from infoflux._sklearn_prep import HUGE, discrete_mask, is_sparse, noise_scale, sklearn_scale
 
 __all__ = ["InvalidParameterError", "mutual_info_classif", "mutual_info_regression"]
 __all__ += ["MRMRSelector"]
@@ -105,10 +105,6 @@ def _random_state(value: Any, func: str) -> np.random.RandomState:
 # --------------------------------------------------------------------- arrays
 
 
-def _is_sparse(obj: Any) -> bool:
-    return hasattr(obj, "tocsc") and hasattr(obj, "nnz") and hasattr(obj, "shape")
-
-
 def _pandas_to_numpy(obj: Any) -> np.ndarray | None:
     """A pandas DataFrame or Series with nullable (extension) numeric
     columns as float64, missing values as NaN; None for anything else, which
@@ -154,7 +150,7 @@ def _check_X(X: Any, func: str) -> tuple[Any, int, int]:
     """(X as a numeric 2-D array or a CSC matrix, n_samples, n_features)."""
     if isinstance(X, str) or X is None:
         raise _invalid(func, "X", "an array-like or a sparse matrix", X)
-    if _is_sparse(X):
+    if is_sparse(X):
         Xc = X.tocsc(copy=True)
         Xc.sum_duplicates()
         if len(Xc.shape) != 2:
@@ -235,31 +231,14 @@ def _labels(a: np.ndarray, name: str) -> np.ndarray:
 
 def _discrete_mask(discrete_features: Any, p: int, sparse: bool, func: str) -> np.ndarray:
     if isinstance(discrete_features, str):
-        if discrete_features != "auto":
-            raise _invalid(func, "discrete_features", "'auto', a bool or an array-like", discrete_features)
-        return np.full(p, sparse)
-    if isinstance(discrete_features, (bool, np.bool_)):
-        return np.full(p, bool(discrete_features))
-    if discrete_features is None or np.ndim(discrete_features) == 0:
+        valid = discrete_features == "auto"
+    elif isinstance(discrete_features, (bool, np.bool_)):
+        valid = True
+    else:
+        valid = discrete_features is not None and np.ndim(discrete_features) > 0
+    if not valid:
         raise _invalid(func, "discrete_features", "'auto', a bool or an array-like", discrete_features)
-    d = np.asarray(discrete_features)
-    if d.ndim != 1 or d.size == 0:
-        raise ValueError(
-            "discrete_features: expected a non-empty 1-D boolean mask or list of column indices, "
-            f"got shape {d.shape} (pass False for no discrete features)"
-        )
-    if d.dtype == bool:
-        if d.shape[0] != p:
-            raise IndexError(f"discrete_features: the boolean mask has {d.shape[0]} entries but X has {p} features")
-        mask: np.ndarray = d.copy()
-        return mask
-    if d.dtype.kind not in "iu":
-        raise IndexError(f"discrete_features: column indices must be integers, got dtype {d.dtype}")
-    if np.any(d >= p) or np.any(d < -p):
-        raise IndexError(f"discrete_features: column index out of range for X with {p} features: {d.tolist()}")
-    mask = np.zeros(p, dtype=bool)
-    mask[d] = True  # negative indices count from the end, as NumPy (and scikit-learn) index
-    return mask
+    return discrete_mask(discrete_features, p, sparse, IndexError)
 
 
 # ------------------------------------------------------------- preprocessing
@@ -270,7 +249,7 @@ def _columns(X: Any, continuous: np.ndarray | None) -> Iterator[np.ndarray]:
     noisy copy of an all-continuous X, where given."""
     src: Any = X if continuous is None else continuous
     for j in range(src.shape[1]):
-        if _is_sparse(src):
+        if is_sparse(src):
             col = np.zeros(src.shape[0], dtype=src.data.dtype)
             lo, hi = src.indptr[j], src.indptr[j + 1]
             col[src.indices[lo:hi]] = src.data[lo:hi]
@@ -439,7 +418,7 @@ def _estimate(
         yv = _class_labels(y, n)
     else:
         yv = _continuous_target(y, n)
-    sparse = _is_sparse(Xv)
+    sparse = is_sparse(Xv)
     discrete = _discrete_mask(discrete_features, p, sparse, func)
     n_cont = int(np.count_nonzero(~discrete))
     if n_cont and sparse:
