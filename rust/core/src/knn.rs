@@ -66,7 +66,7 @@ pub struct Exclusion<'a> {
 impl Exclusion<'_> {
     #[inline]
     fn excludes(&self, i: usize, j: usize) -> bool {
-        i == j || (self.window > 0 && i.abs_diff(j) <= self.window && self.trial.map_or(true, |t| t[i] == t[j]))
+        i == j || (self.window > 0 && i.abs_diff(j) <= self.window && self.trial.is_none_or(|t| t[i] == t[j]))
     }
     /// Samples j ≠ i inside the window (candidates to subtract from counts).
     fn window_of(&self, i: usize, n: usize) -> impl Iterator<Item = usize> + '_ {

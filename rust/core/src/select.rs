@@ -315,7 +315,7 @@ mod tests {
         // a dense table, a sparse one (many symbols: the sorted path), a constant column
         cols.extend(a.iter().map(|&v| (v + (lcg(&mut s) * 3.0) as i64) % 5));
         cols.extend((0..n).map(|i| (i as i64 * 7919) % n as i64));
-        cols.extend(std::iter::repeat(0).take(n));
+        cols.extend(std::iter::repeat_n(0, n));
         let got = plugin_against_columns(&a, &cols, 3, &[0, 1, 2], &Interrupt::new()).unwrap();
         for j in 0..2 {
             let want = brute_plugin(&a, &cols[j * n..(j + 1) * n]);

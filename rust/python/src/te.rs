@@ -25,7 +25,7 @@ fn trial_ranges(lengths: &[usize]) -> Vec<std::ops::Range<usize>> {
 }
 
 fn trial_ids(lengths: &[usize]) -> Vec<u32> {
-    lengths.iter().enumerate().flat_map(|(t, &l)| std::iter::repeat(t as u32).take(l)).collect()
+    lengths.iter().enumerate().flat_map(|(t, &l)| std::iter::repeat_n(t as u32, l)).collect()
 }
 
 /// The surrogate method; a block size is required by "block" and refused by

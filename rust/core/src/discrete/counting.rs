@@ -89,7 +89,7 @@ impl Tally {
         } else if (c as usize) < SMALL {
             self.small[c as usize] += m;
         } else {
-            self.large.extend(std::iter::repeat(c).take(m as usize));
+            self.large.extend(std::iter::repeat_n(c, m as usize));
         }
     }
 
@@ -338,7 +338,7 @@ fn ranked_keys(cols: &[Column<'_>], mins: &[i64], sizes: &[u128], n: usize, irq:
     let mut range = sizes[0];
     for (j, &size_j) in sizes.iter().enumerate().skip(1) {
         let (mut col, mut size) = (offset(j), size_j);
-        if range.checked_mul(size).map_or(true, |p| p > u64::MAX as u128) {
+        if range.checked_mul(size).is_none_or(|p| p > u64::MAX as u128) {
             let (k, r) = ranks(&keys, irq)?;
             keys = k;
             range = r as u128;

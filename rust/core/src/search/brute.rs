@@ -11,20 +11,22 @@
 //! - points are stored in groups of [`LANES`], each group column by column
 //!   (two 64-byte lines per column), so one group's coordinate c is a few
 //!   vector loads and a group is contiguous;
-//! - a unit of queries scans the points a tile at a time ([`TILE`] groups,
-//!   tens of kilobytes: the tile stays in L1/L2 while every query of the
-//!   unit passes over it);
+//! - a unit of queries scans the points a tile at a time (about
+//!   [`TILE_BYTES`]: the tile stays in L1 while every query of the unit
+//!   passes over it);
 //! - each query keeps its current k-th distance; a group's max-norm
 //!   distances accumulate column by column and stop once every lane's
 //!   partial maximum is at least that k-th distance (no lane can enter the
-//!   k best), which in many dimensions happens after a few columns;
+//!   k best), tested after [`FIRST`] columns and then every [`STEP`] (see
+//!   [`next_test`]), which in many dimensions stops most groups early;
 //! - counts test the per-column radii the same way and stop once every
 //!   lane has failed a column.
 //!
 //! The inner loops are portable code over fixed-width arrays that the
 //! compiler turns into vector instructions; on x86-64 they are also
-//! compiled for AVX2 and picked at run time (no AVX-512 build: its target
-//! feature needs a newer Rust than the declared 1.80).
+//! compiled for AVX2 and for AVX-512, the widest the CPU has picked at run
+//! time ([`Isa`]). All paths compute the same floats in the same order of
+//! points, so their results are identical.
 //!
 //! Exactness: a distance is `max_c |fl(p_c − q_c)|`, the same floats the
 //! k-d tree compares (max is exact and |fl(a − b)| = |fl(b − a)|); a
@@ -41,16 +43,44 @@ use crate::MatRef;
 /// Points per group: two 64-byte cache lines of f64 per column. Measured
 /// (k-NN and counts, n = 10⁴, 20 and 10 columns): 16 lanes about 1.45×
 /// faster than 8 and 2.5× faster than 4 (a group's early exit is one
-/// branch for more points); 32 no faster.
+/// branch for more points); 32 no faster with AVX2 (its 16 vector
+/// registers no longer hold two columns of a group).
 pub const LANES: usize = 16;
 
-/// Groups per tile: 256 points, 40 KiB at 20 columns.
-const TILE: usize = 16;
+/// Bytes of points per tile: the tile stays in the 48 KiB L1 cache beside
+/// the query's coordinates and lists (32 KiB measured as fast as 16 or
+/// 64 KiB at 20 columns and faster than a fixed 16 groups at 50 or 100).
+const TILE_BYTES: usize = 32 * 1024;
 
-/// Columns accumulated between two early-exit tests (8 measured about 8%
-/// faster than 4, and 4 than 2: a test is a horizontal reduction and a
-/// branch the predictor often loses).
+/// Groups per tile in `d` columns.
+#[inline]
+fn tile_groups(d: usize) -> usize {
+    (TILE_BYTES / (d.max(1) * LANES * 8)).max(1)
+}
+
+/// Columns accumulated before a group's first early-exit test.
+const FIRST: usize = 12;
+/// Columns accumulated between two later tests.
 const STEP: usize = 8;
+/// Fewest columns worth a test before them: fewer are accumulated without.
+const REST: usize = 6;
+
+/// The column after which to test next a group whose columns up to `c`
+/// are accumulated, of `d`. A test is a horizontal reduction and a branch
+/// the predictor often loses (a mispredicted one costs more than
+/// accumulating a few columns of 16 lanes), so tests are few: measured
+/// (n = 10⁴, 20 columns k-NN and 10 columns counts) a first test
+/// after 12 columns and none before a tail of under 6 are about 1.2× (k-NN)
+/// and 1.4× (counts) faster than a test every 8 columns.
+#[inline(always)]
+fn next_test(c: usize, d: usize) -> usize {
+    let e = if c == 0 { FIRST } else { c + STEP };
+    if e + REST > d {
+        d
+    } else {
+        e
+    }
+}
 
 /// The max-norm distances from `q` of the group `pts` (its columns one
 /// after the other, [`LANES`] values each), or `None` once no lane can be at
@@ -61,14 +91,8 @@ fn group_max(pts: &[f64], q: &[f64], bound: f64) -> Option<[f64; LANES]> {
     let mut m = [0.0f64; LANES];
     let mut c = 0;
     while c < d {
-        let end = (c + STEP).min(d);
-        for (col, &qv) in pts[c * LANES..end * LANES].chunks_exact(LANES).zip(&q[c..end]) {
-            for l in 0..LANES {
-                let v = (col[l] - qv).abs();
-                // NaN (padding) propagates, so that no test accepts it
-                m[l] = if v <= m[l] { m[l] } else { v };
-            }
-        }
+        let end = next_test(c, d);
+        accumulate(&mut m, &pts[c * LANES..end * LANES], &q[c..end]);
         c = end;
         let mut any = false;
         for &v in &m {
@@ -79,6 +103,82 @@ fn group_max(pts: &[f64], q: &[f64], bound: f64) -> Option<[f64; LANES]> {
         }
     }
     Some(m)
+}
+
+/// `a > b ? a : b`: one `maxpd` on x86 (which returns its second operand
+/// when either is NaN, so a NaN `b` propagates). The distances it combines
+/// are never NaN except in padding lanes, where every column is NaN.
+#[inline(always)]
+fn max(a: f64, b: f64) -> f64 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// `m[l] = max(m[l], max_c |cols[c][l] − q[c]|)` over the columns `cols`
+/// (each [`LANES`] values), two columns at a time: the running maxima then
+/// wait on one `max` per two columns rather than per column. The maximum
+/// of non-NaN values is exact in any order.
+#[inline(always)]
+fn accumulate(m: &mut [f64; LANES], cols: &[f64], q: &[f64]) {
+    let mut pairs = cols.chunks_exact(2 * LANES);
+    let mut qs = q.chunks_exact(2);
+    for (two, qv) in (&mut pairs).zip(&mut qs) {
+        let (a, b) = two.split_at(LANES);
+        for l in 0..LANES {
+            let u = (a[l] - qv[0]).abs();
+            let v = (b[l] - qv[1]).abs();
+            m[l] = max(m[l], max(u, v));
+        }
+    }
+    if let (&[qv], a) = (qs.remainder(), pairs.remainder()) {
+        for l in 0..LANES {
+            m[l] = max(m[l], (a[l] - qv).abs());
+        }
+    }
+}
+
+/// The instruction sets a search can run on: [`Isa::Portable`] everywhere,
+/// AVX2 and AVX-512 on the x86-64 CPUs that have them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Isa {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Isa {
+    /// Every variant this build has, narrowest first.
+    const ALL: &'static [Isa] = &[
+        Isa::Portable,
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2,
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512,
+    ];
+    /// Whether this CPU has it.
+    fn present(self) -> bool {
+        match self {
+            Isa::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
+        }
+    }
+    /// The widest this CPU has.
+    pub fn best() -> Isa {
+        Self::ALL.iter().rev().copied().find(|isa| isa.present()).unwrap_or(Isa::Portable)
+    }
+    /// Every one this CPU has.
+    #[cfg(test)]
+    pub fn available() -> Vec<Isa> {
+        Self::ALL.iter().copied().filter(|isa| isa.present()).collect()
+    }
 }
 
 /// The points of one space in groups of [`LANES`], each group column-major.
@@ -164,22 +264,50 @@ impl Blocked {
         skip: &F,
         out: &mut Vec<Vec<(f64, u32)>>,
     ) {
+        self.knn_block_on(Isa::best(), queries, kk, skip, out)
+    }
+
+    /// [`Blocked::knn_block`] on the instruction set `isa`, which the CPU
+    /// must have.
+    pub(crate) fn knn_block_on<F: Fn(usize, usize) -> bool>(
+        &self,
+        isa: Isa,
+        queries: std::ops::Range<usize>,
+        kk: usize,
+        skip: &F,
+        out: &mut Vec<Vec<(f64, u32)>>,
+    ) {
         out.resize_with(queries.len(), Vec::new);
         for o in out.iter_mut() {
             o.clear();
         }
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
+        match isa {
+            Isa::Portable => self.knn_block_g(queries, kk, skip, out),
             // SAFETY: the CPU has the feature the function is compiled for
-            unsafe { self.knn_block_avx2(queries, kk, skip, out) };
-            return;
+            // (the caller's `isa`, from `Isa::best` or `Isa::available`)
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { self.knn_block_avx2(queries, kk, skip, out) },
+            // SAFETY: as above
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { self.knn_block_avx512(queries, kk, skip, out) },
         }
-        self.knn_block_g(queries, kk, skip, out)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn knn_block_avx2<F: Fn(usize, usize) -> bool>(
+        &self,
+        queries: std::ops::Range<usize>,
+        kk: usize,
+        skip: &F,
+        out: &mut [Vec<(f64, u32)>],
+    ) {
+        self.knn_block_g(queries, kk, skip, out)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn knn_block_avx512<F: Fn(usize, usize) -> bool>(
         &self,
         queries: std::ops::Range<usize>,
         kk: usize,
@@ -200,8 +328,9 @@ impl Blocked {
         let d = self.d;
         let mut q = vec![0.0f64; d];
         let groups = self.groups();
-        for t0 in (0..groups).step_by(TILE) {
-            let tile = t0..(t0 + TILE).min(groups);
+        let per_tile = tile_groups(d);
+        for t0 in (0..groups).step_by(per_tile) {
+            let tile = t0..(t0 + per_tile).min(groups);
             for (i, best) in queries.clone().zip(out.iter_mut()) {
                 for (c, qc) in q.iter_mut().enumerate() {
                     *qc = self.coord(i, c);
@@ -228,29 +357,41 @@ impl Blocked {
     /// `radii[q * d..][..d]`: the number of points p (itself included) with
     /// `|p_c − x_c| < r_c` (strict) or `≤ r_c` in every column c.
     pub fn count_block(&self, queries: &[usize], radii: &[f64], strict: bool, out: &mut [u32]) {
+        self.count_block_on(Isa::best(), queries, radii, strict, out)
+    }
+
+    /// [`Blocked::count_block`] on the instruction set `isa`, which the CPU
+    /// must have.
+    pub(crate) fn count_block_on(&self, isa: Isa, queries: &[usize], radii: &[f64], strict: bool, out: &mut [u32]) {
         out.fill(0);
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
+        match (isa, strict) {
+            (Isa::Portable, true) => self.count_block_g::<true>(queries, radii, out),
+            (Isa::Portable, false) => self.count_block_g::<false>(queries, radii, out),
             // SAFETY: the CPU has the feature the function is compiled for
-            unsafe {
-                if strict {
-                    self.count_block_avx2::<true>(queries, radii, out)
-                } else {
-                    self.count_block_avx2::<false>(queries, radii, out)
-                }
-            };
-            return;
-        }
-        if strict {
-            self.count_block_g::<true>(queries, radii, out)
-        } else {
-            self.count_block_g::<false>(queries, radii, out)
+            // (the caller's `isa`, from `Isa::best` or `Isa::available`)
+            #[cfg(target_arch = "x86_64")]
+            (Isa::Avx2, true) => unsafe { self.count_block_avx2::<true>(queries, radii, out) },
+            // SAFETY: as above
+            #[cfg(target_arch = "x86_64")]
+            (Isa::Avx2, false) => unsafe { self.count_block_avx2::<false>(queries, radii, out) },
+            // SAFETY: as above
+            #[cfg(target_arch = "x86_64")]
+            (Isa::Avx512, true) => unsafe { self.count_block_avx512::<true>(queries, radii, out) },
+            // SAFETY: as above
+            #[cfg(target_arch = "x86_64")]
+            (Isa::Avx512, false) => unsafe { self.count_block_avx512::<false>(queries, radii, out) },
         }
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn count_block_avx2<const STRICT: bool>(&self, queries: &[usize], radii: &[f64], out: &mut [u32]) {
+        self.count_block_g::<STRICT>(queries, radii, out)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn count_block_avx512<const STRICT: bool>(&self, queries: &[usize], radii: &[f64], out: &mut [u32]) {
         self.count_block_g::<STRICT>(queries, radii, out)
     }
 
@@ -262,8 +403,9 @@ impl Blocked {
         // tested on its max-norm distance: max_c |x_c| < r ⟺ every |x_c| < r
         let mut runs: Vec<(usize, f64)> = Vec::with_capacity(d);
         let groups = self.groups();
-        for t0 in (0..groups).step_by(TILE) {
-            let tile = t0..(t0 + TILE).min(groups);
+        let per_tile = tile_groups(d);
+        for t0 in (0..groups).step_by(per_tile) {
+            let tile = t0..(t0 + per_tile).min(groups);
             for ((&i, r), o) in queries.iter().zip(radii.chunks_exact(d)).zip(out.iter_mut()) {
                 for (c, qc) in q.iter_mut().enumerate() {
                     *qc = self.coord(i, c);
@@ -293,14 +435,8 @@ fn group_count<const STRICT: bool>(pts: &[f64], q: &[f64], runs: &[(usize, f64)]
     for &(end_run, r) in runs {
         let mut m = [0.0f64; LANES];
         while c < end_run {
-            let end = (c + STEP).min(end_run);
-            for (col, &qv) in pts[c * LANES..end * LANES].chunks_exact(LANES).zip(&q[c..end]) {
-                for l in 0..LANES {
-                    let v = (col[l] - qv).abs();
-                    // NaN (padding) propagates, so that no test accepts it
-                    m[l] = if v <= m[l] { m[l] } else { v };
-                }
-            }
+            let end = next_test(c, end_run);
+            accumulate(&mut m, &pts[c * LANES..end * LANES], &q[c..end]);
             c = end;
             let mut any = false;
             for l in 0..LANES {
@@ -350,34 +486,39 @@ mod tests {
     }
 
     /// Data sets of n points in d columns: smooth, tied (a few levels),
-    /// clustered, heavy-tailed (Cauchy).
+    /// clustered, heavy-tailed (Cauchy), huge (differences near 1e300),
+    /// tiny (subnormal differences), signed zeros among a few levels.
     fn data(kind: usize, n: usize, d: usize, s: &mut u64) -> Vec<f64> {
         (0..n * d)
             .map(|e| match kind {
                 0 => lcg(s),
                 1 => (lcg(s) * 4.0).floor(),
                 2 => ((e / d) % 3) as f64 * 10.0 + 0.01 * lcg(s),
-                _ => (std::f64::consts::PI * (lcg(s) - 0.5)).tan(),
+                3 => (std::f64::consts::PI * (lcg(s) - 0.5)).tan(),
+                4 => (lcg(s) - 0.5) * 1e300,
+                5 => lcg(s) * 1e-305,
+                _ => [0.0, -0.0, 1.0][(lcg(s) * 3.0) as usize],
             })
             .collect()
     }
 
     #[test]
-    fn knn_and_counts_match_a_naive_oracle() {
+    fn knn_and_counts_match_a_naive_oracle_on_every_isa() {
+        let isas = Isa::available();
         let mut s = 7u64;
-        for &d in &[2usize, 3, 5, 8, 13, 20, 33, 64] {
-            for kind in 0..4 {
+        for &d in &[2usize, 3, 5, 8, 12, 13, 17, 18, 19, 20, 25, 33, 64] {
+            for kind in 0..7 {
                 let n = 61 + d;
                 let x = data(kind, n, d, &mut s);
                 let b = Blocked::new(MatRef { data: &x, n, d });
                 for window in [0usize, 3] {
                     let skip = move |i: usize, j: usize| i.abs_diff(j) <= window;
                     for k in 1..=10 {
-                        let mut out = Vec::new();
                         // two units, as the callers split the queries
                         for unit in [0..n / 2, n / 2..n] {
-                            b.knn_block(unit.clone(), k + 1, &skip, &mut out);
-                            for (i, best) in unit.zip(&out) {
+                            let mut want_lists = Vec::new();
+                            b.knn_block_on(Isa::Portable, unit.clone(), k + 1, &skip, &mut want_lists);
+                            for (i, best) in unit.clone().zip(&want_lists) {
                                 let want = naive_kth(&x, d, i, k, &skip);
                                 assert_eq!(best[k - 1].0.to_bits(), want.to_bits(), "d={d} kind={kind} k={k}");
                                 let row = KnnRow { best };
@@ -386,27 +527,51 @@ mod tests {
                                 for &(dist, j) in best.iter() {
                                     assert!(!skip(i, j as usize));
                                     let p = (0..d).map(|c| (x[i * d + c] - x[j as usize * d + c]).abs());
-                                    assert_eq!(dist, p.fold(0.0, f64::max));
+                                    assert_eq!(dist.to_bits(), p.fold(0.0, f64::max).to_bits());
+                                }
+                            }
+                            // every path: the same lists, ties and their order included
+                            for &isa in &isas {
+                                let mut out = Vec::new();
+                                b.knn_block_on(isa, unit.clone(), k + 1, &skip, &mut out);
+                                for (got, want) in out.iter().zip(&want_lists) {
+                                    let bits = |v: &Vec<(f64, u32)>| {
+                                        v.iter().map(|p| (p.0.to_bits(), p.1)).collect::<Vec<_>>()
+                                    };
+                                    assert_eq!(bits(got), bits(want), "{isa:?} d={d} kind={kind} k={k}");
                                 }
                             }
                         }
                     }
                 }
                 // counts at radii taken from the data (ties at the radius):
-                // per column, and one radius for all columns (algorithm 1)
+                // per column, one radius for all columns (algorithm 1), and
+                // one per half (two variables of algorithm 2)
                 let queries: Vec<usize> = (0..n).collect();
                 let x = &x;
                 let per_col: Vec<f64> =
                     (0..n).flat_map(|i| (0..d).map(move |c| (x[i * d + c] - x[((i + 5) % n) * d + c]).abs())).collect();
                 let one: Vec<f64> =
                     per_col.chunks_exact(d).flat_map(|r| vec![r.iter().fold(0.0, |a, &b| f64::max(a, b)); d]).collect();
-                for radii in [&per_col, &one] {
+                let halves: Vec<f64> = per_col
+                    .chunks_exact(d)
+                    .flat_map(|r| {
+                        let h = d / 2;
+                        let (a, b) = r.split_at(h);
+                        let ma = a.iter().fold(0.0, |u, &v| f64::max(u, v));
+                        let mb = b.iter().fold(0.0, |u, &v| f64::max(u, v));
+                        (0..d).map(move |c| if c < h { ma } else { mb })
+                    })
+                    .collect();
+                for radii in [&per_col, &one, &halves] {
                     for strict in [true, false] {
-                        let mut out = vec![0u32; n];
-                        b.count_block(&queries, radii, strict, &mut out);
-                        for i in 0..n {
-                            let want = naive_count(x, d, i, &radii[i * d..][..d], strict);
-                            assert_eq!(out[i], want, "d={d} kind={kind}");
+                        for &isa in &isas {
+                            let mut out = vec![0u32; n];
+                            b.count_block_on(isa, &queries, radii, strict, &mut out);
+                            for i in 0..n {
+                                let want = naive_count(x, d, i, &radii[i * d..][..d], strict);
+                                assert_eq!(out[i], want, "{isa:?} d={d} kind={kind}");
+                            }
                         }
                     }
                 }
@@ -418,10 +583,12 @@ mod tests {
     fn overflowing_differences_give_an_infinite_kth() {
         let x = [1.7e308, -1.7e308, 1.0, 2.0];
         let b = Blocked::new(MatRef { data: &x, n: 4, d: 1 });
-        let mut out = Vec::new();
-        b.knn_block(0..4, 3, &|i, j| i == j, &mut out);
-        assert_eq!(out[0].len(), 3);
-        assert_eq!(out[0][2].0, f64::INFINITY);
+        for isa in Isa::available() {
+            let mut out = Vec::new();
+            b.knn_block_on(isa, 0..4, 3, &|i, j| i == j, &mut out);
+            assert_eq!(out[0].len(), 3);
+            assert_eq!(out[0][2].0, f64::INFINITY);
+        }
     }
 }
 

@@ -539,11 +539,25 @@ impl KdTree {
             return;
         }
         #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has the feature the function is compiled for
+            unsafe { self.knn_point_avx512::<M, F>(t, k, skip, out) };
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has the feature the function is compiled for
             unsafe { self.knn_point_avx2::<M, F>(t, k, skip, out) };
             return;
         }
+        self.knn_point_b::<M, F>(t, k, skip, out);
+    }
+
+    /// `knn_point` compiled for AVX-512: a block's 8 lanes in one register.
+    /// The same float operations in the same order, so the same distances.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn knn_point_avx512<M: Metric, F: Fn(u32) -> bool>(&self, t: u32, k: usize, skip: &F, out: &mut Neighbours) {
         self.knn_point_b::<M, F>(t, k, skip, out);
     }
 
@@ -752,10 +766,23 @@ impl KdTree {
     /// skips the walk down from the root.
     pub fn count_point(&self, t: u32, r: &[f64], strict: bool) -> usize {
         #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has the feature the function is compiled for
+            return unsafe { self.count_point_avx512(t, r, strict) };
+        }
+        #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has the feature the function is compiled for
             return unsafe { self.count_point_avx2(t, r, strict) };
         }
+        self.count_point_g(t, r, strict)
+    }
+
+    /// `count_point` compiled for AVX-512: the same comparisons on the
+    /// same floats, so the same counts.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn count_point_avx512(&self, t: u32, r: &[f64], strict: bool) -> usize {
         self.count_point_g(t, r, strict)
     }
 
@@ -883,7 +910,7 @@ fn subtree_nodes(len: usize, leaf: usize) -> usize {
         return 1;
     }
     let l = len / 2;
-    if len % 2 == 0 {
+    if len.is_multiple_of(2) {
         1 + 2 * subtree_nodes(l, leaf)
     } else {
         1 + subtree_nodes(l, leaf) + subtree_nodes(len - l, leaf)

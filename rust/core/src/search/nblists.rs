@@ -265,8 +265,7 @@ impl NeighbourLists {
 /// scan stops at the first entry whose d_ij reaches every lane's k-th.
 /// Compiled for AVX2 (two 256-bit registers a step), picked at run time,
 /// and for the x86-64 baseline (four SSE2 registers). No AVX-512 build: it
-/// is no faster here, and its intrinsics need Rust 1.89, past the declared
-/// 1.80.
+/// is no faster here.
 fn scan_lanes(ids: &[u32], dist: &[f64], x: &[LaneRow], q: &[f64; LANES], k: usize) -> Option<([f64; LANES], usize)> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {

@@ -317,7 +317,7 @@ pub fn cmi_candidates(
         }
     }
     let finite = |m: &MatRef<'_>| m.data.iter().all(|v| v.is_finite());
-    if !finite(&y) || !z.as_ref().map_or(true, finite) {
+    if !finite(&y) || !z.as_ref().is_none_or(finite) {
         return Err(Error::invalid("y", "y or z contains NaN or infinity"));
     }
     for (c, (x, o)) in candidates.iter().zip(orders).enumerate() {
