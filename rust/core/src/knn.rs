@@ -967,29 +967,23 @@ pub fn entropy_local(x: MatRef<'_>, k: usize, norm: Norm, interrupt: &Interrupt)
         Norm::Euclidean => d / 2.0 * std::f64::consts::PI.ln() - ln_gamma(d / 2.0 + 1.0) - d * 2f64.ln(),
     };
     let base = digamma(n as f64) - digamma(k as f64) + ln_cd;
-    let tree = KdTree::new(x);
-    let chunks: Vec<Result<Vec<f64>>> = (0..n.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            interrupt.check()?;
-            let mut nbrs = Vec::with_capacity(k + 1);
-            let range = c * CHUNK..((c + 1) * CHUNK).min(n);
-            let mut out = Vec::with_capacity(range.len());
-            for t in range {
-                let rho = kl_radius(&tree, t as u32, k, norm, &mut nbrs);
-                out.push(match rho {
-                    Radius::Zero => f64::NAN,
-                    // the plain formula wherever 2ρ is a finite float
-                    Radius::Plain(rho) if (2.0 * rho).is_finite() => base + d * (2.0 * rho).ln(),
-                    Radius::Plain(rho) => base + d * (std::f64::consts::LN_2 + rho.ln()),
-                    Radius::Log(ln_rho) => base + d * (std::f64::consts::LN_2 + ln_rho),
-                });
-            }
-            Ok(out)
-        })
-        .collect();
-    let chunks: Vec<Vec<f64>> = chunks.into_iter().collect::<Result<_>>()?;
-    let zero = chunks.iter().flatten().filter(|v| v.is_nan()).count();
+    let value = |rho: Radius| match rho {
+        Radius::Zero => f64::NAN,
+        // the plain formula wherever 2ρ is a finite float
+        Radius::Plain(rho) if (2.0 * rho).is_finite() => base + d * (2.0 * rho).ln(),
+        Radius::Plain(rho) => base + d * (std::f64::consts::LN_2 + rho.ln()),
+        Radius::Log(ln_rho) => base + d * (std::f64::consts::LN_2 + ln_rho),
+    };
+    let values: Vec<f64> = if brute_entropy(n, x.d) {
+        kl_radii_brute(x, k, norm, interrupt)?.into_iter().map(value).collect()
+    } else {
+        let mut values = vec![0.0; n];
+        for (i, rho) in kl_radii_tree(x, k, norm, interrupt)? {
+            values[i] = value(rho);
+        }
+        values
+    };
+    let zero = values.iter().filter(|v| v.is_nan()).count();
     interrupt.tally_radii(zero, n);
     if zero > 0 {
         return Err(Error::invalid(
@@ -1000,19 +994,134 @@ pub fn entropy_local(x: MatRef<'_>, k: usize, norm: Norm, interrupt: &Interrupt)
             ),
         ));
     }
-    let mut values = vec![0.0; n];
-    let mut t = 0u32;
-    for chunk in chunks {
-        for v in chunk {
-            values[tree.original(t)] = v;
-            t += 1;
-        }
-    }
     Ok(values)
+}
+
+/// Whether the k-th neighbour distances of the entropy of n samples in d
+/// columns come from a brute-force scan rather than the k-d tree (see
+/// [`kl_radii_brute`]); `INFOFLUX_SEARCH` forces either as for the joint
+/// searches.
+fn brute_entropy(n: usize, d: usize) -> bool {
+    match search_choice() {
+        SearchChoice::Tree => false,
+        SearchChoice::Brute => true,
+        SearchChoice::Measured => brute_joint(n, d),
+    }
+}
+
+/// Every sample's k-th neighbour distance from the k-d tree: (sample,
+/// radius) in the tree's order.
+fn kl_radii_tree(x: MatRef<'_>, k: usize, norm: Norm, interrupt: &Interrupt) -> Result<Vec<(usize, Radius)>> {
+    let n = x.n;
+    let tree = KdTree::new(x);
+    let chunks: Vec<Result<Vec<(usize, Radius)>>> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            interrupt.check()?;
+            let mut nbrs = Vec::with_capacity(k + 1);
+            let range = c * CHUNK..((c + 1) * CHUNK).min(n);
+            Ok(range.map(|t| (tree.original(t as u32), kl_radius(&tree, t as u32, k, norm, &mut nbrs))).collect())
+        })
+        .collect();
+    Ok(chunks.into_iter().collect::<Result<Vec<_>>>()?.into_iter().flatten().collect())
+}
+
+/// Every sample's k-th neighbour distance (in sample order) from a
+/// brute-force scan, the same floats as [`kl_radii_tree`]: the max norm
+/// from [`Blocked`], the Euclidean norm from [`BlockedL2`], both exact k-th
+/// distances folded column by column as the tree folds them, and the
+/// queries whose distances leave the float range scanned again with the
+/// tree's rescaled metrics.
+fn kl_radii_brute(x: MatRef<'_>, k: usize, norm: Norm, interrupt: &Interrupt) -> Result<Vec<Radius>> {
+    use crate::search::brute_l2::{kth_scan, BlockedL2};
+    use crate::search::kdtree::{EuclideanDown, EuclideanUp, MaxNormDown, RESCALE_LOG2};
+    let n = x.n;
+    let shift = RESCALE_LOG2 as f64 * std::f64::consts::LN_2;
+    let units: Vec<std::ops::Range<usize>> = (0..n).step_by(BRUTE_UNIT).map(|u| u..(u + BRUTE_UNIT).min(n)).collect();
+    let chunks: Vec<Result<Vec<Radius>>> = match norm {
+        Norm::Max => {
+            let blocked = Blocked::new(x);
+            units
+                .into_par_iter()
+                .map_init(Vec::new, |out, unit| {
+                    interrupt.check()?;
+                    blocked.knn_block(unit.clone(), k, &|i, j| i == j, out);
+                    Ok(unit
+                        .zip(out.iter())
+                        .map(|(i, best)| {
+                            let r = best.get(k - 1).map_or(f64::INFINITY, |p| p.0);
+                            if r.is_finite() {
+                                if r == 0.0 {
+                                    Radius::Zero
+                                } else {
+                                    Radius::Plain(r)
+                                }
+                            } else {
+                                // a difference overflowed
+                                Radius::Log(kth_scan::<MaxNormDown>(x, i, k).ln() + shift)
+                            }
+                        })
+                        .collect())
+                })
+                .collect()
+        }
+        Norm::Euclidean => {
+            let blocked = BlockedL2::new(x);
+            let (lo, hi) = euclidean_safe();
+            units
+                .into_par_iter()
+                .map_init(
+                    || (Vec::new(), Vec::new(), Vec::new()),
+                    |(queries, kth, best), unit| {
+                        interrupt.check()?;
+                        queries.clear();
+                        queries.extend(unit);
+                        kth.resize(queries.len(), 0.0);
+                        blocked.kth_block::<Euclidean>(queries, k, kth, best);
+                        let mut radii: Vec<Radius> =
+                            kth.iter()
+                                .map(|&s| {
+                                    if s >= lo && s <= hi {
+                                        Radius::Plain(Euclidean::finish(s))
+                                    } else {
+                                        Radius::Zero
+                                    }
+                                })
+                                .collect();
+                        // the rare queries outside the safe range, again with rescaled differences
+                        for scale_up in [true, false] {
+                            let at: Vec<usize> =
+                                (0..kth.len()).filter(|&q| if scale_up { kth[q] < lo } else { kth[q] > hi }).collect();
+                            if at.is_empty() {
+                                continue;
+                            }
+                            let again: Vec<usize> = at.iter().map(|&q| queries[q]).collect();
+                            let mut s = vec![0.0; at.len()];
+                            if scale_up {
+                                blocked.kth_block::<EuclideanUp>(&again, k, &mut s, best);
+                            } else {
+                                blocked.kth_block::<EuclideanDown>(&again, k, &mut s, best);
+                            }
+                            for (&q, &s) in at.iter().zip(&s) {
+                                radii[q] = match (scale_up, s == 0.0) {
+                                    (true, true) => Radius::Zero,
+                                    (true, false) => Radius::Log(0.5 * s.ln() - shift),
+                                    (false, _) => Radius::Log(0.5 * s.ln() + shift),
+                                };
+                            }
+                        }
+                        Ok(radii)
+                    },
+                )
+                .collect()
+        }
+    };
+    Ok(chunks.into_iter().collect::<Result<Vec<_>>>()?.into_iter().flatten().collect())
 }
 
 /// The distance from a sample to its k-th neighbour, for the
 /// Kozachenko–Leonenko entropy.
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Radius {
     /// exact ties: the distance is 0
     Zero,
@@ -1064,6 +1173,49 @@ fn kl_radius(tree: &KdTree, t: u32, k: usize, norm: Norm, nbrs: &mut Neighbours)
             }
             tree.knn_point::<EuclideanDown, _>(t, k, &skip, nbrs);
             Radius::Log(0.5 * kth(nbrs).ln() + shift)
+        }
+    }
+}
+
+/// The two entropy paths give the same radii, so the same estimates bit
+/// for bit, at every magnitude.
+#[cfg(test)]
+mod entropy_paths {
+    use super::*;
+    use crate::testing::lcg;
+
+    #[test]
+    fn tree_and_brute_force_radii_agree() {
+        let mut s = 5u64;
+        for d in [1usize, 2, 3, 5, 8, 12, 17, 24, 40, 64] {
+            for kind in 0..7 {
+                let n = [300, 700][(d + kind) % 2];
+                let x: Vec<f64> = (0..n * d)
+                    .map(|e| match kind {
+                        0 => lcg(&mut s) + lcg(&mut s),
+                        1 => (lcg(&mut s) * 3.0).floor(),
+                        2 => ((e / d) % 4) as f64 * 50.0 + 1e-3 * lcg(&mut s),
+                        3 => (std::f64::consts::PI * (lcg(&mut s) - 0.5)).tan(),
+                        // squared k-th distances below the safe range / above it
+                        4 => lcg(&mut s) * 1e-160,
+                        5 => lcg(&mut s) * 1e160,
+                        // differences that overflow
+                        _ => (lcg(&mut s) - 0.5) * 1.7e308 * 1.8,
+                    })
+                    .collect();
+                let m = MatRef { data: &x, n, d };
+                for norm in [Norm::Max, Norm::Euclidean] {
+                    for k in [1, 2, 4, 10] {
+                        let irq = Interrupt::new();
+                        let mut tree = vec![Radius::Zero; n];
+                        for (i, r) in kl_radii_tree(m, k, norm, &irq).unwrap() {
+                            tree[i] = r;
+                        }
+                        let brute = kl_radii_brute(m, k, norm, &irq).unwrap();
+                        assert_eq!(tree, brute, "d={d} kind={kind} {norm:?} k={k}");
+                    }
+                }
+            }
         }
     }
 }

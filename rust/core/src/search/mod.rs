@@ -16,6 +16,7 @@
 
 pub(crate) mod boxgrid;
 pub(crate) mod brute;
+pub(crate) mod brute_l2;
 pub(crate) mod grid;
 pub(crate) mod grid3;
 pub(crate) mod kdtree;
