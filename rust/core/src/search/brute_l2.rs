@@ -260,3 +260,53 @@ mod tests {
         assert_eq!(out, [0.0, 0.0, 0.0, 8.0]);
     }
 }
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::search::brute::Blocked;
+    use crate::search::kdtree::{Euclidean, MaxNorm};
+    use crate::testing::lcg;
+
+    #[test]
+    #[ignore]
+    fn time_kernels() {
+        for (n, d) in [(10_000usize, 8usize), (10_000, 20), (10_000, 40)] {
+            let mut s = 1u64;
+            let x: Vec<f64> = (0..n * d).map(|_| lcg(&mut s) + lcg(&mut s) + lcg(&mut s)).collect();
+            let m = MatRef { data: &x, n, d };
+            let (b, l2) = (Blocked::new(m), BlockedL2::new(m));
+            for rep in 0..2 {
+                let t0 = std::time::Instant::now();
+                let mut out = Vec::new();
+                let mut a = 0.0;
+                for u in (0..n).step_by(256) {
+                    b.knn_block(u..(u + 256).min(n), 3, &|i, j| i == j, &mut out);
+                    a += out.iter().map(|o| o[2].0).sum::<f64>();
+                }
+                let t1 = t0.elapsed();
+                let t0 = std::time::Instant::now();
+                let (mut kth, mut best) = (vec![0.0; 256], Vec::new());
+                let mut c = 0.0;
+                for u in (0..n).step_by(256) {
+                    let q: Vec<usize> = (u..(u + 256).min(n)).collect();
+                    kth.resize(q.len(), 0.0);
+                    l2.kth_block::<MaxNorm>(&q, 3, &mut kth, &mut best);
+                    c += kth.iter().sum::<f64>();
+                }
+                let t2 = t0.elapsed();
+                let t0 = std::time::Instant::now();
+                for u in (0..n).step_by(256) {
+                    let q: Vec<usize> = (u..(u + 256).min(n)).collect();
+                    kth.resize(q.len(), 0.0);
+                    l2.kth_block::<Euclidean>(&q, 3, &mut kth, &mut best);
+                }
+                let t3 = t0.elapsed();
+                assert_eq!(a, c);
+                println!(
+                    "n={n} d={d} rep={rep} knn_block {t1:?} kth_block<MaxNorm> {t2:?} kth_block<Euclidean> {t3:?}"
+                );
+            }
+        }
+    }
+}
