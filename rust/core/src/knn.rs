@@ -1000,7 +1000,8 @@ pub fn entropy_local(x: MatRef<'_>, k: usize, norm: Norm, interrupt: &Interrupt)
 ///
 /// Measured (entropy of n samples of d independent standard normal
 /// columns, k = 3, one thread, two shared cores of an AMD EPYC; seconds
-/// tree / brute force):
+/// tree / brute force, each pair from one run, the load varying between
+/// runs):
 ///
 /// | norm, n | d = 8 | 10 | 12 | 16 | 20 | 32 |
 /// |---|---|---|---|---|---|---|
@@ -1008,10 +1009,10 @@ pub fn entropy_local(x: MatRef<'_>, k: usize, norm: Norm, interrupt: &Interrupt)
 /// | max, 10 000 | 0.077 / 0.129 | 0.155 / 0.181 | 0.196 / 0.155 | 0.296 / 0.178 | 0.584 / 0.338 | 1.23 / 0.459 |
 /// | max, 30 000 | | | 1.33 / 1.65 | 3.38 / 2.38 | 9.19 / 3.44 (d = 24) | |
 /// | max, 100 000 | | | | 41.7 / 14.3 | | |
-/// | Euclidean, 2 000 | 0.015 / 0.008 | | 0.021 / 0.015 | 0.030 / 0.016 | 0.038 / 0.016 | |
-/// | Euclidean, 10 000 | 0.128 / 0.136 | 0.295 / 0.175 | 0.389 / 0.256 | 0.826 / 0.328 | 1.03 / 0.375 | 1.59 / 0.375 |
-/// | Euclidean, 30 000 | 0.758 / 1.22 | | 3.22 / 1.78 | 7.06 / 3.30 | | |
-/// | Euclidean, 100 000 | | | 31.2 / 16.3 | | | |
+/// | Euclidean, 2 000 | 0.009 / 0.004 | | 0.010 / 0.006 | 0.023 / 0.015 | 0.016 / 0.008 | |
+/// | Euclidean, 10 000 | 0.064 / 0.063 | 0.134 / 0.108 | 0.214 / 0.104 | 0.387 / 0.126 | 0.522 / 0.143 | 0.813 / 0.237 |
+/// | Euclidean, 30 000 | 0.291 / 0.537 | | 1.43 / 0.827 | 3.05 / 1.19 | | |
+/// | Euclidean, 100 000 | | | 10.2 / 7.71 | | | |
 ///
 /// The max norm crosses over where the KSG joint search does (see
 /// [`brute_joint`]); the tree prunes less under the Euclidean norm (a
