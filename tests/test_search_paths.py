@@ -85,3 +85,61 @@ def test_searches_agree_bit_for_bit(tree_results: list[str], search: str) -> Non
     assert not diff, (
         f"{len(diff)} of {len(got)} values differ, first at {diff[0]}: {got[diff[0]]} vs {tree_results[diff[0]]}"
     )
+
+
+# Kozachenko-Leonenko entropy: its k-th distances come from the k-d tree or from a brute-force
+# scan (the max norm on the blocked search of the KSG estimators, the Euclidean norm on its own
+# kernel that sums the squared differences column by column, as the tree does). Both norms, local
+# values, dimensions on both sides of the measured crossover, heavy tails, tiny and huge scales,
+# and points a few ulps apart near 2^-399 (squared k-th distances below 2^-900, which both paths
+# search again with rescaled differences).
+_ENTROPY_CASES = textwrap.dedent(
+    """
+    import numpy as np
+    import infoflux
+
+    rng = np.random.default_rng(11)
+    out = []
+
+    def put(v):
+        out.extend(float(t).hex() for t in np.ravel(np.asarray(v, dtype=float)))
+
+    data = []
+    for n, d in ((400, 1), (400, 3), (600, 12), (2000, 20), (500, 50)):
+        g = rng.standard_normal((n, d))
+        data += [g, rng.standard_cauchy((n, d)), g * 1e-160, g * 1e160]
+        if d >= 12:  # quantised: ties at the k-th distance, yet no duplicates
+            data.append(np.round(g * 2.0) / 2.0)
+    data.append(rng.uniform(-0.9, 0.9, (300, 16)) * np.finfo(float).max)
+    for d in (12, 30):
+        data.append(2.0**-399 + rng.integers(0, 4, (300, d)) * 2.0**-451)
+    for x in data:
+        for metric in ("chebyshev", "euclidean"):
+            for k in (1, 4):
+                put(infoflux.entropy(x, k=k, metric=metric, noise=0.0, local=True))
+            put(infoflux.entropy(x, k=3, metric=metric, base=2.0))
+    print(" ".join(out))
+    """
+)
+
+
+def _run_entropy(search: str) -> list[str]:
+    env = dict(os.environ, INFOFLUX_SEARCH=search)
+    done = subprocess.run([sys.executable, "-c", _ENTROPY_CASES], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.split()
+
+
+@pytest.fixture(scope="module")
+def tree_entropy() -> list[str]:
+    return _run_entropy("tree")
+
+
+@pytest.mark.parametrize("search", ["brute", "measured"])
+def test_entropy_searches_agree_bit_for_bit(tree_entropy: list[str], search: str) -> None:
+    got = _run_entropy(search)
+    assert len(got) == len(tree_entropy)
+    diff = [i for i, (a, b) in enumerate(zip(got, tree_entropy)) if a != b]
+    assert not diff, (
+        f"{len(diff)} of {len(got)} values differ, first at {diff[0]}: {got[diff[0]]} vs {tree_entropy[diff[0]]}"
+    )

@@ -9,6 +9,7 @@
 //! - [`boxgrid`]: rank grid with a summed-area table (2-D box counts);
 //! - [`nblists`]: per-sample sorted neighbour lists in a fixed 2-D space;
 //! - [`brute`]: blocked brute force for many dimensions (k-NN and counts);
+//! - [`brute_l2`]: blocked brute force for the Euclidean k-th distance (entropy);
 //! - [`topk`]: the k smallest of a stream of distances, in registers.
 //!
 //! Every structure answers with the same floats and integers a brute-force
@@ -16,6 +17,7 @@
 
 pub(crate) mod boxgrid;
 pub(crate) mod brute;
+pub(crate) mod brute_l2;
 pub(crate) mod grid;
 pub(crate) mod grid3;
 pub(crate) mod kdtree;
