@@ -25,12 +25,13 @@
 
 use super::{gap, kth, sortable, within, Neighbours};
 use crate::MatRef;
+use std::sync::OnceLock;
 
 /// Leaf sizes: the k-NN tree splits down to 8 points for the search that
 /// decides ties (see `knn_point`); counting trees stop at 64 because a leaf
 /// straddling the count box is scanned [`LANES`] points at a time, cheaper
 /// than descending further (measured at 3-6 dimensions).
-const LEAF: usize = 8;
+pub const LEAF: usize = 8;
 pub const COUNT_LEAF: usize = 64;
 const NONE: u32 = u32::MAX;
 
@@ -379,6 +380,14 @@ pub struct KdTree {
     soa: Vec<f64>,
     /// per node: where its block starts in `soa`, [`NO_BLOCK`] if it is not one
     soa_at: Vec<usize>,
+    /// Empty: `bbox` holds every node's box, by node id. Otherwise (a lean
+    /// tree, see [`KdTree::from_vec`]) per node the slot of its box in
+    /// `bbox`, kept for blocks and their ancestors only, or [`NONE`] for a
+    /// node inside a block, whose box is computed when first asked for.
+    box_slot: Vec<u32>,
+    /// A lean tree's boxes of the nodes inside each block (by the block's
+    /// slot), in preorder below the block.
+    sub_boxes: Vec<OnceLock<Vec<f64>>>,
 }
 
 /// Points per step of a block scan: one 512-bit or two 256-bit registers.
@@ -410,6 +419,11 @@ pub fn offer(out: &mut Neighbours, k: usize, dist: f64, t: u32) {
     out.insert(at, (dist, t));
 }
 
+/// Rows moved at once by a lean tree's build: a part of more values than
+/// this is permuted in place, row by row along the permutation's cycles,
+/// instead of through a copy of the part (2 MiB at most per thread).
+const IN_PLACE_VALUES: usize = 1 << 18;
+
 impl KdTree {
     pub fn new(m: MatRef<'_>) -> Self {
         Self::with_leaf(m, LEAF)
@@ -417,10 +431,25 @@ impl KdTree {
 
     /// A tree whose leaves hold at most `leaf` points.
     pub fn with_leaf(m: MatRef<'_>, leaf: usize) -> Self {
+        Self::assemble(m.data.to_vec(), m.n, m.d, leaf, false)
+    }
+
+    /// The tree of [`with_leaf`](Self::with_leaf) (the same shape, order,
+    /// boxes and so the same answers to every query) over the row-major
+    /// (n, d) points `data`, built in that buffer, for data too large to
+    /// hold twice: the points are permuted in place (no copy of the
+    /// input, no full-size temporary), kept once (row by row; the block
+    /// scans read the rows instead of a second, blocked copy), and the
+    /// boxes below the blocks are computed when a query first needs them
+    /// (only the search that settles ties at the k-th distance does).
+    pub fn from_vec(data: Vec<f64>, n: usize, d: usize, leaf: usize) -> Self {
+        assert_eq!(data.len(), n * d, "from_vec: {} values for {n} x {d}", data.len());
+        Self::assemble(data, n, d, leaf, true)
+    }
+
+    fn assemble(mut pts: Vec<f64>, n: usize, d: usize, leaf: usize, lean: bool) -> Self {
         let leaf = leaf.max(1);
-        let block = if leaf == LEAF { knn_block(m.d).max(leaf) } else { leaf };
-        let (n, d) = (m.n, m.d);
-        let mut pts = m.data.to_vec();
+        let block = if leaf == LEAF { knn_block(d).max(leaf) } else { leaf };
         let mut idx: Vec<u32> = (0..n as u32).collect();
         // The tree shape depends only on n (halving to leaves of <= LEAF
         // points), so every subtree's slot in the preorder node array is known
@@ -429,9 +458,17 @@ impl KdTree {
         // any number of threads.
         let total = if n == 0 { 0 } else { subtree_nodes(n, leaf) };
         let mut nodes = vec![Node { start: 0, end: 0, left: NONE, right: NONE }; total];
-        let mut bbox = vec![0.0; total * 2 * d];
+        // a lean tree keeps the boxes of the halving tree down to blocks
+        let kept = if !lean {
+            total
+        } else if n == 0 {
+            0
+        } else {
+            subtree_nodes(n, block)
+        };
+        let mut bbox = vec![0.0; kept * 2 * d];
         if n > 0 {
-            build(&mut pts, &mut idx, d, leaf, 0, 0, &mut nodes, &mut bbox);
+            build(&mut pts, &mut idx, d, leaf, 0, 0, &mut nodes, &mut bbox, lean.then_some(block));
         }
         let mut pos = vec![0u32; n];
         for (t, &p) in idx.iter().enumerate() {
@@ -460,6 +497,27 @@ impl KdTree {
                 block_of[nd.start as usize..nd.end as usize].fill(id as u32);
             }
         }
+        if lean {
+            let (box_slot, slots) = box_slots(&nodes, &parent, block);
+            debug_assert_eq!(slots * 2 * d, bbox.len());
+            let sub_boxes = (0..slots).map(|_| OnceLock::new()).collect();
+            let soa = Vec::new();
+            return KdTree {
+                d,
+                pts,
+                idx,
+                pos,
+                nodes,
+                bbox,
+                parent,
+                leaf_of,
+                block_of,
+                soa,
+                soa_at,
+                box_slot,
+                sub_boxes,
+            };
+        }
         let mut soa = vec![f64::INFINITY; at];
         for (id, nd) in nodes.iter().enumerate() {
             if soa_at[id] != NO_BLOCK {
@@ -473,7 +531,67 @@ impl KdTree {
                 }
             }
         }
-        KdTree { d, pts, idx, pos, nodes, bbox, parent, leaf_of, block_of, soa, soa_at }
+        KdTree {
+            d,
+            pts,
+            idx,
+            pos,
+            nodes,
+            bbox,
+            parent,
+            leaf_of,
+            block_of,
+            soa,
+            soa_at,
+            box_slot: Vec::new(),
+            sub_boxes: Vec::new(),
+        }
+    }
+
+    /// Whether the points are held row by row only (a lean tree): the
+    /// block scans then read `pts`.
+    #[inline(always)]
+    fn rows_only(&self) -> bool {
+        self.soa.is_empty() && !self.pts.is_empty()
+    }
+
+    /// `scan_block` of a lean tree, over the block's rows: each point's
+    /// distance is the same fold of `M::step` over the columns in order,
+    /// and the points are offered in the same order, so the k best (ties
+    /// included) are those of the blocked scan.
+    fn scan_block_rows<M: Metric, D: Dim, F: Fn(u32) -> bool>(
+        &self,
+        node: usize,
+        q: &[f64],
+        k: usize,
+        skip: &F,
+        out: &mut Neighbours,
+    ) {
+        let d = D::get(self.d);
+        let nd = self.nodes[node];
+        let rows = &self.pts[nd.start as usize * d..nd.end as usize * d];
+        for (p, t) in rows.chunks_exact(d).zip(nd.start..) {
+            let mut dist = 0.0;
+            for c in 0..d {
+                dist = M::step(dist, q[c], p[c]);
+            }
+            if (dist < kth(out, k) || out.len() < k) && !skip(t) {
+                offer(out, k, dist, t);
+            }
+        }
+    }
+
+    /// `count_block` of a lean tree, over the block's rows.
+    fn count_block_rows<const STRICT: bool, D: Dim>(&self, node: usize, q: &[f64], r: &[f64]) -> usize {
+        let d = D::get(self.d);
+        let nd = self.nodes[node];
+        let rows = &self.pts[nd.start as usize * d..nd.end as usize * d];
+        rows.chunks_exact(d).filter(|p| (0..d).all(|c| within::<STRICT>((p[c] - q[c]).abs(), r[c]))).count()
+    }
+
+    /// The tree position of every original row, giving up the tree.
+    pub fn into_positions(self) -> Vec<u32> {
+        self.pos
     }
 
     pub fn is_empty(&self) -> bool {
@@ -500,11 +618,44 @@ impl KdTree {
     }
     #[inline]
     fn lo(&self, node: usize) -> &[f64] {
+        if !self.box_slot.is_empty() {
+            return &self.lean_box(node)[..self.d];
+        }
         &self.bbox[node * 2 * self.d..node * 2 * self.d + self.d]
     }
     #[inline]
     fn hi(&self, node: usize) -> &[f64] {
+        if !self.box_slot.is_empty() {
+            return &self.lean_box(node)[self.d..];
+        }
         &self.bbox[node * 2 * self.d + self.d..(node + 1) * 2 * self.d]
+    }
+    /// A lean tree's box of `node` (lo then hi): kept for a block or an
+    /// ancestor of one; else computed with its block's others on first use.
+    #[inline(never)]
+    fn lean_box(&self, node: usize) -> &[f64] {
+        let w = 2 * self.d;
+        let slot = self.box_slot[node];
+        if slot != NONE {
+            return &self.bbox[slot as usize * w..][..w];
+        }
+        let b = self.block_of[self.nodes[node].start as usize] as usize;
+        let sub = self.sub_boxes[self.box_slot[b] as usize].get_or_init(|| self.boxes_below(b));
+        &sub[(node - b - 1) * w..][..w]
+    }
+    /// The boxes of the nodes below block `b`, in preorder (node ids
+    /// `b + 1..`): the extremes of each node's points, the values the full
+    /// build stores.
+    fn boxes_below(&self, b: usize) -> Vec<f64> {
+        let d = self.d;
+        let nb = self.nodes[b];
+        let leaf_max = self.nodes[b + 1..].iter().take_while(|nd| nd.start < nb.end).count();
+        let mut out = vec![0.0; leaf_max * 2 * d];
+        for (nd, bx) in self.nodes[b + 1..b + 1 + leaf_max].iter().zip(out.chunks_exact_mut(2 * d)) {
+            let (lo, hi) = bx.split_at_mut(d);
+            extremes(&self.pts[nd.start as usize * d..nd.end as usize * d], d, lo, hi);
+        }
+        out
     }
     /// The block at `node`: its points' columns, its padded width, its size.
     #[inline(always)]
@@ -677,6 +828,9 @@ impl KdTree {
         skip: &F,
         out: &mut Neighbours,
     ) {
+        if self.rows_only() {
+            return self.scan_block_rows::<M, D, F>(node, q, k, skip, out);
+        }
         let d = D::get(self.d);
         let (blk, w, m) = self.block(node, d);
         let start = self.nodes[node].start;
@@ -772,6 +926,9 @@ impl KdTree {
     /// Points of a block inside the box, [`LANES`] at a time.
     #[inline]
     fn count_block<const STRICT: bool, D: Dim>(&self, node: usize, q: &[f64], r: &[f64]) -> usize {
+        if self.rows_only() {
+            return self.count_block_rows::<STRICT, D>(node, q, r);
+        }
         let d = D::get(self.d);
         let (blk, w, m) = self.block(node, d);
         let mut cnt = 0;
@@ -807,8 +964,43 @@ fn subtree_nodes(len: usize, leaf: usize) -> usize {
     }
 }
 
+/// Per-column extremes of the row-major points `rows` into `lo` and `hi`.
+fn extremes(rows: &[f64], d: usize, lo: &mut [f64], hi: &mut [f64]) {
+    lo.fill(f64::INFINITY);
+    hi.fill(f64::NEG_INFINITY);
+    for row in rows.chunks_exact(d) {
+        for c in 0..d {
+            lo[c] = lo[c].min(row[c]);
+            hi[c] = hi[c].max(row[c]);
+        }
+    }
+}
+
+/// A lean tree's box slots: per node, its rank in preorder among the
+/// blocks and their ancestors (the nodes whose parent holds more than
+/// `block` points), [`NONE`] below a block; and the number of slots.
+fn box_slots(nodes: &[Node], parent: &[u32], block: usize) -> (Vec<u32>, usize) {
+    let size = |v: u32| (nodes[v as usize].end - nodes[v as usize].start) as usize;
+    let mut slot = vec![NONE; nodes.len()];
+    let mut at = 0u32;
+    for (id, s) in slot.iter_mut().enumerate() {
+        if parent[id] == NONE || size(parent[id]) > block {
+            *s = at;
+            at += 1;
+        }
+    }
+    (slot, at as usize)
+}
+
 /// Build the subtree over `pts`/`idx` (rows `offset..offset+len` of the whole
 /// tree) into `nodes[0..]`, whose first entry has global id `base`.
+///
+/// `lean`: `None` for the full tree, whose `bbox` holds the boxes of this
+/// subtree's nodes in preorder. `Some(block)` for a lean one (see
+/// [`KdTree::from_vec`]): `bbox` holds the boxes of this subtree's nodes of
+/// the halving tree down to `block` points (the blocks and their
+/// ancestors) in their own preorder, and is empty below a block; and parts
+/// of more than [`IN_PLACE_VALUES`] values are permuted in place.
 #[allow(clippy::too_many_arguments)]
 fn build(
     pts: &mut [f64],
@@ -819,17 +1011,17 @@ fn build(
     base: usize,
     nodes: &mut [Node],
     bbox: &mut [f64],
+    lean: Option<usize>,
 ) {
     let len = idx.len();
-    let (lo, hi) = bbox[..2 * d].split_at_mut(d);
-    lo.fill(f64::INFINITY);
-    hi.fill(f64::NEG_INFINITY);
-    for row in pts.chunks_exact(d) {
-        for c in 0..d {
-            lo[c] = lo[c].min(row[c]);
-            hi[c] = hi[c].max(row[c]);
-        }
-    }
+    let mut own = Vec::new();
+    let (lo, hi) = if bbox.is_empty() {
+        own.resize(2 * d, 0.0);
+        own.split_at_mut(d)
+    } else {
+        bbox[..2 * d].split_at_mut(d)
+    };
+    extremes(pts, d, lo, hi);
     nodes[0] = Node { start: offset as u32, end: (offset + len) as u32, left: NONE, right: NONE };
     if len <= leaf {
         return;
@@ -849,33 +1041,73 @@ fn build(
     let mid = len / 2;
     let mut keys: Vec<(u64, u32)> = pts.chunks_exact(d).map(|r| sortable(r[split])).zip(0..len as u32).collect();
     keys.select_nth_unstable(mid);
-    let mut moved = Vec::with_capacity(len * (d + 1));
-    for &(_, r) in &keys {
-        let r = r as usize;
-        moved.extend_from_slice(&pts[r * d..(r + 1) * d]);
+    if lean.is_some() && len * d > IN_PLACE_VALUES {
+        permute_rows(pts, idx, d, &mut keys);
+        drop(keys);
+    } else {
+        let mut moved = Vec::with_capacity(len * (d + 1));
+        for &(_, r) in &keys {
+            let r = r as usize;
+            moved.extend_from_slice(&pts[r * d..(r + 1) * d]);
+        }
+        pts.copy_from_slice(&moved);
+        let new_idx: Vec<u32> = keys.iter().map(|&(_, r)| idx[r as usize]).collect();
+        idx.copy_from_slice(&new_idx);
+        drop((keys, moved, new_idx));
     }
-    pts.copy_from_slice(&moved);
-    let new_idx: Vec<u32> = keys.iter().map(|&(_, r)| idx[r as usize]).collect();
-    idx.copy_from_slice(&new_idx);
-    drop((keys, moved, new_idx));
 
     let left_nodes = subtree_nodes(mid, leaf);
     nodes[0].left = (base + 1) as u32;
     nodes[0].right = (base + 1 + left_nodes) as u32;
     let (_, rest_nodes) = nodes.split_at_mut(1);
     let (l_nodes, r_nodes) = rest_nodes.split_at_mut(left_nodes);
-    let (_, rest_box) = bbox.split_at_mut(2 * d);
-    let (l_box, r_box) = rest_box.split_at_mut(left_nodes * 2 * d);
+    let left_boxes = match lean {
+        None => left_nodes,
+        // the children are blocks or above them
+        Some(block) if len > block => subtree_nodes(mid, block),
+        Some(_) => 0,
+    };
+    let rest_box: &mut [f64] =
+        if bbox.is_empty() || (lean.is_some() && left_boxes == 0) { &mut [] } else { &mut bbox[2 * d..] };
+    let (l_box, r_box) = rest_box.split_at_mut(left_boxes * 2 * d);
     let (l_pts, r_pts) = pts.split_at_mut(mid * d);
     let (l_idx, r_idx) = idx.split_at_mut(mid);
     if len > 8_192 {
         rayon::join(
-            || build(l_pts, l_idx, d, leaf, offset, base + 1, l_nodes, l_box),
-            || build(r_pts, r_idx, d, leaf, offset + mid, base + 1 + left_nodes, r_nodes, r_box),
+            || build(l_pts, l_idx, d, leaf, offset, base + 1, l_nodes, l_box, lean),
+            || build(r_pts, r_idx, d, leaf, offset + mid, base + 1 + left_nodes, r_nodes, r_box, lean),
         );
     } else {
-        build(l_pts, l_idx, d, leaf, offset, base + 1, l_nodes, l_box);
-        build(r_pts, r_idx, d, leaf, offset + mid, base + 1 + left_nodes, r_nodes, r_box);
+        build(l_pts, l_idx, d, leaf, offset, base + 1, l_nodes, l_box, lean);
+        build(r_pts, r_idx, d, leaf, offset + mid, base + 1 + left_nodes, r_nodes, r_box, lean);
+    }
+}
+
+/// Move row `keys[p].1` of `pts` (and of `idx`) to row p for every p, in
+/// place: each cycle of the permutation is followed from its first row,
+/// which waits in a one-row buffer. `keys` is spent (its row ids marked).
+fn permute_rows(pts: &mut [f64], idx: &mut [u32], d: usize, keys: &mut [(u64, u32)]) {
+    let mut held = vec![0.0; d];
+    for first in 0..keys.len() {
+        let src = keys[first].1;
+        if src == NONE || src as usize == first {
+            continue;
+        }
+        held.copy_from_slice(&pts[first * d..(first + 1) * d]);
+        let held_id = idx[first];
+        let mut at = first;
+        loop {
+            let from = keys[at].1 as usize;
+            keys[at].1 = NONE;
+            if from == first {
+                pts[at * d..(at + 1) * d].copy_from_slice(&held);
+                idx[at] = held_id;
+                break;
+            }
+            pts.copy_within(from * d..(from + 1) * d, at * d);
+            idx[at] = idx[from];
+            at = from;
+        }
     }
 }
 
@@ -1017,5 +1249,47 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn lean_tree_answers_as_the_full_tree() {
+        let mut s = 23u64;
+        for &(n, d, leaf) in &[(3000usize, 5usize, LEAF), (2500, 12, LEAF), (4000, 4, COUNT_LEAF), (40, 3, LEAF)] {
+            for kind in 0..4 {
+                let data = hard_data(kind, n, d, &mut s);
+                let m = MatRef::new(&data, n, d).unwrap();
+                let full = KdTree::with_leaf(m, leaf);
+                let lean = KdTree::from_vec(data.clone(), n, d, leaf);
+                assert!(lean.rows_only() && !full.rows_only());
+                assert_eq!(full.pts, lean.pts, "same order n={n} d={d} kind={kind}");
+                assert_eq!(full.idx, lean.idx);
+                for node in 0..full.nodes.len() {
+                    let (a, b) = ((full.lo(node), full.hi(node)), (lean.lo(node), lean.hi(node)));
+                    assert_eq!(a, b, "box of node {node}");
+                }
+                let (mut o1, mut o2) = (Vec::new(), Vec::new());
+                for i in (0..n).step_by(7) {
+                    let t = full.position(i);
+                    assert_eq!(t, lean.position(i));
+                    let k = 1 + i % 6;
+                    full.knn_point::<MaxNorm, _>(t, k, &|u| u == t, &mut o1);
+                    lean.knn_point::<MaxNorm, _>(t, k, &|u| u == t, &mut o2);
+                    assert_eq!(o1, o2, "n={n} d={d} kind={kind} i={i} k={k}");
+                    let r: Vec<f64> = (0..d).map(|c| o1[k - 1].0 * if c % 2 == 0 { 1.0 } else { 0.5 }).collect();
+                    for strict in [true, false] {
+                        assert_eq!(full.count_point(t, &r, strict), lean.count_point(t, &r, strict));
+                    }
+                }
+            }
+        }
+        // a part large enough to be permuted in place
+        let (n, d) = (70_000, 5);
+        let data = hard_data(2, n, d, &mut s);
+        let full = KdTree::with_leaf(MatRef::new(&data, n, d).unwrap(), LEAF);
+        let lean = KdTree::from_vec(data, n, d, LEAF);
+        assert!(n * d > IN_PLACE_VALUES);
+        assert_eq!(full.pts, lean.pts);
+        assert_eq!(full.idx, lean.idx);
+        assert_eq!(lean.into_positions(), full.pos);
     }
 }
