@@ -1014,6 +1014,8 @@ pub fn mutual_info_local_prep(
 ) -> Result<Vec<f64>> {
     let parts = [x, y];
     let (joint, groups) = joint_prepared(&parts, &prep)?;
+    // the searches' builds do not poll: stop before them if asked to
+    interrupt.check()?;
     let (n, d) = (x.n, x.d + y.d);
     let local = mi_local_formula(k, algorithm, n);
     let spaces = vec![vec![0], vec![1]];
@@ -1106,6 +1108,7 @@ where
         let ctr = match &sorted[s] {
             Some(ctr) => ctr,
             None => {
+                interrupt.check()?;
                 owned = counter_from_vec(space_data(s)?, n, c.len());
                 &owned
             }
