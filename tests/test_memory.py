@@ -92,5 +92,5 @@ def test_phased_peak_stays_near_the_data() -> None:
     # the joint buffer (the data once) plus O(n) integers: the tree's
     # indices and nodes, the radii and counts (about 60 bytes per sample)
     assert share <= r["data"] + 250000 * 64 + 8 * mib, (share / mib, r["data"] / mib)
-    # the bound for the whole process: 2 x data + 100 MiB
+    # the documented bound for the whole process: 2 x data + 100 MiB
     assert r["after"] <= 2 * r["data"] + 100 * mib
