@@ -380,13 +380,14 @@ pub struct KdTree {
     soa: Vec<f64>,
     /// per node: where its block starts in `soa`, [`NO_BLOCK`] if it is not one
     soa_at: Vec<usize>,
-    /// Empty: `bbox` holds every node's box, by node id. Otherwise (a lean
-    /// tree, see [`KdTree::from_vec`]) per node the slot of its box in
-    /// `bbox`, kept for blocks and their ancestors only, or [`NONE`] for a
-    /// node inside a block, whose box is computed when first asked for.
-    box_slot: Vec<u32>,
-    /// A lean tree's boxes of the nodes inside each block (by the block's
-    /// slot), in preorder below the block.
+    /// A lean tree (see [`KdTree::from_vec`]) numbers the blocks and their
+    /// ancestors first (ids below `n_kept`, whose boxes `bbox` holds), then
+    /// the nodes inside blocks, each block's in preorder from
+    /// `sub_first[block]`; their boxes are computed, a block's at once,
+    /// when the tie-settling search first asks (`lo_any`, `hi_any`). The
+    /// full tree keeps every box: `n_kept` is its node count.
+    n_kept: usize,
+    sub_first: Vec<u32>,
     sub_boxes: Vec<OnceLock<Vec<f64>>>,
 }
 
@@ -498,23 +499,44 @@ impl KdTree {
             }
         }
         if lean {
-            let (box_slot, slots) = box_slots(&nodes, &parent, block);
-            debug_assert_eq!(slots * 2 * d, bbox.len());
-            let sub_boxes = (0..slots).map(|_| OnceLock::new()).collect();
-            let soa = Vec::new();
+            let (slot, kept) = box_slots(&nodes, &parent, block);
+            debug_assert_eq!(kept * 2 * d, bbox.len(), "one kept box per slot");
+            // new ids: the kept nodes by slot (their boxes' order), then the rest in preorder
+            let mut new_id = slot;
+            for (next, v) in (kept as u32..).zip(new_id.iter_mut().filter(|v| **v == NONE)) {
+                *v = next;
+            }
+            let map = |v: u32| if v == NONE { NONE } else { new_id[v as usize] };
+            let mut renum = vec![Node { start: 0, end: 0, left: NONE, right: NONE }; total];
+            let mut new_parent = vec![NONE; total];
+            let mut new_soa_at = vec![NO_BLOCK; total];
+            let mut sub_first = vec![NONE; kept];
+            for (id, nd) in nodes.iter().enumerate() {
+                let v = new_id[id] as usize;
+                renum[v] = Node { start: nd.start, end: nd.end, left: map(nd.left), right: map(nd.right) };
+                new_parent[v] = map(parent[id]);
+                new_soa_at[v] = soa_at[id];
+                if soa_at[id] != NO_BLOCK && nd.left != NONE {
+                    sub_first[v] = new_id[nd.left as usize];
+                }
+            }
+            leaf_of.iter_mut().for_each(|v| *v = map(*v));
+            block_of.iter_mut().for_each(|v| *v = map(*v));
+            let sub_boxes = (0..kept).map(|_| OnceLock::new()).collect();
             return KdTree {
                 d,
                 pts,
                 idx,
                 pos,
-                nodes,
+                nodes: renum,
                 bbox,
-                parent,
+                parent: new_parent,
                 leaf_of,
                 block_of,
-                soa,
-                soa_at,
-                box_slot,
+                soa: Vec::new(),
+                soa_at: new_soa_at,
+                n_kept: kept,
+                sub_first,
                 sub_boxes,
             };
         }
@@ -543,7 +565,8 @@ impl KdTree {
             block_of,
             soa,
             soa_at,
-            box_slot: Vec::new(),
+            n_kept: total,
+            sub_first: Vec::new(),
             sub_boxes: Vec::new(),
         }
     }
@@ -552,13 +575,15 @@ impl KdTree {
     /// block scans then read `pts`.
     #[inline(always)]
     fn rows_only(&self) -> bool {
-        self.soa.is_empty() && !self.pts.is_empty()
+        self.soa.is_empty()
     }
 
     /// `scan_block` of a lean tree, over the block's rows: each point's
     /// distance is the same fold of `M::step` over the columns in order,
     /// and the points are offered in the same order, so the k best (ties
-    /// included) are those of the blocked scan.
+    /// included) are those of the blocked scan. (Out of line: the full
+    /// tree's scan stays as small as without it.)
+    #[inline(never)]
     fn scan_block_rows<M: Metric, D: Dim, F: Fn(u32) -> bool>(
         &self,
         node: usize,
@@ -582,6 +607,7 @@ impl KdTree {
     }
 
     /// `count_block` of a lean tree, over the block's rows.
+    #[inline(never)]
     fn count_block_rows<const STRICT: bool, D: Dim>(&self, node: usize, q: &[f64], r: &[f64]) -> usize {
         let d = D::get(self.d);
         let nd = self.nodes[node];
@@ -616,42 +642,55 @@ impl KdTree {
         let t = t as usize;
         &self.pts[t * self.d..(t + 1) * self.d]
     }
+    /// The box of a node of the full tree, or of a block or an ancestor
+    /// of one (every node that the block searches and the counts visit).
     #[inline]
     fn lo(&self, node: usize) -> &[f64] {
-        if !self.box_slot.is_empty() {
-            return &self.lean_box(node)[..self.d];
-        }
         &self.bbox[node * 2 * self.d..node * 2 * self.d + self.d]
     }
     #[inline]
     fn hi(&self, node: usize) -> &[f64] {
-        if !self.box_slot.is_empty() {
-            return &self.lean_box(node)[self.d..];
-        }
         &self.bbox[node * 2 * self.d + self.d..(node + 1) * 2 * self.d]
+    }
+    /// The box of any node, those inside a lean tree's blocks included (for
+    /// the leaf-by-leaf search, which descends below the blocks).
+    #[inline]
+    fn lo_any(&self, node: usize) -> &[f64] {
+        if node < self.n_kept {
+            self.lo(node)
+        } else {
+            &self.lean_box(node)[..self.d]
+        }
+    }
+    #[inline]
+    fn hi_any(&self, node: usize) -> &[f64] {
+        if node < self.n_kept {
+            self.hi(node)
+        } else {
+            &self.lean_box(node)[self.d..]
+        }
     }
     /// A lean tree's box of `node` (lo then hi): kept for a block or an
     /// ancestor of one; else computed with its block's others on first use.
+    /// Cold: the full tree never comes here, and its hot loops stay laid
+    /// out as they would with the panic of a failed bounds check.
+    #[cold]
     #[inline(never)]
     fn lean_box(&self, node: usize) -> &[f64] {
         let w = 2 * self.d;
-        let slot = self.box_slot[node];
-        if slot != NONE {
-            return &self.bbox[slot as usize * w..][..w];
-        }
         let b = self.block_of[self.nodes[node].start as usize] as usize;
-        let sub = self.sub_boxes[self.box_slot[b] as usize].get_or_init(|| self.boxes_below(b));
-        &sub[(node - b - 1) * w..][..w]
+        let sub = self.sub_boxes[b].get_or_init(|| self.boxes_below(b));
+        &sub[(node - self.sub_first[b] as usize) * w..][..w]
     }
-    /// The boxes of the nodes below block `b`, in preorder (node ids
-    /// `b + 1..`): the extremes of each node's points, the values the full
-    /// build stores.
+    /// The boxes of the nodes below block `b` of a lean tree, in preorder
+    /// (node ids from `sub_first[b]`): the extremes of each node's points,
+    /// the values the full build stores.
     fn boxes_below(&self, b: usize) -> Vec<f64> {
         let d = self.d;
-        let nb = self.nodes[b];
-        let leaf_max = self.nodes[b + 1..].iter().take_while(|nd| nd.start < nb.end).count();
-        let mut out = vec![0.0; leaf_max * 2 * d];
-        for (nd, bx) in self.nodes[b + 1..b + 1 + leaf_max].iter().zip(out.chunks_exact_mut(2 * d)) {
+        let (nb, first) = (self.nodes[b], self.sub_first[b] as usize);
+        let below = self.nodes[first..].iter().take_while(|nd| nd.start >= nb.start && nd.end <= nb.end).count();
+        let mut out = vec![0.0; below * 2 * d];
+        for (nd, bx) in self.nodes[first..first + below].iter().zip(out.chunks_exact_mut(2 * d)) {
             let (lo, hi) = bx.split_at_mut(d);
             extremes(&self.pts[nd.start as usize * d..nd.end as usize * d], d, lo, hi);
         }
@@ -706,7 +745,7 @@ impl KdTree {
         let mut node = self.leaf_of[t as usize] as usize;
         self.scan_leaf::<M, D, F>(node, q, k, skip, out);
         loop {
-            if out.len() == k && M::ball_inside(q, out[k - 1].0, self.lo(node), self.hi(node), d) {
+            if out.len() == k && M::ball_inside(q, out[k - 1].0, self.lo_any(node), self.hi_any(node), d) {
                 return;
             }
             let parent = self.parent[node];
@@ -732,7 +771,7 @@ impl KdTree {
         // prune unless the box may hold a closer point; `!(a < b)` and not
         // `a >= b`, so that a NaN bound prunes too
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
-        if !(M::box_lower(q, self.lo(node), self.hi(node), d) < kth(out, k)) {
+        if !(M::box_lower(q, self.lo_any(node), self.hi_any(node), d) < kth(out, k)) {
             return;
         }
         let nd = self.nodes[node];
@@ -741,8 +780,8 @@ impl KdTree {
             return;
         }
         let (l, r) = (nd.left as usize, nd.right as usize);
-        let dl = M::box_lower(q, self.lo(l), self.hi(l), d);
-        let dr = M::box_lower(q, self.lo(r), self.hi(r), d);
+        let dl = M::box_lower(q, self.lo_any(l), self.hi_any(l), d);
+        let dr = M::box_lower(q, self.lo_any(r), self.hi_any(r), d);
         let (first, second) = if dl <= dr { (l, r) } else { (r, l) };
         self.descend::<M, D, F>(first, q, k, skip, out);
         self.descend::<M, D, F>(second, q, k, skip, out);
@@ -1263,9 +1302,17 @@ mod tests {
                 assert!(lean.rows_only() && !full.rows_only());
                 assert_eq!(full.pts, lean.pts, "same order n={n} d={d} kind={kind}");
                 assert_eq!(full.idx, lean.idx);
-                for node in 0..full.nodes.len() {
-                    let (a, b) = ((full.lo(node), full.hi(node)), (lean.lo(node), lean.hi(node)));
-                    assert_eq!(a, b, "box of node {node}");
+                // the same nodes (numbered otherwise) with the same boxes
+                let mut pairs = vec![(0usize, 0usize)];
+                while let Some((a, b)) = pairs.pop() {
+                    let (na, nb) = (full.nodes[a], lean.nodes[b]);
+                    assert_eq!((na.start, na.end), (nb.start, nb.end));
+                    assert_eq!((full.lo_any(a), full.hi_any(a)), (lean.lo_any(b), lean.hi_any(b)), "box of node {a}");
+                    assert_eq!(full.soa_at[a] != NO_BLOCK, lean.soa_at[b] != NO_BLOCK);
+                    if na.left != NONE {
+                        pairs.push((na.left as usize, nb.left as usize));
+                        pairs.push((na.right as usize, nb.right as usize));
+                    }
                 }
                 let (mut o1, mut o2) = (Vec::new(), Vec::new());
                 for i in (0..n).step_by(7) {
