@@ -506,20 +506,27 @@ impl KdTree {
             for (next, v) in (kept as u32..).zip(new_id.iter_mut().filter(|v| **v == NONE)) {
                 *v = next;
             }
-            let map = |v: u32| if v == NONE { NONE } else { new_id[v as usize] };
-            let mut renum = vec![Node { start: 0, end: 0, left: NONE, right: NONE }; total];
-            let mut new_parent = vec![NONE; total];
-            let mut new_soa_at = vec![NO_BLOCK; total];
-            let mut sub_first = vec![NONE; kept];
-            for (id, nd) in nodes.iter().enumerate() {
-                let v = new_id[id] as usize;
-                renum[v] = Node { start: nd.start, end: nd.end, left: map(nd.left), right: map(nd.right) };
-                new_parent[v] = map(parent[id]);
-                new_soa_at[v] = soa_at[id];
-                if soa_at[id] != NO_BLOCK && nd.left != NONE {
-                    sub_first[v] = new_id[nd.left as usize];
+            // moved in place, along the cycles of the renumbering: no second
+            // copy of the node arrays at the build's peak
+            let mut perm = new_id.clone();
+            for i in 0..total {
+                while perm[i] as usize != i {
+                    let j = perm[i] as usize;
+                    nodes.swap(i, j);
+                    parent.swap(i, j);
+                    soa_at.swap(i, j);
+                    perm.swap(i, j);
                 }
             }
+            drop(perm);
+            let map = |v: u32| if v == NONE { NONE } else { new_id[v as usize] };
+            for nd in nodes.iter_mut() {
+                (nd.left, nd.right) = (map(nd.left), map(nd.right));
+            }
+            parent.iter_mut().for_each(|v| *v = map(*v));
+            // each block's first inner node (its left child), where it has any
+            let sub_first: Vec<u32> =
+                (0..kept).map(|v| if soa_at[v] != NO_BLOCK { nodes[v].left } else { NONE }).collect();
             leaf_of.iter_mut().for_each(|v| *v = map(*v));
             block_of.iter_mut().for_each(|v| *v = map(*v));
             let sub_boxes = (0..kept).map(|_| OnceLock::new()).collect();
@@ -528,13 +535,13 @@ impl KdTree {
                 pts,
                 idx,
                 pos,
-                nodes: renum,
+                nodes,
                 bbox,
-                parent: new_parent,
+                parent,
                 leaf_of,
                 block_of,
                 soa: Vec::new(),
-                soa_at: new_soa_at,
+                soa_at,
                 n_kept: kept,
                 sub_first,
                 sub_boxes,
