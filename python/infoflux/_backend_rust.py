@@ -115,14 +115,27 @@ def knn(req: KnnRequest) -> Result:
     """A k-NN estimate (or its local values, or the MI matrix) in units of
     the request's base."""
     arrays, e = (list(req.arrays), 0) if req.prep.normalize else _common_scale(req.arrays)
+    if req.estimator == "mi":
+        # preprocessed in the core, into the joint matrix: no copies of x and y
+        # beside it, and large estimates run in phases (bounded memory)
+        x, y = (np.ascontiguousarray(a, dtype=np.float64) for a in arrays)
+        p = req.prep
+        values = _core.mi_local_prep(
+            x=x,
+            y=y,
+            k=req.k,
+            algorithm=req.algorithm,
+            normalize=bool(p.normalize),
+            noise=float(p.noise),
+            seed=p.noise_seed if p.noise > 0 else None,
+            n_threads=req.n_threads,
+        )
+        return _finish(values, req.local, req.ln_base)
     arrays = _preprocess(arrays, req.prep, req.n_threads)
     if req.estimator == "mi_matrix":
         m = _core.mi_matrix(x=arrays[0], k=req.k, algorithm=req.algorithm, n_threads=req.n_threads)
         return m / req.ln_base if req.ln_base != 1.0 else m
-    if req.estimator == "mi":
-        x, y = arrays
-        values = _core.mi_local(x=x, y=y, k=req.k, algorithm=req.algorithm, n_threads=req.n_threads)
-    elif req.estimator == "cmi":
+    if req.estimator == "cmi":
         x, y, z = arrays
         values = _core.cmi_local(x=x, y=y, z=z, k=req.k, algorithm=req.algorithm, n_threads=req.n_threads)
     else:

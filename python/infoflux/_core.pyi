@@ -54,6 +54,18 @@ def mi_local(
     window: int | None = None,
     n_threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
+def mi_local_prep(
+    *,
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    k: int,
+    algorithm: int,
+    normalize: bool,
+    noise: float,
+    seed: int | None = None,
+    window: int | None = None,
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]: ...
 def cmi_local(
     *,
     x: npt.NDArray[np.float64],

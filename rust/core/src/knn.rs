@@ -20,7 +20,7 @@ use crate::search::boxgrid::BoxGrid;
 use crate::search::brute::{Blocked, KnnRow};
 use crate::search::grid::Grid;
 use crate::search::grid3::Grid3;
-use crate::search::kdtree::{Euclidean, KdTree, MaxNorm, Metric, COUNT_LEAF};
+use crate::search::kdtree::{Euclidean, KdTree, MaxNorm, Metric, COUNT_LEAF, LEAF};
 use crate::search::sorted::Sorted1D;
 use crate::search::{split_at_cuts, Neighbours};
 use crate::special::{digamma, ln_gamma, DigammaTable};
@@ -249,6 +249,20 @@ pub struct KnnSpec<'a> {
     pub k: usize,
     pub algorithm: Algorithm,
     pub exclusion: Exclusion<'a>,
+}
+
+impl<'a> KnnSpec<'a> {
+    /// A copy (the groups and spaces cloned).
+    fn clone_shape(&self) -> Self {
+        KnnSpec {
+            joint: self.joint,
+            groups: self.groups.clone(),
+            spaces: self.spaces.clone(),
+            k: self.k,
+            algorithm: self.algorithm,
+            exclusion: self.exclusion,
+        }
+    }
 }
 
 /// The joint-space neighbour search: the rank grid in two or three
@@ -511,7 +525,7 @@ where
         .map(|(g, b)| g.or(b.as_ref()).ok_or_else(|| Error::Internal("counter missing".into())))
         .collect::<Result<_>>()?;
     interrupt.check()?;
-    let layout = RowLayout::new(spec, &counters);
+    let layout = RowLayout::new(spec, &sorted_of(&counters));
     let rows = radii_pass(spec, &tree, &layout, interrupt, &local)?;
     // sample -> its position in the joint order
     let mut jpos = vec![0u32; n];
@@ -520,7 +534,8 @@ where
     }
     drop(tree);
     let counts = count_pass(spec, &counters, &layout, &rows, &jpos, interrupt)?;
-    Ok(value_pass(n, &counters, &layout, &rows, &jpos, &counts, &local))
+    let orders: Vec<Option<&Counter>> = counters.iter().map(|&c| Some(c)).collect();
+    Ok(value_pass(n, &orders, &layout, &rows, &jpos, &counts, &local))
 }
 
 /// The joint search structure of `spec`, and the counters missing from
@@ -569,8 +584,19 @@ struct RowLayout<'c> {
     w: usize,
 }
 
+/// Per counter, its sorted copy where it is one.
+fn sorted_of<'c>(counters: &[&'c Counter]) -> Vec<Option<&'c Sorted1D>> {
+    counters.iter().map(|c| if let Counter::Sorted(s) = c { Some(s) } else { None }).collect()
+}
+
 impl<'c> RowLayout<'c> {
-    fn new(spec: &KnnSpec<'_>, counters: &[&'c Counter]) -> Self {
+    /// A copy (the fused list cloned).
+    fn clone_shape(&self) -> Self {
+        RowLayout { fused: self.fused.clone(), ..*self }
+    }
+
+    /// `sorted`: per space, its counter where it is a sorted copy.
+    fn new(spec: &KnnSpec<'_>, sorted: &[Option<&'c Sorted1D>]) -> Self {
         let KnnSpec { ref groups, ref spaces, algorithm, exclusion, .. } = *spec;
         let g_n = groups.len();
         let strict = algorithm == Algorithm::One;
@@ -580,12 +606,12 @@ impl<'c> RowLayout<'c> {
         // slowly, so the value index stays cached. (Theiler windows need the
         // counter's order; those spaces go through the count pass.)
         let cols = space_columns(spec);
-        let fused: Vec<Option<(usize, usize, &Sorted1D)>> = counters
+        let fused: Vec<Option<(usize, usize, &Sorted1D)>> = sorted
             .iter()
             .zip(spaces)
             .zip(&cols)
-            .map(|((ctr, space), c)| match (ctr, c.as_slice()) {
-                (Counter::Sorted(srt), &[col]) if exclusion.window == 0 => Some((col, space[0], srt)),
+            .map(|((srt, space), c)| match (srt, c.as_slice()) {
+                (Some(srt), &[col]) if exclusion.window == 0 => Some((col, space[0], *srt)),
                 _ => None,
             })
             .collect();
@@ -780,10 +806,11 @@ fn count_pass(
 }
 
 /// Pass 3: local values in sample order, from the radius pass's rows and
-/// the count pass's counts.
+/// the count pass's counts (each in its counter's order, or in sample
+/// order where `orders` has no counter).
 fn value_pass<F>(
     n: usize,
-    counters: &[&Counter],
+    orders: &[Option<&Counter>],
     layout: &RowLayout<'_>,
     rows: &[f64],
     jpos: &[u32],
@@ -805,9 +832,9 @@ where
             |buf, i| {
                 let t = jpos[i] as usize;
                 let mut f = t * w + keep_rad;
-                for ((b, cs), ctr) in buf.iter_mut().zip(counts).zip(counters) {
+                for ((b, cs), ctr) in buf.iter_mut().zip(counts).zip(orders) {
                     *b = match cs {
-                        Some(cs) => cs[ctr.position(i)] as usize,
+                        Some(cs) => cs[ctr.map_or(i, |c| c.position(i))] as usize,
                         None => {
                             f += 1;
                             rows[f - 1] as usize
@@ -894,6 +921,222 @@ pub fn mutual_info_local(
         exclusion,
     };
     knn_local_values(&spec, interrupt, mi_local_formula(k, algorithm, n))
+}
+
+/// The preprocessing of [`crate::prep::preprocess`] for the variables of
+/// one estimate: variable j (X, Y, Z in order) draws its noise from stream
+/// j of `seed`.
+#[derive(Clone, Copy, Debug)]
+pub struct Prep {
+    pub normalize: bool,
+    pub noise: f64,
+    pub seed: u64,
+}
+
+impl Prep {
+    fn is_identity(&self) -> bool {
+        !self.normalize && self.noise == 0.0
+    }
+}
+
+/// Joint matrices of at least this many values (64 MiB) are estimated in
+/// phases by [`knn_local_values_lean`] where a k-d tree searches them.
+const LEAN_VALUES: usize = 1 << 23;
+
+/// The variables side by side in one row-major matrix, each preprocessed
+/// there as [`Prep`] says (the floats `prep::preprocess` gives each on its
+/// own), and the column range of each.
+fn joint_prepared(parts: &[MatRef<'_>], prep: &Prep) -> Result<(Vec<f64>, Vec<Range<usize>>)> {
+    let (mut joint, groups) = hstack(parts)?;
+    let (n, d) = (parts[0].n, groups.last().map_or(0, |g| g.end));
+    if !prep.is_identity() {
+        for (j, g) in groups.iter().enumerate() {
+            crate::prep::preprocess_columns(
+                &mut joint,
+                n,
+                d,
+                g.start,
+                g.len(),
+                prep.normalize,
+                prep.noise,
+                prep.seed,
+                j as u64,
+            )?;
+        }
+        // the core's preprocessing keeps finite data finite at any magnitude;
+        // kept as the unprepared path checks it
+        for (j, g) in groups.iter().enumerate() {
+            if !joint.chunks_exact(d).all(|row| row[g.clone()].iter().all(|v| v.is_finite())) {
+                return Err(Error::invalid(["x", "y", "z"].get(j).unwrap_or(&"z"), "contains NaN or infinity"));
+            }
+        }
+    }
+    Ok((joint, groups))
+}
+
+/// The columns of the groups `space` of the variables `parts`, side by
+/// side and preprocessed as in [`joint_prepared`] (the same floats).
+fn space_prepared(parts: &[MatRef<'_>], space: &[usize], prep: &Prep) -> Result<Vec<f64>> {
+    let sel: Vec<MatRef<'_>> = space.iter().map(|&g| parts[g]).collect();
+    let (mut data, groups) = hstack(&sel)?;
+    let (n, d) = (parts[0].n, groups.last().map_or(0, |g| g.end));
+    if !prep.is_identity() {
+        for (&j, g) in space.iter().zip(&groups) {
+            crate::prep::preprocess_columns(
+                &mut data,
+                n,
+                d,
+                g.start,
+                g.len(),
+                prep.normalize,
+                prep.noise,
+                prep.seed,
+                j as u64,
+            )?;
+        }
+    }
+    Ok(data)
+}
+
+/// Local KSG mutual information I(X;Y), nats, of the variables as given,
+/// preprocessed here as `prep` says: the values [`mutual_info_local`]
+/// gives for `x` and `y` preprocessed by `prep::preprocess` (streams 0
+/// and 1), without holding those copies beside the joint matrix; a large
+/// estimate runs in phases (see [`knn_local_values_lean`]).
+pub fn mutual_info_local_prep(
+    x: MatRef<'_>,
+    y: MatRef<'_>,
+    prep: Prep,
+    k: usize,
+    algorithm: Algorithm,
+    exclusion: Exclusion<'_>,
+    interrupt: &Interrupt,
+) -> Result<Vec<f64>> {
+    let parts = [x, y];
+    let (joint, groups) = joint_prepared(&parts, &prep)?;
+    // the searches' builds do not poll: stop before them if asked to
+    interrupt.check()?;
+    let (n, d) = (x.n, x.d + y.d);
+    let local = mi_local_formula(k, algorithm, n);
+    let spaces = vec![vec![0], vec![1]];
+    if lean_joint(n, d) {
+        let space_data = |s: usize| space_prepared(&parts, &[s], &prep);
+        return knn_local_values_lean(joint, groups, spaces, k, algorithm, exclusion, &space_data, interrupt, local);
+    }
+    let spec = KnnSpec { joint: MatRef { data: &joint, n, d }, groups, spaces, k, algorithm, exclusion };
+    knn_local_values(&spec, interrupt, local)
+}
+
+/// Whether the k-NN estimate of n samples in d joint columns runs in
+/// phases: where the k-d tree searches the joint space and the data are
+/// large. As a test aid, `INFOFLUX_PHASES=always` (whatever the size) or
+/// `never`, read once per process.
+fn lean_joint(n: usize, d: usize) -> bool {
+    static PHASES: OnceLock<Option<bool>> = OnceLock::new();
+    let forced = *PHASES.get_or_init(|| match std::env::var("INFOFLUX_PHASES").as_deref() {
+        Ok("always") => Some(true),
+        Ok("never") => Some(false),
+        _ => None,
+    });
+    let large = forced.unwrap_or(n.saturating_mul(d) >= LEAN_VALUES);
+    large && !grid_joint(MatRef { data: &[], n, d }) && !brute_joint(n, d)
+}
+
+/// [`knn_local_values`] in phases, for data too large to hold several
+/// times: the joint k-d tree is built in the joint buffer itself
+/// ([`KdTree::from_vec`]: no copy, one point layout), the radius pass
+/// runs, the tree is dropped, and only then is each counting space built
+/// (from `space_data(s)`, the columns of space s, preprocessed as in the
+/// joint buffer), counted and dropped in turn. At most one search
+/// structure is alive at a time: the peak is about the joint matrix plus
+/// O(n) integers, against about five copies of the data for
+/// [`knn_local_values`]. The counts are the same integers and the k-th
+/// distances the same floats, so are the values.
+#[allow(clippy::too_many_arguments)] // a KnnSpec whose joint matrix is owned, plus the spaces' source
+fn knn_local_values_lean<F>(
+    joint: Vec<f64>,
+    groups: Vec<Range<usize>>,
+    spaces: Vec<Vec<usize>>,
+    k: usize,
+    algorithm: Algorithm,
+    exclusion: Exclusion<'_>,
+    space_data: &(dyn Fn(usize) -> Result<Vec<f64>> + Sync),
+    interrupt: &Interrupt,
+    local: F,
+) -> Result<Vec<f64>>
+where
+    F: Fn(&[usize]) -> f64 + Sync,
+{
+    let d = groups.last().map_or(0, |g| g.end);
+    let n = joint.len().checked_div(d).unwrap_or(0);
+    check_k(k, n, &exclusion)?;
+    // the passes read only the joint matrix's shape from the spec: the
+    // points live in the tree
+    let spec = KnnSpec { joint: MatRef { data: &[], n, d }, groups, spaces, k, algorithm, exclusion };
+    let cols = space_columns(&spec);
+    // one-column spaces: a sorted copy (two n-vectors), fused into the radius pass
+    let sorted: Vec<Option<Counter>> = cols
+        .iter()
+        .enumerate()
+        .map(|(s, c)| -> Result<Option<Counter>> {
+            if c.len() != 1 {
+                return Ok(None);
+            }
+            let data = space_data(s)?;
+            Ok(Some(Counter::new(MatRef { data: &data, n, d: 1 })))
+        })
+        .collect::<Result<_>>()?;
+    let sorted_refs: Vec<Option<&Sorted1D>> =
+        sorted.iter().map(|c| if let Some(Counter::Sorted(s)) = c { Some(s) } else { None }).collect();
+    interrupt.check()?;
+    let tree = KdTree::from_vec(joint, n, d, LEAF);
+    let search = JointSearch::Tree(tree);
+    let layout = RowLayout::new(&spec, &sorted_refs);
+    let rows = radii_pass(&spec, &search, &layout, interrupt, &local)?;
+    let jpos = match search {
+        JointSearch::Tree(t) => t.into_positions(),
+        _ => return Err(Error::Internal("the lean search is a tree".into())),
+    };
+    // per space, the counts in sample order (None where fused)
+    let mut counts: Vec<Option<Vec<u32>>> = Vec::with_capacity(cols.len());
+    for (s, c) in cols.iter().enumerate() {
+        if layout.fused[s].is_some() {
+            counts.push(None);
+            continue;
+        }
+        let owned;
+        let ctr = match &sorted[s] {
+            Some(ctr) => ctr,
+            None => {
+                interrupt.check()?;
+                owned = counter_from_vec(space_data(s)?, n, c.len());
+                &owned
+            }
+        };
+        // count_pass over this one space
+        let one = KnnSpec { spaces: vec![spec.spaces[s].clone()], ..spec.clone_shape() };
+        let one_layout = RowLayout { fused: vec![None], ..layout.clone_shape() };
+        let cs = count_pass(&one, &[ctr], &one_layout, &rows, &jpos, interrupt)?.pop().flatten();
+        let cs = cs.ok_or_else(|| Error::Internal("count pass gave no counts".into()))?;
+        let mut by_sample = vec![0u32; n];
+        for (pos, &v) in cs.iter().enumerate() {
+            by_sample[ctr.at(pos)] = v;
+        }
+        counts.push(Some(by_sample));
+    }
+    let orders: Vec<Option<&Counter>> = vec![None; cols.len()];
+    Ok(value_pass(n, &orders, &layout, &rows, &jpos, &counts, &local))
+}
+
+/// The counter of a marginal space of n samples in d columns from its own
+/// row-major copy: a lean k-d tree in that buffer where a tree counts (see
+/// [`KdTree::from_vec`]), else [`Counter::new`]'s choice.
+fn counter_from_vec(data: Vec<f64>, n: usize, d: usize) -> Counter {
+    if d >= 3 && !brute_counts(n, d) {
+        Counter::Tree(KdTree::from_vec(data, n, d, COUNT_LEAF))
+    } else {
+        Counter::new(MatRef { data: &data, n, d })
+    }
 }
 
 /// The local MI value from the counts (n_x, n_y), self excluded.
@@ -1372,6 +1615,113 @@ mod tests {
         assert!(mutual_info_local(m, m, 3, Algorithm::One, Exclusion::default(), &Interrupt::new()).is_err());
         assert!(mutual_info_local(m, m, 0, Algorithm::One, Exclusion::default(), &Interrupt::new()).is_err());
         assert!(entropy_local(m, 3, Norm::Max, &Interrupt::new()).is_err());
+    }
+
+    /// Variables of `d` columns: quantised (ties in every column, algorithm
+    /// 2's hard case), or smooth with a little dependence.
+    fn lean_data(n: usize, d: usize, quantised: bool, s: &mut u64) -> Vec<f64> {
+        (0..n * d).map(|_| if quantised { (lcg(s) * 5.0).floor() } else { lcg(s) }).collect()
+    }
+
+    #[test]
+    fn lean_phases_give_the_same_values() {
+        let mut s = 11u64;
+        let trial: Vec<u32> = (0..900).map(|i| (i / 300) as u32).collect();
+        for &(n, dims) in &[(900usize, [3usize, 2, 2]), (700, [1, 4, 2]), (800, [2, 2, 1])] {
+            for quantised in [false, true] {
+                let parts: Vec<Vec<f64>> = dims.iter().map(|&d| lean_data(n, d, quantised, &mut s)).collect();
+                let mats: Vec<MatRef<'_>> = parts.iter().zip(dims).map(|(p, d)| MatRef { data: p, n, d }).collect();
+                for (spaces, g_n) in [(vec![vec![0], vec![1]], 2), (vec![vec![0, 2], vec![1, 2], vec![2]], 3)] {
+                    let (joint, groups) = hstack(&mats[..g_n]).unwrap();
+                    let d = groups.last().unwrap().end;
+                    // the phases serve joint spaces that a k-d tree searches
+                    assert!(d >= 4 && !brute_joint(n, d));
+                    for alg in [Algorithm::One, Algorithm::Two] {
+                        for exclusion in [
+                            Exclusion::default(),
+                            Exclusion { window: 2, trial: None },
+                            Exclusion { window: 1, trial: Some(&trial[..n]) },
+                        ] {
+                            let k = 3;
+                            let spec = KnnSpec {
+                                joint: MatRef { data: &joint, n, d },
+                                groups: groups.clone(),
+                                spaces: spaces.clone(),
+                                k,
+                                algorithm: alg,
+                                exclusion,
+                            };
+                            let counts = |c: &[usize]| c.iter().enumerate().map(|(j, &v)| (v << (12 * j)) as f64).sum();
+                            let want = knn_local_values(&spec, &Interrupt::new(), counts).unwrap();
+                            let space_data = |sp: usize| {
+                                let sel: Vec<MatRef<'_>> = spaces[sp].iter().map(|&g| mats[g]).collect();
+                                Ok(hstack(&sel)?.0)
+                            };
+                            let got = knn_local_values_lean(
+                                joint.clone(),
+                                groups.clone(),
+                                spaces.clone(),
+                                k,
+                                alg,
+                                exclusion,
+                                &space_data,
+                                &Interrupt::new(),
+                                counts,
+                            )
+                            .unwrap();
+                            assert_eq!(got, want, "n={n} dims={dims:?} {alg:?} q={quantised} w={}", exclusion.window);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn prepared_mi_equals_mi_of_preprocessed_arrays() {
+        let mut s = 5u64;
+        let n = 3000;
+        let mut x = lean_data(n, 3, false, &mut s);
+        // a constant column and a tiny-scale one (preprocessed on a rescaled copy)
+        for i in 0..n {
+            x[i * 3 + 1] = 2.5;
+            x[i * 3 + 2] *= 1e-160;
+        }
+        let y: Vec<f64> = (0..n * 2).map(|i| x[(i / 2) * 3] * 3.0 + lcg(&mut s)).collect();
+        let (xm, ym) = (MatRef { data: &x, n, d: 3 }, MatRef { data: &y, n, d: 2 });
+        for prep in [
+            Prep { normalize: true, noise: 1e-10, seed: 7 },
+            Prep { normalize: false, noise: 1e-3, seed: 9 },
+            Prep { normalize: true, noise: 0.0, seed: 0 },
+            Prep { normalize: false, noise: 0.0, seed: 0 },
+        ] {
+            let (mut px, mut py) = (x.clone(), y.clone());
+            if !prep.is_identity() {
+                crate::prep::preprocess(&mut px, n, 3, prep.normalize, prep.noise, prep.seed, 0).unwrap();
+                crate::prep::preprocess(&mut py, n, 2, prep.normalize, prep.noise, prep.seed, 1).unwrap();
+            }
+            for alg in [Algorithm::One, Algorithm::Two] {
+                let want = mutual_info_local(
+                    MatRef { data: &px, n, d: 3 },
+                    MatRef { data: &py, n, d: 2 },
+                    3,
+                    alg,
+                    Exclusion::default(),
+                    &Interrupt::new(),
+                )
+                .unwrap();
+                let got = mutual_info_local_prep(xm, ym, prep, 3, alg, Exclusion::default(), &Interrupt::new());
+                assert_eq!(got.unwrap(), want, "{prep:?} {alg:?}");
+            }
+            // the phases' marginal columns are the joint buffer's
+            let (joint, _) = joint_prepared(&[xm, ym], &prep).unwrap();
+            let (sx, sy) =
+                (space_prepared(&[xm, ym], &[0], &prep).unwrap(), space_prepared(&[xm, ym], &[1], &prep).unwrap());
+            for i in 0..n {
+                assert_eq!(&joint[i * 5..i * 5 + 3], &sx[i * 3..i * 3 + 3]);
+                assert_eq!(&joint[i * 5 + 3..i * 5 + 5], &sy[i * 2..i * 2 + 2]);
+            }
+        }
     }
 
     #[test]

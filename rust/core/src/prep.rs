@@ -32,18 +32,38 @@ pub fn noise(out: &mut [f64], d: usize, seed: u64, stream: u64) {
     });
 }
 
+/// Columns `off..off + d` of a row-major (n, stride) buffer: the part of
+/// a joint matrix that one variable occupies (`stride = d`, `off = 0` for
+/// the variable's own array). Every pass below reads and writes the same
+/// values in the same order whatever the stride, so preprocessing a
+/// variable inside a joint buffer gives the floats it gives on its own.
+#[derive(Clone, Copy)]
+struct Cols {
+    stride: usize,
+    off: usize,
+    d: usize,
+}
+
+impl Cols {
+    /// The values of column `c` in row order.
+    fn column<'a>(&self, data: &'a [f64], c: usize) -> impl Iterator<Item = &'a f64> + 'a {
+        data.iter().skip(self.off + c).step_by(self.stride)
+    }
+}
+
 /// Per-column sums of `f(column, value)`, summed per block of rows and then
 /// in block order (the same total for any thread count).
-fn column_sums<F: Fn(usize, f64) -> f64 + Sync>(data: &[f64], d: usize, f: F) -> Vec<f64> {
+fn column_sums<F: Fn(usize, f64) -> f64 + Sync>(data: &[f64], cols: Cols, f: F) -> Vec<f64> {
+    let Cols { stride, off, d } = cols;
     let parts: Vec<Vec<f64>> = data
-        .par_chunks(ROWS * d)
+        .par_chunks(ROWS * stride)
         .map(|block| {
             let mut s = vec![0.0; d];
             if d == 1 {
-                s[0] = block.iter().map(|&v| f(0, v)).sum();
+                s[0] = block.iter().skip(off).step_by(stride).map(|&v| f(0, v)).sum();
             } else {
-                for row in block.chunks_exact(d) {
-                    for (c, (acc, &v)) in s.iter_mut().zip(row).enumerate() {
+                for row in block.chunks_exact(stride) {
+                    for (c, (acc, &v)) in s.iter_mut().zip(&row[off..off + d]).enumerate() {
                         *acc += f(c, v);
                     }
                 }
@@ -61,20 +81,24 @@ fn column_sums<F: Fn(usize, f64) -> f64 + Sync>(data: &[f64], d: usize, f: F) ->
 }
 
 /// Column means and sample standard deviations (ddof = 1), two passes.
-fn column_stats(data: &[f64], n: usize, d: usize) -> (Vec<f64>, Vec<f64>) {
-    let mean: Vec<f64> = column_sums(data, d, |_, v| v).into_iter().map(|s| s / n as f64).collect();
+fn column_stats(data: &[f64], n: usize, cols: Cols) -> (Vec<f64>, Vec<f64>) {
+    let mean: Vec<f64> = column_sums(data, cols, |_, v| v).into_iter().map(|s| s / n as f64).collect();
     let std: Vec<f64> = if n < 2 {
-        vec![0.0; d]
+        vec![0.0; cols.d]
     } else {
         let m = &mean;
-        column_sums(data, d, |c, v| (v - m[c]) * (v - m[c])).into_iter().map(|s| (s / (n - 1) as f64).sqrt()).collect()
+        column_sums(data, cols, |c, v| (v - m[c]) * (v - m[c]))
+            .into_iter()
+            .map(|s| (s / (n - 1) as f64).sqrt())
+            .collect()
     };
     (mean, std)
 }
 
 /// Whether column `c` holds one value only.
-fn column_constant(data: &[f64], d: usize, c: usize) -> bool {
-    data.iter().skip(c).step_by(d).all(|&v| v == data[c])
+fn column_constant(data: &[f64], cols: Cols, c: usize) -> bool {
+    let first = data[cols.off + c];
+    cols.column(data, c).all(|&v| v == first)
 }
 
 /// v 2^e, exact wherever the result is a normal float (two steps, since
@@ -89,13 +113,13 @@ pub fn ldexp(v: f64, e: i32) -> f64 {
 /// power of two at or below the column's largest magnitude, and -e: the
 /// column's statistics computed where no square can overflow or underflow
 /// (e = 0 when the column is all zeros).
-fn scaled_column_stats(data: &[f64], n: usize, d: usize, c: usize) -> (f64, f64, i32) {
-    let big = data.iter().skip(c).step_by(d).fold(0.0f64, |m, &v| m.max(v.abs()));
+fn scaled_column_stats(data: &[f64], n: usize, cols: Cols, c: usize) -> (f64, f64, i32) {
+    let big = cols.column(data, c).fold(0.0f64, |m, &v| m.max(v.abs()));
     if big == 0.0 || !big.is_finite() {
         return (0.0, 0.0, 0);
     }
     let e = -exponent(big);
-    let col = || data.iter().skip(c).step_by(d).map(move |&v| ldexp(v, e));
+    let col = || cols.column(data, c).map(move |&v| ldexp(v, e));
     let mean = col().sum::<f64>() / n as f64;
     let var = col().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
     (mean, var.sqrt(), e)
@@ -149,20 +173,59 @@ pub fn preprocess(
     if data.len() != n * d || d == 0 {
         return Err(Error::invalid("x", format!("buffer of {} values cannot hold {n} x {d}", data.len())));
     }
+    preprocess_cols(data, n, Cols { stride: d, off: 0, d }, normalize, noise_level, seed, stream)
+}
+
+/// [`preprocess`] of the (n, d) variable held in columns `off..off + d` of
+/// the row-major (n, `stride`) buffer `data`, the other columns untouched:
+/// the same floats [`preprocess`] gives for the variable's own array. It
+/// lets a joint matrix be filled and preprocessed in place, without a
+/// preprocessed copy of each variable beside it.
+#[allow(clippy::too_many_arguments)] // preprocess's arguments and the column range
+pub fn preprocess_columns(
+    data: &mut [f64],
+    n: usize,
+    stride: usize,
+    off: usize,
+    d: usize,
+    normalize: bool,
+    noise_level: f64,
+    seed: u64,
+    stream: u64,
+) -> Result<()> {
+    if data.len() != n * stride || d == 0 || off + d > stride {
+        return Err(Error::invalid(
+            "x",
+            format!("buffer of {} values cannot hold columns {off}..{} of {n} x {stride}", data.len(), off + d),
+        ));
+    }
+    preprocess_cols(data, n, Cols { stride, off, d }, normalize, noise_level, seed, stream)
+}
+
+fn preprocess_cols(
+    data: &mut [f64],
+    n: usize,
+    cols: Cols,
+    normalize: bool,
+    noise_level: f64,
+    seed: u64,
+    stream: u64,
+) -> Result<()> {
+    let Cols { stride, off, d } = cols;
     if !(noise_level >= 0.0 && noise_level.is_finite()) {
         return Err(Error::invalid("noise", "must be a finite non-negative number"));
     }
     let (mut mean, mut std) =
-        if normalize || noise_level > 0.0 { column_stats(data, n, d) } else { (vec![0.0; d], vec![0.0; d]) };
+        if normalize || noise_level > 0.0 { column_stats(data, n, cols) } else { (vec![0.0; d], vec![0.0; d]) };
     // per column: the log2 of the scale its statistics are computed at (0: plain)
     let mut scale = vec![0i32; d];
     if (normalize || noise_level > 0.0) && n >= 2 {
         for c in 0..d {
             let plain = mean[c].is_finite()
                 && std[c].is_finite()
-                && (std[c] >= smallest_plain_std() || (std[c] == 0.0 && column_constant(data, d, c)));
+                && (std[c] >= smallest_plain_std() || (std[c] == 0.0 && column_constant(data, cols, c)));
             if !plain {
-                (mean[c], std[c], scale[c]) = scaled_column_stats(data, n, d, c);
+                (mean[c], std[c], scale[c]) = scaled_column_stats(data, n, cols, c);
             }
         }
     }
@@ -195,13 +258,13 @@ pub fn preprocess(
         }
     }
     let z = tables();
-    data.par_chunks_mut(ROWS * d).enumerate().for_each(|(b, block)| {
+    data.par_chunks_mut(ROWS * stride).enumerate().for_each(|(b, block)| {
         for c in 0..d {
             let mut rng =
                 SplitMix64::new(seed ^ stream.wrapping_mul(0x9E37_79B9_7F4A_7C15), ((c as u64) << 40) | b as u64);
             let (sh, dv, am, sc) = (shift[c], div[c], amp[c], scale[c]);
             let rescaled = normalize && sc != 0;
-            for v in block.iter_mut().skip(c).step_by(d) {
+            for v in block.iter_mut().skip(off + c).step_by(stride) {
                 let mut t = *v;
                 if rescaled {
                     t = ldexp(t, sc);

@@ -33,6 +33,42 @@ fn mi_local<'py>(
     Ok(v.into_pyarray(py))
 }
 
+/// Local KSG mutual information of `x` and `y` as given, normalised and/or
+/// noised in the core as `preprocess` would (x from stream 0, y from
+/// stream 1 of `seed`; `seed` is required when `noise > 0`): the values of
+/// `mi_local` on `preprocess`'s arrays, without those copies, and in
+/// phases for large data (bounded memory).
+#[pyfunction]
+#[pyo3(signature = (*, x, y, k, algorithm, normalize, noise, seed = None, window = None, n_threads = None))]
+#[allow(clippy::too_many_arguments)] // one argument per keyword of the Python call
+fn mi_local_prep<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    y: PyReadonlyArray2<'py, f64>,
+    k: usize,
+    algorithm: u8,
+    normalize: bool,
+    noise: f64,
+    seed: Option<u64>,
+    window: Option<usize>,
+    n_threads: Option<i64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let alg = parse_algorithm(algorithm)?;
+    let seed = match seed {
+        Some(s) => s,
+        None if noise > 0.0 => return Err(PyValueError::new_err("seed: required with noise > 0")),
+        // no noise is drawn, so no stream is read
+        None => 0,
+    };
+    let prep = knn::Prep { normalize, noise, seed };
+    let (xm, ym) = (mat(&x, "x")?, mat(&y, "y")?);
+    let exclusion = Exclusion { window: window.unwrap_or(0), trial: None };
+    let v = run_estimate(py, n_threads, "x, y", "", |irq| {
+        knn::mutual_info_local_prep(xm, ym, prep, k, alg, exclusion, irq)
+    })?;
+    Ok(v.into_pyarray(py))
+}
+
 /// Local Frenzel-Pompe conditional mutual information.
 #[pyfunction]
 #[pyo3(signature = (*, x, y, z, k, algorithm, window = None, n_threads = None))]
@@ -175,6 +211,7 @@ fn mixed_cmi_local<'py>(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mi_local, m)?)?;
+    m.add_function(wrap_pyfunction!(mi_local_prep, m)?)?;
     m.add_function(wrap_pyfunction!(cmi_local, m)?)?;
     m.add_function(wrap_pyfunction!(entropy_local, m)?)?;
     m.add_function(wrap_pyfunction!(mi_matrix, m)?)?;

@@ -25,12 +25,13 @@
 
 use super::{gap, kth, sortable, within, Neighbours};
 use crate::MatRef;
+use std::sync::OnceLock;
 
 /// Leaf sizes: the k-NN tree splits down to 8 points for the search that
 /// decides ties (see `knn_point`); counting trees stop at 64 because a leaf
 /// straddling the count box is scanned [`LANES`] points at a time, cheaper
 /// than descending further (measured at 3-6 dimensions).
-const LEAF: usize = 8;
+pub const LEAF: usize = 8;
 pub const COUNT_LEAF: usize = 64;
 const NONE: u32 = u32::MAX;
 
@@ -384,6 +385,15 @@ pub struct KdTree {
     soa: Vec<f64>,
     /// per node: where its block starts in `soa`, [`NO_BLOCK`] if it is not one
     soa_at: Vec<usize>,
+    /// A lean tree (see [`KdTree::from_vec`]) numbers the blocks and their
+    /// ancestors first (ids below `n_kept`, whose boxes `bbox` holds), then
+    /// the nodes inside blocks, each block's in preorder from
+    /// `sub_first[block]`; their boxes are computed, a block's at once,
+    /// when the tie-settling search first asks (`lo_any`, `hi_any`). The
+    /// full tree keeps every box: `n_kept` is its node count.
+    n_kept: usize,
+    sub_first: Vec<u32>,
+    sub_boxes: Vec<OnceLock<Vec<f64>>>,
 }
 
 /// Points per step of a block scan: one 512-bit or two 256-bit registers.
@@ -417,6 +427,11 @@ pub fn offer(out: &mut Neighbours, k: usize, dist: f64, t: u32) {
     out.insert(at, (dist, t));
 }
 
+/// Rows moved at once by a lean tree's build: a part of more values than
+/// this is permuted in place, row by row along the permutation's cycles,
+/// instead of through a copy of the part (2 MiB at most per thread).
+const IN_PLACE_VALUES: usize = 1 << 18;
+
 impl KdTree {
     pub fn new(m: MatRef<'_>) -> Self {
         Self::with_leaf(m, LEAF)
@@ -424,10 +439,25 @@ impl KdTree {
 
     /// A tree whose leaves hold at most `leaf` points.
     pub fn with_leaf(m: MatRef<'_>, leaf: usize) -> Self {
+        Self::assemble(m.data.to_vec(), m.n, m.d, leaf, false)
+    }
+
+    /// The tree of [`with_leaf`](Self::with_leaf) (the same shape, order,
+    /// boxes and so the same answers to every query) over the row-major
+    /// (n, d) points `data`, built in that buffer, for data too large to
+    /// hold twice: the points are permuted in place (no copy of the
+    /// input, no full-size temporary), kept once (row by row; the block
+    /// scans read the rows instead of a second, blocked copy), and the
+    /// boxes below the blocks are computed when a query first needs them
+    /// (only the search that settles ties at the k-th distance does).
+    pub fn from_vec(data: Vec<f64>, n: usize, d: usize, leaf: usize) -> Self {
+        assert_eq!(data.len(), n * d, "from_vec: {} values for {n} x {d}", data.len());
+        Self::assemble(data, n, d, leaf, true)
+    }
+
+    fn assemble(mut pts: Vec<f64>, n: usize, d: usize, leaf: usize, lean: bool) -> Self {
         let leaf = leaf.max(1);
-        let block = if leaf == LEAF { knn_block(m.d).max(leaf) } else { leaf };
-        let (n, d) = (m.n, m.d);
-        let mut pts = m.data.to_vec();
+        let block = if leaf == LEAF { knn_block(d).max(leaf) } else { leaf };
         let mut idx: Vec<u32> = (0..n as u32).collect();
         // The tree shape depends only on n (halving to leaves of <= LEAF
         // points), so every subtree's slot in the preorder node array is known
@@ -436,9 +466,17 @@ impl KdTree {
         // any number of threads.
         let total = if n == 0 { 0 } else { subtree_nodes(n, leaf) };
         let mut nodes = vec![Node { start: 0, end: 0, left: NONE, right: NONE }; total];
-        let mut bbox = vec![0.0; total * 2 * d];
+        // a lean tree keeps the boxes of the halving tree down to blocks
+        let kept = if !lean {
+            total
+        } else if n == 0 {
+            0
+        } else {
+            subtree_nodes(n, block)
+        };
+        let mut bbox = vec![0.0; kept * 2 * d];
         if n > 0 {
-            build(&mut pts, &mut idx, d, leaf, 0, 0, &mut nodes, &mut bbox);
+            build(&mut pts, &mut idx, d, leaf, 0, 0, &mut nodes, &mut bbox, lean.then_some(block));
         }
         let mut pos = vec![0u32; n];
         for (t, &p) in idx.iter().enumerate() {
@@ -467,6 +505,55 @@ impl KdTree {
                 block_of[nd.start as usize..nd.end as usize].fill(id as u32);
             }
         }
+        if lean {
+            let (slot, kept) = box_slots(&nodes, &parent, block);
+            debug_assert_eq!(kept * 2 * d, bbox.len(), "one kept box per slot");
+            // new ids: the kept nodes by slot (their boxes' order), then the rest in preorder
+            let mut new_id = slot;
+            for (next, v) in (kept as u32..).zip(new_id.iter_mut().filter(|v| **v == NONE)) {
+                *v = next;
+            }
+            // moved in place, along the cycles of the renumbering: no second
+            // copy of the node arrays at the build's peak
+            let mut perm = new_id.clone();
+            for i in 0..total {
+                while perm[i] as usize != i {
+                    let j = perm[i] as usize;
+                    nodes.swap(i, j);
+                    parent.swap(i, j);
+                    soa_at.swap(i, j);
+                    perm.swap(i, j);
+                }
+            }
+            drop(perm);
+            let map = |v: u32| if v == NONE { NONE } else { new_id[v as usize] };
+            for nd in nodes.iter_mut() {
+                (nd.left, nd.right) = (map(nd.left), map(nd.right));
+            }
+            parent.iter_mut().for_each(|v| *v = map(*v));
+            // each block's first inner node (its left child), where it has any
+            let sub_first: Vec<u32> =
+                (0..kept).map(|v| if soa_at[v] != NO_BLOCK { nodes[v].left } else { NONE }).collect();
+            leaf_of.iter_mut().for_each(|v| *v = map(*v));
+            block_of.iter_mut().for_each(|v| *v = map(*v));
+            let sub_boxes = (0..kept).map(|_| OnceLock::new()).collect();
+            return KdTree {
+                d,
+                pts,
+                idx,
+                pos,
+                nodes,
+                bbox,
+                parent,
+                leaf_of,
+                block_of,
+                soa: Vec::new(),
+                soa_at,
+                n_kept: kept,
+                sub_first,
+                sub_boxes,
+            };
+        }
         let mut soa = vec![f64::INFINITY; at];
         for (id, nd) in nodes.iter().enumerate() {
             if soa_at[id] != NO_BLOCK {
@@ -480,7 +567,71 @@ impl KdTree {
                 }
             }
         }
-        KdTree { d, pts, idx, pos, nodes, bbox, parent, leaf_of, block_of, soa, soa_at }
+        KdTree {
+            d,
+            pts,
+            idx,
+            pos,
+            nodes,
+            bbox,
+            parent,
+            leaf_of,
+            block_of,
+            soa,
+            soa_at,
+            n_kept: total,
+            sub_first: Vec::new(),
+            sub_boxes: Vec::new(),
+        }
+    }
+
+    /// Whether the points are held row by row only (a lean tree): the
+    /// block scans then read `pts`.
+    #[inline(always)]
+    fn rows_only(&self) -> bool {
+        self.soa.is_empty()
+    }
+
+    /// `scan_block` of a lean tree, over the block's rows: each point's
+    /// distance is the same fold of `M::step` over the columns in order,
+    /// and the points are offered in the same order, so the k best (ties
+    /// included) are those of the blocked scan. (Out of line: the full
+    /// tree's scan stays as small as without it.)
+    #[inline(never)]
+    fn scan_block_rows<M: Metric, D: Dim, F: Fn(u32) -> bool>(
+        &self,
+        node: usize,
+        q: &[f64],
+        k: usize,
+        skip: &F,
+        out: &mut Neighbours,
+    ) {
+        let d = D::get(self.d);
+        let nd = self.nodes[node];
+        let rows = &self.pts[nd.start as usize * d..nd.end as usize * d];
+        for (p, t) in rows.chunks_exact(d).zip(nd.start..) {
+            let mut dist = 0.0;
+            for c in 0..d {
+                dist = M::step(dist, q[c], p[c]);
+            }
+            if (dist < kth(out, k) || out.len() < k) && !skip(t) {
+                offer(out, k, dist, t);
+            }
+        }
+    }
+
+    /// `count_block` of a lean tree, over the block's rows.
+    #[inline(never)]
+    fn count_block_rows<const STRICT: bool, D: Dim>(&self, node: usize, q: &[f64], r: &[f64]) -> usize {
+        let d = D::get(self.d);
+        let nd = self.nodes[node];
+        let rows = &self.pts[nd.start as usize * d..nd.end as usize * d];
+        rows.chunks_exact(d).filter(|p| (0..d).all(|c| within::<STRICT>((p[c] - q[c]).abs(), r[c]))).count()
+    }
+
+    /// The tree position of every original row, giving up the tree.
+    pub fn into_positions(self) -> Vec<u32> {
+        self.pos
     }
 
     pub fn is_empty(&self) -> bool {
@@ -505,6 +656,8 @@ impl KdTree {
         let t = t as usize;
         &self.pts[t * self.d..(t + 1) * self.d]
     }
+    /// The box of a node of the full tree, or of a block or an ancestor
+    /// of one (every node that the block searches and the counts visit).
     #[inline]
     fn lo(&self, node: usize) -> &[f64] {
         &self.bbox[node * 2 * self.d..node * 2 * self.d + self.d]
@@ -512,6 +665,50 @@ impl KdTree {
     #[inline]
     fn hi(&self, node: usize) -> &[f64] {
         &self.bbox[node * 2 * self.d + self.d..(node + 1) * 2 * self.d]
+    }
+    /// The box of any node, those inside a lean tree's blocks included (for
+    /// the leaf-by-leaf search, which descends below the blocks).
+    #[inline]
+    fn lo_any(&self, node: usize) -> &[f64] {
+        if node < self.n_kept {
+            self.lo(node)
+        } else {
+            &self.lean_box(node)[..self.d]
+        }
+    }
+    #[inline]
+    fn hi_any(&self, node: usize) -> &[f64] {
+        if node < self.n_kept {
+            self.hi(node)
+        } else {
+            &self.lean_box(node)[self.d..]
+        }
+    }
+    /// A lean tree's box of `node` (lo then hi): kept for a block or an
+    /// ancestor of one; else computed with its block's others on first use.
+    /// Cold: the full tree never comes here, and its hot loops stay laid
+    /// out as they would with the panic of a failed bounds check.
+    #[cold]
+    #[inline(never)]
+    fn lean_box(&self, node: usize) -> &[f64] {
+        let w = 2 * self.d;
+        let b = self.block_of[self.nodes[node].start as usize] as usize;
+        let sub = self.sub_boxes[b].get_or_init(|| self.boxes_below(b));
+        &sub[(node - self.sub_first[b] as usize) * w..][..w]
+    }
+    /// The boxes of the nodes below block `b` of a lean tree, in preorder
+    /// (node ids from `sub_first[b]`): the extremes of each node's points,
+    /// the values the full build stores.
+    fn boxes_below(&self, b: usize) -> Vec<f64> {
+        let d = self.d;
+        let (nb, first) = (self.nodes[b], self.sub_first[b] as usize);
+        let below = self.nodes[first..].iter().take_while(|nd| nd.start >= nb.start && nd.end <= nb.end).count();
+        let mut out = vec![0.0; below * 2 * d];
+        for (nd, bx) in self.nodes[first..first + below].iter().zip(out.chunks_exact_mut(2 * d)) {
+            let (lo, hi) = bx.split_at_mut(d);
+            extremes(&self.pts[nd.start as usize * d..nd.end as usize * d], d, lo, hi);
+        }
+        out
     }
     /// The block at `node`: its points' columns, its padded width, its size.
     #[inline(always)]
@@ -596,7 +793,7 @@ impl KdTree {
         let mut node = self.leaf_of[t as usize] as usize;
         self.scan_leaf::<M, D, F>(node, q, k, skip, out);
         loop {
-            if out.len() == k && M::ball_inside(q, out[k - 1].0, self.lo(node), self.hi(node), d) {
+            if out.len() == k && M::ball_inside(q, out[k - 1].0, self.lo_any(node), self.hi_any(node), d) {
                 return;
             }
             let parent = self.parent[node];
@@ -622,7 +819,7 @@ impl KdTree {
         // prune unless the box may hold a closer point; `!(a < b)` and not
         // `a >= b`, so that a NaN bound prunes too
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
-        if !(M::box_lower(q, self.lo(node), self.hi(node), d) < kth(out, k)) {
+        if !(M::box_lower(q, self.lo_any(node), self.hi_any(node), d) < kth(out, k)) {
             return;
         }
         let nd = self.nodes[node];
@@ -631,8 +828,8 @@ impl KdTree {
             return;
         }
         let (l, r) = (nd.left as usize, nd.right as usize);
-        let dl = M::box_lower(q, self.lo(l), self.hi(l), d);
-        let dr = M::box_lower(q, self.lo(r), self.hi(r), d);
+        let dl = M::box_lower(q, self.lo_any(l), self.hi_any(l), d);
+        let dr = M::box_lower(q, self.lo_any(r), self.hi_any(r), d);
         let (first, second) = if dl <= dr { (l, r) } else { (r, l) };
         self.descend::<M, D, F>(first, q, k, skip, out);
         self.descend::<M, D, F>(second, q, k, skip, out);
@@ -718,6 +915,9 @@ impl KdTree {
         skip: &F,
         out: &mut Neighbours,
     ) {
+        if self.rows_only() {
+            return self.scan_block_rows::<M, D, F>(node, q, k, skip, out);
+        }
         let d = D::get(self.d);
         let (blk, w, m) = self.block(node, d);
         let start = self.nodes[node].start;
@@ -878,6 +1078,9 @@ impl KdTree {
     /// one or two columns only.
     #[inline(always)]
     fn count_block<const STRICT: bool, D: Dim>(&self, node: usize, q: &[f64], r: &[f64]) -> usize {
+        if self.rows_only() {
+            return self.count_block_rows::<STRICT, D>(node, q, r);
+        }
         let d = D::get(self.d);
         let (blk, w, m) = self.block(node, d);
         let (lo, hi) = (self.lo(node), self.hi(node));
@@ -917,8 +1120,43 @@ fn subtree_nodes(len: usize, leaf: usize) -> usize {
     }
 }
 
+/// Per-column extremes of the row-major points `rows` into `lo` and `hi`.
+fn extremes(rows: &[f64], d: usize, lo: &mut [f64], hi: &mut [f64]) {
+    lo.fill(f64::INFINITY);
+    hi.fill(f64::NEG_INFINITY);
+    for row in rows.chunks_exact(d) {
+        for c in 0..d {
+            lo[c] = lo[c].min(row[c]);
+            hi[c] = hi[c].max(row[c]);
+        }
+    }
+}
+
+/// A lean tree's box slots: per node, its rank in preorder among the
+/// blocks and their ancestors (the nodes whose parent holds more than
+/// `block` points), [`NONE`] below a block; and the number of slots.
+fn box_slots(nodes: &[Node], parent: &[u32], block: usize) -> (Vec<u32>, usize) {
+    let size = |v: u32| (nodes[v as usize].end - nodes[v as usize].start) as usize;
+    let mut slot = vec![NONE; nodes.len()];
+    let mut at = 0u32;
+    for (id, s) in slot.iter_mut().enumerate() {
+        if parent[id] == NONE || size(parent[id]) > block {
+            *s = at;
+            at += 1;
+        }
+    }
+    (slot, at as usize)
+}
+
 /// Build the subtree over `pts`/`idx` (rows `offset..offset+len` of the whole
 /// tree) into `nodes[0..]`, whose first entry has global id `base`.
+///
+/// `lean`: `None` for the full tree, whose `bbox` holds the boxes of this
+/// subtree's nodes in preorder. `Some(block)` for a lean one (see
+/// [`KdTree::from_vec`]): `bbox` holds the boxes of this subtree's nodes of
+/// the halving tree down to `block` points (the blocks and their
+/// ancestors) in their own preorder, and is empty below a block; and parts
+/// of more than [`IN_PLACE_VALUES`] values are permuted in place.
 #[allow(clippy::too_many_arguments)]
 fn build(
     pts: &mut [f64],
@@ -929,17 +1167,17 @@ fn build(
     base: usize,
     nodes: &mut [Node],
     bbox: &mut [f64],
+    lean: Option<usize>,
 ) {
     let len = idx.len();
-    let (lo, hi) = bbox[..2 * d].split_at_mut(d);
-    lo.fill(f64::INFINITY);
-    hi.fill(f64::NEG_INFINITY);
-    for row in pts.chunks_exact(d) {
-        for c in 0..d {
-            lo[c] = lo[c].min(row[c]);
-            hi[c] = hi[c].max(row[c]);
-        }
-    }
+    let mut own = Vec::new();
+    let (lo, hi) = if bbox.is_empty() {
+        own.resize(2 * d, 0.0);
+        own.split_at_mut(d)
+    } else {
+        bbox[..2 * d].split_at_mut(d)
+    };
+    extremes(pts, d, lo, hi);
     nodes[0] = Node { start: offset as u32, end: (offset + len) as u32, left: NONE, right: NONE };
     if len <= leaf {
         return;
@@ -959,33 +1197,73 @@ fn build(
     let mid = len / 2;
     let mut keys: Vec<(u64, u32)> = pts.chunks_exact(d).map(|r| sortable(r[split])).zip(0..len as u32).collect();
     keys.select_nth_unstable(mid);
-    let mut moved = Vec::with_capacity(len * (d + 1));
-    for &(_, r) in &keys {
-        let r = r as usize;
-        moved.extend_from_slice(&pts[r * d..(r + 1) * d]);
+    if lean.is_some() && len * d > IN_PLACE_VALUES {
+        permute_rows(pts, idx, d, &mut keys);
+        drop(keys);
+    } else {
+        let mut moved = Vec::with_capacity(len * (d + 1));
+        for &(_, r) in &keys {
+            let r = r as usize;
+            moved.extend_from_slice(&pts[r * d..(r + 1) * d]);
+        }
+        pts.copy_from_slice(&moved);
+        let new_idx: Vec<u32> = keys.iter().map(|&(_, r)| idx[r as usize]).collect();
+        idx.copy_from_slice(&new_idx);
+        drop((keys, moved, new_idx));
     }
-    pts.copy_from_slice(&moved);
-    let new_idx: Vec<u32> = keys.iter().map(|&(_, r)| idx[r as usize]).collect();
-    idx.copy_from_slice(&new_idx);
-    drop((keys, moved, new_idx));
 
     let left_nodes = subtree_nodes(mid, leaf);
     nodes[0].left = (base + 1) as u32;
     nodes[0].right = (base + 1 + left_nodes) as u32;
     let (_, rest_nodes) = nodes.split_at_mut(1);
     let (l_nodes, r_nodes) = rest_nodes.split_at_mut(left_nodes);
-    let (_, rest_box) = bbox.split_at_mut(2 * d);
-    let (l_box, r_box) = rest_box.split_at_mut(left_nodes * 2 * d);
+    let left_boxes = match lean {
+        None => left_nodes,
+        // the children are blocks or above them
+        Some(block) if len > block => subtree_nodes(mid, block),
+        Some(_) => 0,
+    };
+    let rest_box: &mut [f64] =
+        if bbox.is_empty() || (lean.is_some() && left_boxes == 0) { &mut [] } else { &mut bbox[2 * d..] };
+    let (l_box, r_box) = rest_box.split_at_mut(left_boxes * 2 * d);
     let (l_pts, r_pts) = pts.split_at_mut(mid * d);
     let (l_idx, r_idx) = idx.split_at_mut(mid);
     if len > 8_192 {
         rayon::join(
-            || build(l_pts, l_idx, d, leaf, offset, base + 1, l_nodes, l_box),
-            || build(r_pts, r_idx, d, leaf, offset + mid, base + 1 + left_nodes, r_nodes, r_box),
+            || build(l_pts, l_idx, d, leaf, offset, base + 1, l_nodes, l_box, lean),
+            || build(r_pts, r_idx, d, leaf, offset + mid, base + 1 + left_nodes, r_nodes, r_box, lean),
         );
     } else {
-        build(l_pts, l_idx, d, leaf, offset, base + 1, l_nodes, l_box);
-        build(r_pts, r_idx, d, leaf, offset + mid, base + 1 + left_nodes, r_nodes, r_box);
+        build(l_pts, l_idx, d, leaf, offset, base + 1, l_nodes, l_box, lean);
+        build(r_pts, r_idx, d, leaf, offset + mid, base + 1 + left_nodes, r_nodes, r_box, lean);
+    }
+}
+
+/// Move row `keys[p].1` of `pts` (and of `idx`) to row p for every p, in
+/// place: each cycle of the permutation is followed from its first row,
+/// which waits in a one-row buffer. `keys` is spent (its row ids marked).
+fn permute_rows(pts: &mut [f64], idx: &mut [u32], d: usize, keys: &mut [(u64, u32)]) {
+    let mut held = vec![0.0; d];
+    for first in 0..keys.len() {
+        let src = keys[first].1;
+        if src == NONE || src as usize == first {
+            continue;
+        }
+        held.copy_from_slice(&pts[first * d..(first + 1) * d]);
+        let held_id = idx[first];
+        let mut at = first;
+        loop {
+            let from = keys[at].1 as usize;
+            keys[at].1 = NONE;
+            if from == first {
+                pts[at * d..(at + 1) * d].copy_from_slice(&held);
+                idx[at] = held_id;
+                break;
+            }
+            pts.copy_within(from * d..(from + 1) * d, at * d);
+            idx[at] = idx[from];
+            at = from;
+        }
     }
 }
 
@@ -1127,5 +1405,55 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn lean_tree_answers_as_the_full_tree() {
+        let mut s = 23u64;
+        for &(n, d, leaf) in &[(3000usize, 5usize, LEAF), (2500, 12, LEAF), (4000, 4, COUNT_LEAF), (40, 3, LEAF)] {
+            for kind in 0..4 {
+                let data = hard_data(kind, n, d, &mut s);
+                let m = MatRef::new(&data, n, d).unwrap();
+                let full = KdTree::with_leaf(m, leaf);
+                let lean = KdTree::from_vec(data.clone(), n, d, leaf);
+                assert!(lean.rows_only() && !full.rows_only());
+                assert_eq!(full.pts, lean.pts, "same order n={n} d={d} kind={kind}");
+                assert_eq!(full.idx, lean.idx);
+                // the same nodes (numbered otherwise) with the same boxes
+                let mut pairs = vec![(0usize, 0usize)];
+                while let Some((a, b)) = pairs.pop() {
+                    let (na, nb) = (full.nodes[a], lean.nodes[b]);
+                    assert_eq!((na.start, na.end), (nb.start, nb.end));
+                    assert_eq!((full.lo_any(a), full.hi_any(a)), (lean.lo_any(b), lean.hi_any(b)), "box of node {a}");
+                    assert_eq!(full.soa_at[a] != NO_BLOCK, lean.soa_at[b] != NO_BLOCK);
+                    if na.left != NONE {
+                        pairs.push((na.left as usize, nb.left as usize));
+                        pairs.push((na.right as usize, nb.right as usize));
+                    }
+                }
+                let (mut o1, mut o2) = (Vec::new(), Vec::new());
+                for i in (0..n).step_by(7) {
+                    let t = full.position(i);
+                    assert_eq!(t, lean.position(i));
+                    let k = 1 + i % 6;
+                    full.knn_point::<MaxNorm, _>(t, k, &|u| u == t, &mut o1);
+                    lean.knn_point::<MaxNorm, _>(t, k, &|u| u == t, &mut o2);
+                    assert_eq!(o1, o2, "n={n} d={d} kind={kind} i={i} k={k}");
+                    let r: Vec<f64> = (0..d).map(|c| o1[k - 1].0 * if c % 2 == 0 { 1.0 } else { 0.5 }).collect();
+                    for strict in [true, false] {
+                        assert_eq!(full.count_point(t, &r, strict), lean.count_point(t, &r, strict));
+                    }
+                }
+            }
+        }
+        // a part large enough to be permuted in place
+        let (n, d) = (70_000, 5);
+        let data = hard_data(2, n, d, &mut s);
+        let full = KdTree::with_leaf(MatRef::new(&data, n, d).unwrap(), LEAF);
+        let lean = KdTree::from_vec(data, n, d, LEAF);
+        assert!(n * d > IN_PLACE_VALUES);
+        assert_eq!(full.pts, lean.pts);
+        assert_eq!(full.idx, lean.idx);
+        assert_eq!(lean.into_positions(), full.pos);
     }
 }
