@@ -767,11 +767,15 @@ fn count_pass(
         let col_group: Vec<usize> = spaces[s].iter().flat_map(|&g| groups[g].clone().map(move |_| g)).collect();
         let nc = col_group.len();
         let mut cs = vec![0u32; n];
-        cs.par_chunks_mut(CHUNK).enumerate().try_for_each_init(
-            || vec![0.0f64; CHUNK * nc],
+        // a brute-force count scans all n points per query: units of
+        // BRUTE_UNIT queries, as in the radius pass, keep every thread busy
+        // to the end (n = 10^4 would be 5 chunks of CHUNK on 2 threads)
+        let unit = if matches!(ctr, Counter::Brute(_)) { BRUTE_UNIT } else { CHUNK };
+        cs.par_chunks_mut(unit).enumerate().try_for_each_init(
+            || vec![0.0f64; unit * nc],
             |r, (c, out)| -> Result<()> {
                 interrupt.check()?;
-                let base = c * CHUNK;
+                let base = c * unit;
                 // radii gathered first: one loop of independent loads
                 // instead of a cache miss inside every count
                 for (pos, rr) in (base..base + out.len()).zip(r.chunks_exact_mut(nc)) {
