@@ -1005,9 +1005,9 @@ fn space_prepared(parts: &[MatRef<'_>], space: &[usize], prep: &Prep) -> Result<
 /// Local KSG mutual information I(X;Y), nats, of the variables as given,
 /// preprocessed here as `prep` says: the values [`mutual_info_local`]
 /// gives for `x` and `y` preprocessed by `prep::preprocess` (streams 0
-/// and 1). A large estimate (see [`lean_joint`]) preprocesses straight
+/// and 1). A large estimate (see `lean_joint`) preprocesses straight
 /// into the joint matrix, without holding those copies beside it, and runs
-/// in phases (see [`knn_local_values_lean`]).
+/// in phases (see `knn_local_values_lean`).
 pub fn mutual_info_local_prep(
     x: MatRef<'_>,
     y: MatRef<'_>,
