@@ -9,6 +9,7 @@ __all__ = [  # noqa: RUF022  (grouped by family, as the sections below)
     "__version__",
     # k-NN estimators, preprocessing, transfer entropy
     "mi_local",
+    "mi_local_prep",
     "cmi_local",
     "entropy_local",
     "mi_matrix",
