@@ -1330,7 +1330,7 @@ fn kl_radii_tree<T: Copy + Send>(
 
 /// `f` of every sample's k-th neighbour distance (in sample order) from a
 /// brute-force scan, the same floats as [`kl_radii_tree`]: the max norm
-/// from [`Blocked`], the Euclidean norm from [`BlockedL2`], both exact k-th
+/// from [`Blocked::knn_block`], the Euclidean norm from `Blocked::kth_block`, both exact k-th
 /// distances folded column by column as the tree folds them, and the
 /// queries whose distances leave the float range scanned again with the
 /// tree's rescaled metrics.
@@ -1341,7 +1341,7 @@ fn kl_radii_brute<T: Send>(
     interrupt: &Interrupt,
     f: impl Fn(Radius) -> T + Sync,
 ) -> Result<Vec<T>> {
-    use crate::search::brute_l2::{kth_scan, BlockedL2};
+    use crate::search::brute_l2::kth_scan;
     use crate::search::kdtree::{EuclideanDown, EuclideanUp, MaxNormDown, RESCALE_LOG2};
     let n = x.n;
     let shift = RESCALE_LOG2 as f64 * std::f64::consts::LN_2;
@@ -1375,7 +1375,7 @@ fn kl_radii_brute<T: Send>(
                 .collect()
         }
         Norm::Euclidean => {
-            let blocked = BlockedL2::new(x);
+            let blocked = Blocked::new(x);
             let (lo, hi) = euclidean_safe();
             units
                 .into_par_iter()

@@ -214,11 +214,11 @@ impl Blocked {
     pub fn coord(&self, j: usize, c: usize) -> f64 {
         self.pts[((j / LANES) * self.d + c) * LANES + j % LANES]
     }
-    fn groups(&self) -> usize {
+    pub(super) fn groups(&self) -> usize {
         self.n.div_ceil(LANES)
     }
     #[inline(always)]
-    fn group(&self, g: usize) -> &[f64] {
+    pub(super) fn group(&self, g: usize) -> &[f64] {
         &self.pts[g * self.d * LANES..(g + 1) * self.d * LANES]
     }
 }

@@ -22,15 +22,16 @@
 //!
 //! [`Euclidean`]: super::kdtree::Euclidean
 
+use super::brute::{Blocked, LANES};
 use super::kdtree::Metric;
 use crate::MatRef;
 
-/// Points per group: four 256-bit registers of f64 per column, four
-/// independent sums whose additions overlap (each waits on the previous
-/// column's). Measured against 8 lanes (n = 10⁴, k = 3, relative to the
-/// unchanged max-norm scan on a loaded host, noisy): 10-40% faster at 20
-/// and 40 columns, slower at 8, below the Euclidean crossover.
-const LANES: usize = 16;
+// The points are `brute`'s [`Blocked`] layout, whose 16 lanes suit this scan
+// too: four 256-bit registers of f64 per column, four independent sums
+// whose additions overlap (each waits on the previous column's). Measured
+// against 8 lanes (n = 10⁴, k = 3, relative to the max-norm scan on a
+// loaded host, noisy): 10-40% faster at 20 and 40 columns, slower at 8,
+// below the Euclidean crossover.
 
 /// Groups per tile: 256 points, 40 KiB at 20 columns, kept in L1/L2 while
 /// every query of a unit passes over it.
@@ -38,15 +39,6 @@ const TILE: usize = 16;
 
 /// Columns accumulated between two early-exit tests.
 const STEP: usize = 8;
-
-/// The points of one space in groups of [`LANES`], each group column-major.
-pub(crate) struct BlockedL2 {
-    n: usize,
-    d: usize,
-    /// group g, column c, lane l at `(g * d + c) * LANES + l`; lanes past n
-    /// hold NaN
-    pts: Vec<f64>,
-}
 
 /// The partial distances (metric `M`) of the group `pts` from `q`, or
 /// `None` once no lane can be below `bound`.
@@ -86,29 +78,7 @@ fn insert(best: &mut [f64], v: f64) {
     best[at] = v;
 }
 
-impl BlockedL2 {
-    pub fn new(m: MatRef<'_>) -> Self {
-        let (n, d) = (m.n, m.d);
-        let groups = n.div_ceil(LANES);
-        let mut pts = vec![f64::NAN; groups * d * LANES];
-        for i in 0..n {
-            let (g, l) = (i / LANES, i % LANES);
-            for (c, &v) in m.data[i * d..(i + 1) * d].iter().enumerate() {
-                pts[(g * d + c) * LANES + l] = v;
-            }
-        }
-        BlockedL2 { n, d, pts }
-    }
-    /// Coordinate `c` of point `j`.
-    #[inline]
-    pub fn coord(&self, j: usize, c: usize) -> f64 {
-        self.pts[((j / LANES) * self.d + c) * LANES + j % LANES]
-    }
-    #[inline(always)]
-    fn group(&self, g: usize) -> &[f64] {
-        &self.pts[g * self.d * LANES..(g + 1) * self.d * LANES]
-    }
-
+impl Blocked {
     /// For each point `queries[q]` of this set, the k-th smallest distance
     /// (metric `M`, in its comparable form: squared for the Euclidean norms)
     /// to the other points, into `out[q]`; +inf if fewer than k are finite.
@@ -150,9 +120,9 @@ impl BlockedL2 {
 
     #[inline(always)]
     fn kth_block_g<M: Metric>(&self, queries: &[usize], k: usize, best: &mut [f64]) {
-        let d = self.d;
+        let d = self.dim();
         let mut q = vec![0.0f64; d];
-        let groups = self.n.div_ceil(LANES);
+        let groups = self.groups();
         for t0 in (0..groups).step_by(TILE) {
             let tile = t0..(t0 + TILE).min(groups);
             for (&i, b) in queries.iter().zip(best.chunks_exact_mut(k)) {
@@ -164,7 +134,7 @@ impl BlockedL2 {
                     let Some(s) = group_dist::<M>(self.group(g), &q, kth) else { continue };
                     for (l, &dist) in s.iter().enumerate() {
                         let j = g * LANES + l;
-                        if dist < kth && j != i && j < self.n {
+                        if dist < kth && j != i && j < self.len() {
                             insert(b, dist);
                             kth = b[k - 1];
                         }
@@ -224,7 +194,7 @@ mod tests {
 
     fn check<M: Metric>(x: &[f64], n: usize, d: usize, what: &str) {
         let m = MatRef { data: x, n, d };
-        let b = BlockedL2::new(m);
+        let b = Blocked::new(m);
         let tree = KdTree::new(m);
         let (mut out, mut best, mut nbrs) = (Vec::new(), Vec::new(), Vec::new());
         for k in 1..=10.min(n - 1) {
@@ -269,7 +239,7 @@ mod tests {
     #[test]
     fn exact_duplicates_give_a_zero_kth() {
         let x = [1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 3.0, 4.0];
-        let b = BlockedL2::new(MatRef { data: &x, n: 4, d: 2 });
+        let b = Blocked::new(MatRef { data: &x, n: 4, d: 2 });
         let mut out = vec![0.0; 4];
         b.kth_block::<Euclidean>(&[0, 1, 2, 3], 2, &mut out, &mut Vec::new());
         assert_eq!(out, [0.0, 0.0, 0.0, 8.0]);
@@ -279,7 +249,6 @@ mod tests {
 #[cfg(test)]
 mod timing {
     use super::*;
-    use crate::search::brute::Blocked;
     use crate::search::kdtree::{Euclidean, MaxNorm};
     use crate::testing::lcg;
 
@@ -290,7 +259,8 @@ mod timing {
             let mut s = 1u64;
             let x: Vec<f64> = (0..n * d).map(|_| lcg(&mut s) + lcg(&mut s) + lcg(&mut s)).collect();
             let m = MatRef { data: &x, n, d };
-            let (b, l2) = (Blocked::new(m), BlockedL2::new(m));
+            let b = Blocked::new(m);
+            let l2 = &b;
             for rep in 0..2 {
                 let t0 = std::time::Instant::now();
                 let mut out = Vec::new();
