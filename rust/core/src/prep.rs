@@ -170,10 +170,7 @@ pub fn preprocess(
     seed: u64,
     stream: u64,
 ) -> Result<()> {
-    if data.len() != n * d || d == 0 {
-        return Err(Error::invalid("x", format!("buffer of {} values cannot hold {n} x {d}", data.len())));
-    }
-    preprocess_cols(data, n, Cols { stride: d, off: 0, d }, normalize, noise_level, seed, stream)
+    preprocess_columns(data, n, d, 0, d, normalize, noise_level, seed, stream)
 }
 
 /// [`preprocess`] of the (n, d) variable held in columns `off..off + d` of
