@@ -1112,6 +1112,7 @@ where
         sorted.iter().map(|c| if let Some(Counter::Sorted(s)) = c { Some(s) } else { None }).collect();
     interrupt.check()?;
     let tree = KdTree::from_vec(joint, n, d, LEAF);
+    crate::search::release_free_memory();
     let search = JointSearch::Tree(tree);
     let layout = RowLayout::new(&spec, &sorted_refs);
     let rows = radii_pass(&spec, &search, &layout, interrupt, &local)?;
@@ -1122,6 +1123,9 @@ where
     // per space, the counts in sample order (None where fused)
     let mut counts: Vec<Option<Vec<u32>>> = Vec::with_capacity(cols.len());
     for (s, c) in cols.iter().enumerate() {
+        // the previous structure (the joint tree first) is gone: its
+        // build's and its own pages go back before the next is built
+        crate::search::release_free_memory();
         if layout.fused[s].is_some() {
             counts.push(None);
             continue;
@@ -1146,6 +1150,8 @@ where
         }
         counts.push(Some(by_sample));
     }
+    // the last space's structure, before the values' allocations
+    crate::search::release_free_memory();
     let orders: Vec<Option<&Counter>> = vec![None; cols.len()];
     Ok(value_pass(n, &orders, &layout, &rows, &jpos, &counts, &local))
 }

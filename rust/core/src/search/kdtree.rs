@@ -366,14 +366,13 @@ pub struct KdTree {
     pts: Vec<f64>,
     /// tree position -> original row
     idx: Vec<u32>,
-    /// original row -> tree position
-    pos: Vec<u32>,
+    /// original row -> tree position; a lean tree inverts `idx` when first
+    /// asked, so that a joint tree searched in tree order never holds it
+    pos: OnceLock<Vec<u32>>,
     nodes: Vec<Node>,
     /// per node: lo[0..d] then hi[0..d]
     bbox: Vec<f64>,
     parent: Vec<u32>,
-    /// tree position -> its leaf
-    leaf_of: Vec<u32>,
     /// tree position -> its block (see `soa`)
     block_of: Vec<u32>,
     /// The points again, block by block as structure of arrays. A block is
@@ -476,18 +475,16 @@ impl KdTree {
         };
         let mut bbox = vec![0.0; kept * 2 * d];
         if n > 0 {
-            build(&mut pts, &mut idx, d, leaf, 0, 0, &mut nodes, &mut bbox, lean.then_some(block));
-        }
-        let mut pos = vec![0u32; n];
-        for (t, &p) in idx.iter().enumerate() {
-            pos[p as usize] = t as u32;
+            // one buffer of sort keys for the whole build, split with the
+            // points: per-node buffers, freed on the pool's threads, would
+            // leave their pages in the allocator's per-thread arenas
+            let mut keys = vec![(0u64, 0u32); n];
+            let ctx = Build { d, leaf, lean: lean.then_some(block) };
+            build(&ctx, &mut pts, &mut idx, &mut keys, 0, 0, &mut nodes, &mut bbox);
         }
         let mut parent = vec![NONE; total];
-        let mut leaf_of = vec![0u32; n];
         for (id, nd) in nodes.iter().enumerate() {
-            if nd.left == NONE {
-                leaf_of[nd.start as usize..nd.end as usize].fill(id as u32);
-            } else {
+            if nd.left != NONE {
                 parent[nd.left as usize] = id as u32;
                 parent[nd.right as usize] = id as u32;
             }
@@ -534,18 +531,16 @@ impl KdTree {
             // each block's first inner node (its left child), where it has any
             let sub_first: Vec<u32> =
                 (0..kept).map(|v| if soa_at[v] != NO_BLOCK { nodes[v].left } else { NONE }).collect();
-            leaf_of.iter_mut().for_each(|v| *v = map(*v));
             block_of.iter_mut().for_each(|v| *v = map(*v));
             let sub_boxes = (0..kept).map(|_| OnceLock::new()).collect();
             return KdTree {
                 d,
                 pts,
                 idx,
-                pos,
+                pos: OnceLock::new(),
                 nodes,
                 bbox,
                 parent,
-                leaf_of,
                 block_of,
                 soa: Vec::new(),
                 soa_at,
@@ -567,6 +562,7 @@ impl KdTree {
                 }
             }
         }
+        let pos = OnceLock::from(invert(&idx));
         KdTree {
             d,
             pts,
@@ -575,7 +571,6 @@ impl KdTree {
             nodes,
             bbox,
             parent,
-            leaf_of,
             block_of,
             soa,
             soa_at,
@@ -592,11 +587,11 @@ impl KdTree {
         self.soa.is_empty()
     }
 
-    /// `scan_block` of a lean tree, over the block's rows: each point's
-    /// distance is the same fold of `M::step` over the columns in order,
-    /// and the points are offered in the same order, so the k best (ties
-    /// included) are those of the blocked scan. (Out of line: the full
-    /// tree's scan stays as small as without it.)
+    /// `scan_block` of a lean tree, over the block's rows: the leaf scan
+    /// over the block's range meets the points in the same order with the
+    /// same distances, so the k best (ties included) are those of the
+    /// blocked scan. (Out of line: the full tree's scan stays as small as
+    /// without it.)
     #[inline(never)]
     fn scan_block_rows<M: Metric, D: Dim, F: Fn(u32) -> bool>(
         &self,
@@ -606,18 +601,7 @@ impl KdTree {
         skip: &F,
         out: &mut Neighbours,
     ) {
-        let d = D::get(self.d);
-        let nd = self.nodes[node];
-        let rows = &self.pts[nd.start as usize * d..nd.end as usize * d];
-        for (p, t) in rows.chunks_exact(d).zip(nd.start..) {
-            let mut dist = 0.0;
-            for c in 0..d {
-                dist = M::step(dist, q[c], p[c]);
-            }
-            if (dist < kth(out, k) || out.len() < k) && !skip(t) {
-                offer(out, k, dist, t);
-            }
-        }
+        self.scan_leaf::<M, D, F>(node, q, k, skip, out);
     }
 
     /// `count_block` of a lean tree, over the block's rows.
@@ -630,8 +614,10 @@ impl KdTree {
     }
 
     /// The tree position of every original row, giving up the tree.
-    pub fn into_positions(self) -> Vec<u32> {
-        self.pos
+    pub fn into_positions(mut self) -> Vec<u32> {
+        // the points go first: the inverse is built in their place
+        self.pts = Vec::new();
+        self.pos.take().unwrap_or_else(|| invert(&self.idx))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -648,7 +634,22 @@ impl KdTree {
     /// Tree position of original row `i`.
     #[inline]
     pub fn position(&self, i: usize) -> u32 {
-        self.pos[i]
+        self.pos.get_or_init(|| invert(&self.idx))[i]
+    }
+
+    /// The leaf holding tree position `t`: down from its block, into the
+    /// child whose position range holds t (a few steps; an n-sized table
+    /// of leaves would cost 4 bytes per point at the lean tree's peak).
+    #[inline(always)]
+    fn leaf_of(&self, t: u32) -> usize {
+        let mut node = self.block_of[t as usize] as usize;
+        loop {
+            let nd = self.nodes[node];
+            if nd.left == NONE {
+                return node;
+            }
+            node = if t < self.nodes[nd.left as usize].end { nd.left } else { nd.right } as usize;
+        }
     }
     /// Coordinates of the point at tree position `t`.
     #[inline]
@@ -790,7 +791,7 @@ impl KdTree {
     fn knn_point_g<M: Metric, D: Dim, F: Fn(u32) -> bool>(&self, t: u32, k: usize, skip: &F, out: &mut Neighbours) {
         let d = D::get(self.d);
         let q = self.point(t);
-        let mut node = self.leaf_of[t as usize] as usize;
+        let mut node = self.leaf_of(t);
         self.scan_leaf::<M, D, F>(node, q, k, skip, out);
         loop {
             if out.len() == k && M::ball_inside(q, out[k - 1].0, self.lo_any(node), self.hi_any(node), d) {
@@ -1104,6 +1105,23 @@ impl KdTree {
     }
 }
 
+/// What every node of one build shares: the dimension, the leaf size, and
+/// for a lean tree its block size.
+struct Build {
+    d: usize,
+    leaf: usize,
+    lean: Option<usize>,
+}
+
+/// The inverse of a permutation of 0..n: `inv[p[t]] = t`.
+fn invert(p: &[u32]) -> Vec<u32> {
+    let mut inv = vec![0u32; p.len()];
+    for (t, &i) in p.iter().enumerate() {
+        inv[i as usize] = t as u32;
+    }
+    inv
+}
+
 /// Number of nodes of the halving tree over `len` points. Lengths at one
 /// depth differ by at most one, so the memo-free recursion below touches
 /// O(log len) distinct lengths but we keep it simple: it is called once per
@@ -1149,9 +1167,10 @@ fn box_slots(nodes: &[Node], parent: &[u32], block: usize) -> (Vec<u32>, usize) 
 }
 
 /// Build the subtree over `pts`/`idx` (rows `offset..offset+len` of the whole
-/// tree) into `nodes[0..]`, whose first entry has global id `base`.
+/// tree) into `nodes[0..]`, whose first entry has global id `base`;
+/// `keys` (as long as `idx`) is scratch for the partitions.
 ///
-/// `lean`: `None` for the full tree, whose `bbox` holds the boxes of this
+/// `ctx.lean`: `None` for the full tree, whose `bbox` holds the boxes of this
 /// subtree's nodes in preorder. `Some(block)` for a lean one (see
 /// [`KdTree::from_vec`]): `bbox` holds the boxes of this subtree's nodes of
 /// the halving tree down to `block` points (the blocks and their
@@ -1159,16 +1178,16 @@ fn box_slots(nodes: &[Node], parent: &[u32], block: usize) -> (Vec<u32>, usize) 
 /// of more than [`IN_PLACE_VALUES`] values are permuted in place.
 #[allow(clippy::too_many_arguments)]
 fn build(
+    ctx: &Build,
     pts: &mut [f64],
     idx: &mut [u32],
-    d: usize,
-    leaf: usize,
+    keys: &mut [(u64, u32)],
     offset: usize,
     base: usize,
     nodes: &mut [Node],
     bbox: &mut [f64],
-    lean: Option<usize>,
 ) {
+    let Build { d, leaf, lean } = *ctx;
     let len = idx.len();
     let mut own = Vec::new();
     let (lo, hi) = if bbox.is_empty() {
@@ -1195,21 +1214,22 @@ fn build(
     // order-preserving u64 image of each value, cheaper to compare than
     // f64::total_cmp and ordering identically.
     let mid = len / 2;
-    let mut keys: Vec<(u64, u32)> = pts.chunks_exact(d).map(|r| sortable(r[split])).zip(0..len as u32).collect();
+    for ((key, r), i) in keys.iter_mut().zip(pts.chunks_exact(d)).zip(0..len as u32) {
+        *key = (sortable(r[split]), i);
+    }
     keys.select_nth_unstable(mid);
     if lean.is_some() && len * d > IN_PLACE_VALUES {
-        permute_rows(pts, idx, d, &mut keys);
-        drop(keys);
+        permute_rows(pts, idx, d, keys);
     } else {
         let mut moved = Vec::with_capacity(len * (d + 1));
-        for &(_, r) in &keys {
+        for &(_, r) in keys.iter() {
             let r = r as usize;
             moved.extend_from_slice(&pts[r * d..(r + 1) * d]);
         }
         pts.copy_from_slice(&moved);
         let new_idx: Vec<u32> = keys.iter().map(|&(_, r)| idx[r as usize]).collect();
         idx.copy_from_slice(&new_idx);
-        drop((keys, moved, new_idx));
+        drop((moved, new_idx));
     }
 
     let left_nodes = subtree_nodes(mid, leaf);
@@ -1228,14 +1248,15 @@ fn build(
     let (l_box, r_box) = rest_box.split_at_mut(left_boxes * 2 * d);
     let (l_pts, r_pts) = pts.split_at_mut(mid * d);
     let (l_idx, r_idx) = idx.split_at_mut(mid);
+    let (l_keys, r_keys) = keys.split_at_mut(mid);
     if len > 8_192 {
         rayon::join(
-            || build(l_pts, l_idx, d, leaf, offset, base + 1, l_nodes, l_box, lean),
-            || build(r_pts, r_idx, d, leaf, offset + mid, base + 1 + left_nodes, r_nodes, r_box, lean),
+            || build(ctx, l_pts, l_idx, l_keys, offset, base + 1, l_nodes, l_box),
+            || build(ctx, r_pts, r_idx, r_keys, offset + mid, base + 1 + left_nodes, r_nodes, r_box),
         );
     } else {
-        build(l_pts, l_idx, d, leaf, offset, base + 1, l_nodes, l_box, lean);
-        build(r_pts, r_idx, d, leaf, offset + mid, base + 1 + left_nodes, r_nodes, r_box, lean);
+        build(ctx, l_pts, l_idx, l_keys, offset, base + 1, l_nodes, l_box);
+        build(ctx, r_pts, r_idx, r_keys, offset + mid, base + 1 + left_nodes, r_nodes, r_box);
     }
 }
 
@@ -1454,6 +1475,6 @@ mod tests {
         assert!(n * d > IN_PLACE_VALUES);
         assert_eq!(full.pts, lean.pts);
         assert_eq!(full.idx, lean.idx);
-        assert_eq!(lean.into_positions(), full.pos);
+        assert_eq!(lean.into_positions(), full.into_positions());
     }
 }

@@ -27,6 +27,20 @@ pub(crate) mod topk;
 
 use rayon::slice::ParallelSliceMut;
 
+/// Hand the free pages of the allocator's heaps back to the system. A
+/// tree build frees temporaries of up to 16 bytes per point (sort keys,
+/// moved rows) on the pool's threads; glibc keeps such pages in each
+/// thread's arena, where later allocations of the calling thread cannot
+/// reuse them, so a large estimate's peak would carry them as well.
+/// Elsewhere a no-op.
+pub(crate) fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory; it has no preconditions
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// The `k` nearest neighbours found for one query: (comparable distance,
 /// position in the structure's order), sorted ascending.
 pub(crate) type Neighbours = Vec<(f64, u32)>;
