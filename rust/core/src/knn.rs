@@ -20,7 +20,7 @@ use crate::search::boxgrid::BoxGrid;
 use crate::search::brute::{Blocked, KnnRow};
 use crate::search::grid::Grid;
 use crate::search::grid3::Grid3;
-use crate::search::kdtree::{Euclidean, KdTree, MaxNorm, Metric, COUNT_LEAF, LEAF};
+use crate::search::kdtree::{Euclidean, KdTree, MaxNorm, Metric, COUNT_LEAF, LEAF, LEAN_COUNT_LEAF};
 use crate::search::sorted::Sorted1D;
 use crate::search::{split_at_cuts, Neighbours};
 use crate::special::{digamma, ln_gamma, DigammaTable};
@@ -1161,7 +1161,7 @@ where
 /// [`KdTree::from_vec`]), else [`Counter::new`]'s choice.
 fn counter_from_vec(data: Vec<f64>, n: usize, d: usize) -> Counter {
     if d >= 3 && !brute_counts(n, d) {
-        Counter::Tree(KdTree::from_vec(data, n, d, COUNT_LEAF))
+        Counter::Tree(KdTree::from_vec(data, n, d, LEAN_COUNT_LEAF))
     } else {
         Counter::new(MatRef { data: &data, n, d })
     }
