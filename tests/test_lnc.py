@@ -174,3 +174,16 @@ def test_refused_with_mixed_data(kwargs: dict[str, object]) -> None:
     y = rng.integers(0, 3, 200)
     with pytest.raises(ValueError, match="lnc_alpha"):
         infoflux.mutual_info(x, y, lnc_alpha=0.5, **kwargs)  # type: ignore[arg-type]
+
+
+
+def test_refused_off_the_cpu_path() -> None:
+    # the array-API backend (GPU arrays; forced here on NumPy ones) has no correction
+    from infoflux import _backend_xp, _dispatch
+
+    rng = np.random.default_rng(6)
+    x, y = rng.standard_normal((200, 1)), rng.standard_normal((200, 1))
+    with _dispatch.forced(_backend_xp):
+        assert math.isfinite(infoflux.mutual_info(x, y, k=5))
+        with pytest.raises(ValueError, match=r"lnc_alpha: .*CPU path"):
+            infoflux.mutual_info(x, y, k=5, lnc_alpha=0.5)

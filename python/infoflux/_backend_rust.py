@@ -115,6 +115,13 @@ def knn(req: KnnRequest) -> Result:
     """A k-NN estimate (or its local values, or the MI matrix) in units of
     the request's base."""
     arrays, e = (list(req.arrays), 0) if req.prep.normalize else _common_scale(req.arrays)
+    if req.estimator == "mi" and req.lnc_alpha is not None:
+        # KSG local values plus the per-sample corrections, on the same
+        # preprocessed arrays (the correction needs them, so no phases)
+        x, y = _preprocess(arrays, req.prep, req.n_threads)
+        values = _core.mi_local(x=x, y=y, k=req.k, algorithm=req.algorithm, n_threads=req.n_threads)
+        values = values + _core.lnc_local(x=x, y=y, k=req.k, alpha=req.lnc_alpha, n_threads=req.n_threads)
+        return _finish(values, req.local, req.ln_base)
     if req.estimator == "mi":
         # preprocessed in the core, into the joint matrix: no copies of x and y
         # beside it, and large estimates run in phases (bounded memory)

@@ -194,6 +194,8 @@ def _finish(xp: Any, values: Any, local: bool, ln_base: float) -> Any:
 def knn(req: KnnRequest) -> Any:
     """A k-NN estimate (or its local values, or the MI matrix) in units of
     the request's base, computed on the arrays' device."""
+    if req.lnc_alpha is not None:
+        raise ValueError("lnc_alpha: the local non-uniformity correction runs on the CPU path only (host arrays)")
     xp, _ = namespace(req.arrays[:1], ["x"])
     vals = preprocess(xp, req.arrays, req.prep, req.n_threads)
     if req.dtype == "float32":

@@ -104,6 +104,7 @@ def _estimate(
     n_threads: Any,
     dtype: Any,
     tile_size: Any,
+    lnc_alpha: Any = None,
 ) -> Any:
     """The k-NN pipeline: validation, the seed resolved once, the request,
     the backend of the arrays' device."""
@@ -116,6 +117,9 @@ def _estimate(
     if estimator == "mi_matrix" and values[0].shape[1] < 2:
         raise ValueError(f"X: needs at least 2 columns, got {values[0].shape[1]}")
     k = check_k(k, values[0].shape[0])
+    if lnc_alpha is not None:
+        lnc_alpha = _lnc.check_alpha(lnc_alpha)
+        _lnc.check_k_spans(k, sum(v.shape[1] for v in values))
     prep_normalize = check_normalize(normalize)
     prep_noise = check_noise(noise)
     threads = check_threads(n_threads)
@@ -131,6 +135,7 @@ def _estimate(
         n_threads=threads,
         dtype=dtype,
         tile_size=check_tile_size(tile_size),
+        lnc_alpha=lnc_alpha,
     )
     return chosen.backend.knn(req)
 
@@ -522,12 +527,8 @@ def mutual_info(
             raise ValueError(
                 "lnc_alpha applies to continuous x and y with estimator='auto'; got discrete data or another estimator"
             )
-        return _lnc.mutual_info(
-            x,
-            y,
-            lnc_alpha=_lnc.check_alpha(lnc_alpha),
-            **opts,
-        )
+        corrected: Result = _estimate("mi", (x, y), ("x", "y"), lnc_alpha=lnc_alpha, **opts)
+        return corrected
     if mixed_data:
         mixed: Result = _mixed(
             "mi",

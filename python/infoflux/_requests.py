@@ -43,6 +43,8 @@ class KnnRequest:
     n_threads: int | None
     dtype: str
     tile_size: int | None
+    #: "mi" only: the LNC threshold (Gao et al. 2015), None for plain KSG
+    lnc_alpha: float | None = None
 
 
 @dataclass(frozen=True)
