@@ -317,25 +317,27 @@ fn search_choice() -> SearchChoice {
 /// Whether the joint k-NN search of n samples in d columns is brute force.
 ///
 /// Measured (MI of two d/2-column Gaussians, k = 3, one thread, AMD EPYC
-/// Zen 5; seconds of the whole estimate, tree / brute force):
+/// Zen 5 with AVX-512; seconds of the whole estimate, tree / brute force,
+/// `INFOFLUX_SEARCH=tree|brute`):
 ///
-/// | n, d | 8 | 12 | 16 | 20 | 40 |
-/// |---|---|---|---|---|---|
-/// | 2 000 | 0.011 / 0.015 | 0.037 / 0.016 | 0.054 / 0.018 | 0.081 / 0.023 | 0.171 / 0.038 |
-/// | 10 000 | 0.108 / 0.231 | 0.369 / 0.283 | 0.738 / 0.357 | 1.27 / 0.485 | 3.94 / 0.798 |
-/// | 30 000 | | 1.77 / 2.14 | | 7.91 / 3.86 | |
-/// | 100 000, 2 threads | | | | 56.4 / 29.2 | |
+/// | n, d | 8 | 12 | 14 | 16 | 20 | 24 | 32 |
+/// |---|---|---|---|---|---|---|---|
+/// | 2 000 | 0.0053 / 0.0084 | 0.0086 / 0.0097 | 0.0102 / 0.0106 | 0.0139 / 0.0110 | 0.0192 / 0.0136 | 0.0232 / 0.0158 | 0.033 / 0.0185 |
+/// | 10 000 | 0.045 / 0.134 | 0.103 / 0.158 | 0.146 / 0.192 | 0.221 / 0.210 | 0.365 / 0.234 | 0.522 / 0.254 | 0.855 / 0.345 |
+/// | 30 000 | | 0.62 / 1.45 | 0.93 / 1.60 | 1.50 / 1.76 | 2.87 / 1.78 | 4.17 / 2.20 | 6.71 / 2.74 |
+/// | 100 000 | | | | | 23.9 / 18.0 | 47.4 / 22.4 | |
 ///
 /// Brute force costs n² whatever the data; the tree's share of points a
 /// query must visit falls as n grows, so the crossover dimension rises
 /// with n. Above 3·10⁵ samples the tree stays whatever the dimension
 /// (brute force would take hours there, and the tree holds one copy of the
-/// points where brute force holds two).
+/// points where brute force holds two; the 32-column bound there was
+/// measured with an older tree and kernel).
 fn brute_joint(n: usize, d: usize) -> bool {
     match search_choice() {
         SearchChoice::Tree => false,
         SearchChoice::Brute => d >= 4,
-        SearchChoice::Measured => (d >= 12 && n <= 15_000) || (d >= 16 && n <= 100_000) || (d >= 32 && n <= 300_000),
+        SearchChoice::Measured => (d >= 16 && n <= 15_000) || (d >= 20 && n <= 100_000) || (d >= 32 && n <= 300_000),
     }
 }
 
