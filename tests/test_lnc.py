@@ -176,7 +176,6 @@ def test_refused_with_mixed_data(kwargs: dict[str, object]) -> None:
         infoflux.mutual_info(x, y, lnc_alpha=0.5, **kwargs)  # type: ignore[arg-type]
 
 
-
 def test_refused_off_the_cpu_path() -> None:
     # the array-API backend (GPU arrays; forced here on NumPy ones) has no correction
     from infoflux import _backend_xp, _dispatch
