@@ -318,7 +318,7 @@ fn search_choice() -> SearchChoice {
 ///
 /// Measured (MI of two d/2-column Gaussians, k = 3, one thread, AMD EPYC
 /// Zen 5 with AVX-512; seconds of the whole estimate, tree / brute force,
-/// `INFOFLUX_SEARCH=tree|brute`):
+/// `benches/bench_crossover.py`):
 ///
 /// | n, d | 8 | 12 | 14 | 16 | 20 | 24 | 32 |
 /// |---|---|---|---|---|---|---|---|
