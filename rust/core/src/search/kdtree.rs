@@ -431,6 +431,26 @@ pub fn offer(out: &mut Neighbours, k: usize, dist: f64, t: u32) {
     out.insert(at, (dist, t));
 }
 
+/// [`offer`] for the block search, which keeps k and notes whether
+/// another point lies at the k-th distance (`tie`: the k nearest are then
+/// not one set, and the leaf-by-leaf search decides). The caller has
+/// checked that `dist` is at most the k-th, or that fewer than k are kept.
+#[inline(always)]
+fn offer_tied(out: &mut Neighbours, k: usize, dist: f64, t: u32, tie: &mut bool) {
+    if out.len() < k {
+        offer(out, k, dist, t);
+        return;
+    }
+    let worst = out[k - 1].0;
+    if dist == worst {
+        *tie = true;
+        return;
+    }
+    // the k-th evicted: still a tie only if the new k-th equals it
+    offer(out, k, dist, t);
+    *tie = out[k - 1].0 == worst;
+}
+
 /// Rows moved at once by a lean tree's build: a part of more values than
 /// this is permuted in place, row by row along the permutation's cycles,
 /// instead of through a copy of the part (2 MiB at most per thread).
@@ -592,10 +612,9 @@ impl KdTree {
         self.soa.is_empty()
     }
 
-    /// `scan_block` of a lean tree, over the block's rows: the leaf scan
-    /// over the block's range meets the points in the same order with the
-    /// same distances, so the k best (ties included) are those of the
-    /// blocked scan. (Out of line: the full tree's scan stays as small as
+    /// `scan_block` of a lean tree, over the block's rows: the same points
+    /// in the same order with the same distances, so the same k best and
+    /// the same ties. (Out of line: the full tree's scan stays as small as
     /// without it.)
     #[inline(never)]
     fn scan_block_rows<M: Metric, D: Dim, F: Fn(u32) -> bool>(
@@ -605,8 +624,17 @@ impl KdTree {
         k: usize,
         skip: &F,
         out: &mut Neighbours,
+        tie: &mut bool,
     ) {
-        self.scan_leaf::<M, D, F>(node, q, k, skip, out);
+        let d = D::get(self.d);
+        let nd = self.nodes[node];
+        for t in nd.start..nd.end {
+            let worst = kth(out, k);
+            let dist = M::dist(q, self.point(t), worst, d);
+            if (dist <= worst || out.len() < k) && !skip(t) {
+                offer_tied(out, k, dist, t, tie);
+            }
+        }
     }
 
     /// `count_block` of a lean tree, over the block's rows.
@@ -732,10 +760,13 @@ impl KdTree {
     /// Where several points tie at the k-th distance, the ones returned are
     /// those the leaf-by-leaf search below meets first (which matters for
     /// KSG algorithm 2, whose radii come from the neighbours themselves).
-    /// The block search finds the k + 1 nearest distances, exact whatever
-    /// the order of the search; when the (k+1)-th is larger than the k-th,
-    /// the k nearest are one set, the same one any search returns, and else
-    /// (ties, rare outside discrete data) the leaf-by-leaf search decides.
+    /// The block search finds the k nearest distances, exact whatever the
+    /// order of the search, and whether any other point lies at the k-th
+    /// (it prunes only what lies strictly beyond the k-th, so it meets
+    /// every such point). Without one, the k nearest are one set, the same
+    /// one any search returns; with one (ties, rare outside discrete data)
+    /// the leaf-by-leaf search decides. (Keeping k rather than k + 1, to
+    /// see the ties, keeps the search radius at the k-th distance.)
     pub fn knn_point<M: Metric, F: Fn(u32) -> bool>(&self, t: u32, k: usize, skip: &F, out: &mut Neighbours) {
         out.clear();
         if k == 0 || self.is_empty() {
@@ -776,14 +807,11 @@ impl KdTree {
     #[inline(always)]
     fn knn_point_b<M: Metric, F: Fn(u32) -> bool>(&self, t: u32, k: usize, skip: &F, out: &mut Neighbours) {
         by_dim!(self.d, D => {
-            self.knn_blocks::<M, D, F>(t, k + 1, skip, out);
-            if out.len() > k {
-                if out[k].0 == out[k - 1].0 {
-                    out.clear();
-                    self.knn_point_g::<M, D, F>(t, k, skip, out);
-                } else {
-                    out.truncate(k);
-                }
+            let mut tie = false;
+            self.knn_blocks::<M, D, F>(t, k, skip, out, &mut tie);
+            if tie {
+                out.clear();
+                self.knn_point_g::<M, D, F>(t, k, skip, out);
             }
         })
     }
@@ -866,11 +894,18 @@ impl KdTree {
     /// depth first, nearer child first, with a stack (one body, so that it
     /// inlines into the AVX2 copy; the tree's depth is at most 33).
     #[inline(always)]
-    fn knn_blocks<M: Metric, D: Dim, F: Fn(u32) -> bool>(&self, t: u32, k: usize, skip: &F, out: &mut Neighbours) {
+    fn knn_blocks<M: Metric, D: Dim, F: Fn(u32) -> bool>(
+        &self,
+        t: u32,
+        k: usize,
+        skip: &F,
+        out: &mut Neighbours,
+        tie: &mut bool,
+    ) {
         let d = D::get(self.d);
         let q = self.point(t);
         let mut node = self.block_of[t as usize] as usize;
-        self.scan_block::<M, D, F>(node, q, k, skip, out);
+        self.scan_block::<M, D, F>(node, q, k, skip, out, tie);
         let mut stack = [(0usize, 0.0f64); 64];
         loop {
             if out.len() == k && M::ball_inside(q, out[k - 1].0, self.lo(node), self.hi(node), d) {
@@ -886,10 +921,11 @@ impl KdTree {
             let (mut cur, mut lb) = (sibling, M::box_lower(q, self.lo(sibling), self.hi(sibling), d));
             let mut sp = 0;
             loop {
-                // search only where `lb < kth`, false for a NaN bound too
-                if lb < kth(out, k) {
+                // search only where `lb ≤ kth` (a point at the k-th
+                // distance is a tie), false for a NaN bound too
+                if lb <= kth(out, k) {
                     if self.soa_at[cur] != NO_BLOCK {
-                        self.scan_block::<M, D, F>(cur, q, k, skip, out);
+                        self.scan_block::<M, D, F>(cur, q, k, skip, out, tie);
                     } else {
                         let nd = self.nodes[cur];
                         let (l, r) = (nd.left as usize, nd.right as usize);
@@ -920,9 +956,10 @@ impl KdTree {
         k: usize,
         skip: &F,
         out: &mut Neighbours,
+        tie: &mut bool,
     ) {
         if self.rows_only() {
-            return self.scan_block_rows::<M, D, F>(node, q, k, skip, out);
+            return self.scan_block_rows::<M, D, F>(node, q, k, skip, out, tie);
         }
         let d = D::get(self.d);
         let (blk, w, m) = self.block(node, d);
@@ -938,13 +975,13 @@ impl KdTree {
                 }
             }
             let worst = kth(out, k);
-            if out.len() == k && acc.iter().all(|&a| a >= worst) {
+            if out.len() == k && acc.iter().all(|&a| a > worst) {
                 continue;
             }
             for (l, &dist) in acc.iter().enumerate().take(m - j0) {
                 let t = start + (j0 + l) as u32;
-                if (dist < kth(out, k) || out.len() < k) && !skip(t) {
-                    offer(out, k, dist, t);
+                if (dist <= kth(out, k) || out.len() < k) && !skip(t) {
+                    offer_tied(out, k, dist, t, tie);
                 }
             }
         }
