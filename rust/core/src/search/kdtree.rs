@@ -626,15 +626,7 @@ impl KdTree {
         out: &mut Neighbours,
         tie: &mut bool,
     ) {
-        let d = D::get(self.d);
-        let nd = self.nodes[node];
-        for t in nd.start..nd.end {
-            let worst = kth(out, k);
-            let dist = M::dist(q, self.point(t), worst, d);
-            if (dist <= worst || out.len() < k) && !skip(t) {
-                offer_tied(out, k, dist, t, tie);
-            }
-        }
+        self.scan_leaf::<true, M, D, F>(node, q, k, skip, out, tie);
     }
 
     /// `count_block` of a lean tree, over the block's rows.
@@ -825,7 +817,7 @@ impl KdTree {
         let d = D::get(self.d);
         let q = self.point(t);
         let mut node = self.leaf_of(t);
-        self.scan_leaf::<M, D, F>(node, q, k, skip, out);
+        self.scan_leaf::<false, M, D, F>(node, q, k, skip, out, &mut false);
         loop {
             if out.len() == k && M::ball_inside(q, out[k - 1].0, self.lo_any(node), self.hi_any(node), d) {
                 return;
@@ -858,7 +850,7 @@ impl KdTree {
         }
         let nd = self.nodes[node];
         if nd.left == NONE {
-            self.scan_leaf::<M, D, F>(node, q, k, skip, out);
+            self.scan_leaf::<false, M, D, F>(node, q, k, skip, out, &mut false);
             return;
         }
         let (l, r) = (nd.left as usize, nd.right as usize);
@@ -869,22 +861,31 @@ impl KdTree {
         self.descend::<M, D, F>(second, q, k, skip, out);
     }
 
+    /// The points of `node` offered one by one: keeping the k nearest
+    /// (`TIED` false, the leaf-by-leaf search), or also noting a point at
+    /// the k-th distance in `tie` (`TIED` true, the block search).
     #[inline]
-    fn scan_leaf<M: Metric, D: Dim, F: Fn(u32) -> bool>(
+    fn scan_leaf<const TIED: bool, M: Metric, D: Dim, F: Fn(u32) -> bool>(
         &self,
         node: usize,
         q: &[f64],
         k: usize,
         skip: &F,
         out: &mut Neighbours,
+        tie: &mut bool,
     ) {
         let d = D::get(self.d);
         let nd = self.nodes[node];
         for t in nd.start..nd.end {
             let worst = kth(out, k);
             let dist = M::dist(q, self.point(t), worst, d);
-            if (dist < worst || out.len() < k) && !skip(t) {
-                offer(out, k, dist, t);
+            let near = if TIED { dist <= worst } else { dist < worst };
+            if (near || out.len() < k) && !skip(t) {
+                if TIED {
+                    offer_tied(out, k, dist, t, tie);
+                } else {
+                    offer(out, k, dist, t);
+                }
             }
         }
     }
