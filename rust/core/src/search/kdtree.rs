@@ -1138,7 +1138,7 @@ impl KdTree {
         // store (a vector of 0/1 words stored and summed per scan cost more
         // than the comparisons)
         let mut acc = [0u64; LANES];
-        for (g, j0) in (0..w).step_by(LANES).enumerate() {
+        for j0 in (0..w).step_by(LANES) {
             let mut ok = [true; LANES];
             for c in 0..d {
                 if c < MAX_TESTED && !test[c] {
@@ -1151,7 +1151,7 @@ impl KdTree {
             }
             for (l, (a, &o)) in acc.iter_mut().zip(&ok).enumerate() {
                 // the padding lanes past m are not points
-                *a += (o && g * LANES + l < m) as u64;
+                *a += (o && j0 + l < m) as u64;
             }
         }
         acc.iter().sum::<u64>() as usize
