@@ -399,10 +399,11 @@ pub struct KdTree {
     soa: Vec<f64>,
     /// per node: where its block starts in `soa`, [`NO_BLOCK`] if it is not one
     soa_at: Vec<usize>,
-    /// A lean tree (see [`KdTree::from_vec`]) numbers the blocks and their
-    /// ancestors first (ids below `n_kept`, whose boxes `bbox` holds), then
-    /// the nodes inside blocks, each block's in preorder from
-    /// `sub_first[block]`; their boxes are computed, a block's at once,
+    /// Both trees number the blocks and their ancestors first, in their
+    /// own preorder, then the nodes inside blocks, each block's in preorder
+    /// (from `sub_first[block]` in a lean tree). A lean tree (see
+    /// [`KdTree::from_vec`]) keeps the boxes of the former only (ids below
+    /// `n_kept`); those inside a block are computed, the block's at once,
     /// when the tie-settling search first asks (`lo_any`, `hi_any`). The
     /// full tree keeps every box: `n_kept` is its node count.
     n_kept: usize,
@@ -1233,9 +1234,10 @@ fn extremes(rows: &[f64], d: usize, lo: &mut [f64], hi: &mut [f64]) {
     }
 }
 
-/// A lean tree's box slots: per node, its rank in preorder among the
-/// blocks and their ancestors (the nodes whose parent holds more than
-/// `block` points), [`NONE`] below a block; and the number of slots.
+/// The first ids: per node, its rank in preorder among the blocks and
+/// their ancestors (the nodes whose parent holds more than `block`
+/// points), [`NONE`] below a block; and the number of such nodes (a lean
+/// tree's box slots).
 fn box_slots(nodes: &[Node], parent: &[u32], block: usize) -> (Vec<u32>, usize) {
     let size = |v: u32| (nodes[v as usize].end - nodes[v as usize].start) as usize;
     let mut slot = vec![NONE; nodes.len()];
@@ -1254,7 +1256,7 @@ fn box_slots(nodes: &[Node], parent: &[u32], block: usize) -> (Vec<u32>, usize) 
 /// `keys` (as long as `idx`) is scratch for the partitions.
 ///
 /// `ctx.lean`: `None` for the full tree, whose `bbox` holds the boxes of this
-/// subtree's nodes in preorder. `Some(block)` for a lean one (see
+/// subtree's nodes in preorder (renumbered after the build). `Some(block)` for a lean one (see
 /// [`KdTree::from_vec`]): `bbox` holds the boxes of this subtree's nodes of
 /// the halving tree down to `block` points (the blocks and their
 /// ancestors) in their own preorder, and is empty below a block; and parts
