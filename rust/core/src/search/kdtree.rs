@@ -545,12 +545,12 @@ impl KdTree {
         // memory (in plain preorder each block's inner nodes would sit
         // between it and its sibling). A lean tree's boxes are already in
         // that order; the full tree's move with their nodes.
-        let (slot, kept) = box_slots(&nodes, &parent, block);
         {
-            debug_assert_eq!(if lean { kept } else { total } * 2 * d, bbox.len(), "one box per slot");
-            // new ids: the kept nodes by slot (their boxes' order), then the rest in preorder
+            let (slot, n_first) = box_slots(&nodes, &parent, block);
+            debug_assert!(!lean || n_first == kept, "a lean tree keeps one box per first id");
+            // new ids: the first ones by slot (a lean tree's boxes' order), then the rest in preorder
             let mut new_id = slot;
-            for (next, v) in (kept as u32..).zip(new_id.iter_mut().filter(|v| **v == NONE)) {
+            for (next, v) in (n_first as u32..).zip(new_id.iter_mut().filter(|v| **v == NONE)) {
                 *v = next;
             }
             // moved in place, along the cycles of the renumbering: no second
@@ -1256,9 +1256,9 @@ fn box_slots(nodes: &[Node], parent: &[u32], block: usize) -> (Vec<u32>, usize) 
 /// `keys` (as long as `idx`) is scratch for the partitions.
 ///
 /// `ctx.lean`: `None` for the full tree, whose `bbox` holds the boxes of this
-/// subtree's nodes in preorder (renumbered after the build). `Some(block)` for a lean one (see
-/// [`KdTree::from_vec`]): `bbox` holds the boxes of this subtree's nodes of
-/// the halving tree down to `block` points (the blocks and their
+/// subtree's nodes in preorder (renumbered after the build). `Some(block)`
+/// for a lean one (see [`KdTree::from_vec`]): `bbox` holds the boxes of this
+/// subtree's nodes of the halving tree down to `block` points (the blocks and their
 /// ancestors) in their own preorder, and is empty below a block; and parts
 /// of more than [`IN_PLACE_VALUES`] values are permuted in place.
 #[allow(clippy::too_many_arguments)]
